@@ -1,0 +1,105 @@
+// The in-process llama.cpp backend. This header is the only door to llama.cpp: it does not
+// include llama.h, so the rest of rightsize (and embedding programs) never see its types.
+#pragma once
+
+#include <rightsize/backend.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+struct LoraAdapter {
+    std::string path;
+    float scale = 1.0f;
+};
+
+// Parses llama.cpp's "--lora path[:scale]" form; a suffix that is not a number stays in the path.
+LoraAdapter parse_lora_arg(const std::string & arg);
+
+// Options use llama.cpp's flag names (see `rightsize bench --help`).
+struct LlamaOptions {
+    std::string model_path;
+    int n_threads = 0;          // -t; 0 = all hardware threads
+    int n_ctx = 4096;           // -c; total KV cells, shared by the parallel sequences
+    int n_batch = 2048;         // -b; logical batch
+    int n_ubatch = 512;         // -ub; physical batch
+    int n_gpu_layers = -1;      // -ngl; -1 = all (no effect on a CPU-only build)
+    std::string flash_attn = "auto";  // -fa on|off|auto
+    int n_parallel = 8;         // -np; sequences decoded together
+    std::vector<LoraAdapter> loras;
+    bool verbose = false;       // pass llama.cpp's own log through to stderr
+};
+
+// Per-context memory as llama.cpp allocated it (measured from its allocation report).
+struct ContextMemory {
+    uint64_t kv_cache_bytes = 0;
+    uint64_t compute_buffer_bytes = 0;
+};
+
+// llama-bench's two micro-benchmarks, reproduced on a private context so rightsize's pp/tg
+// figures are defined exactly as llama-bench's: random tokens, no sampling, synchronised.
+class DecodeProbe {
+public:
+    virtual ~DecodeProbe() = default;
+    virtual void clear() = 0;                 // empty the KV cache
+    virtual void prompt(int n_tokens) = 0;    // decode n_tokens in n_batch-sized chunks
+    virtual void generate(int n_tokens) = 0;  // decode n_tokens one at a time
+    virtual ContextMemory memory() const = 0;
+};
+
+class LlamaBackend final : public Backend {
+public:
+    // Loads the model. Throws rightsize::Error naming the file for a missing, truncated or
+    // non-GGUF file, and for an adapter that does not fit the model.
+    explicit LlamaBackend(const LlamaOptions & options);
+    ~LlamaBackend() override;
+    LlamaBackend(const LlamaBackend &) = delete;
+    LlamaBackend & operator=(const LlamaBackend &) = delete;
+
+    const ModelFacts & facts() const override;
+    std::vector<int32_t> tokenize(std::string_view text, bool add_special, bool parse_special) const override;
+    std::string detokenize(std::span<const int32_t> tokens) const override;
+    std::string apply_chat_template(std::span<const ChatMessage> messages, bool add_assistant) const override;
+
+    // Requests whose contexts tokenize identically are evaluated once: the context tokens
+    // belong to every continuation's sequence in one batch. Contexts longer than the window
+    // are cut from the left (lm-eval's convention); LoglikelihoodResult::truncated says so.
+    std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;
+    // Windows of n_ctx tokens (at most), each scoring tokens no earlier window scored, with
+    // the longest possible preceding context (lm-eval's rolling windows, context_len = 1).
+    std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) override;
+    // Up to n_parallel requests decode together, one token each per step.
+    std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests,
+                                         const StreamCallback & on_token = {}) override;
+
+    // Replaces the active LoRA adapters (an empty list removes them). Adapters are loaded once
+    // and kept for the backend's lifetime.
+    void set_loras(const std::vector<LoraAdapter> & loras);
+
+    // Raw next-token logits for a token sequence (a fresh evaluation), for checks and tools.
+    std::vector<float> last_logits(std::span<const int32_t> tokens);
+
+    ContextMemory memory() const;
+    const LlamaOptions & options() const;
+
+    std::unique_ptr<DecodeProbe> open_decode_probe(int n_ctx);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Reads a model's facts without creating a context (fast; used by `rightsize info`).
+ModelFacts read_model_facts(const std::string & path);
+
+// llama.cpp's version string and commit this build links.
+std::string llama_version_string();
+
+// Checks that `path` is a readable, complete GGUF file (magic, version, header, tensor data
+// within the file) and throws rightsize::Error with a precise message if not.
+void validate_gguf_file(const std::string & path);
+
+}  // namespace rightsize

@@ -1,0 +1,27 @@
+// What a model is: read from its file once, reported in `rightsize info` and every result.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace rightsize {
+
+struct ModelFacts {
+    std::string path;
+    std::string name;           // general.name, else the file stem
+    std::string architecture;   // general.architecture (llama, gemma3, …)
+    std::string description;    // llama.cpp's one-line description (type, size, quantisation)
+    std::string quantization;   // file type name, e.g. "Q4_1", "Q4_K - Medium"
+    uint64_t n_params = 0;
+    uint64_t file_bytes = 0;    // size of the GGUF file on disk
+    uint64_t tensor_bytes = 0;  // bytes of all weight tensors (llama_model_size)
+    int n_ctx_train = 0;
+    int n_embd = 0;
+    int n_layer = 0;
+    int n_head = 0;
+    int n_head_kv = 0;
+    int n_vocab = 0;
+    std::string chat_template;  // empty when the model has none
+};
+
+}  // namespace rightsize

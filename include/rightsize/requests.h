@@ -1,0 +1,77 @@
+// The request/response contract between tasks and backends (lm-evaluation-harness's three
+// request types). A task never knows which backend serves it; a backend never knows the task.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+// log P(continuation | context), summed over the continuation's tokens.
+struct LoglikelihoodRequest {
+    std::string context;
+    std::string continuation;
+};
+
+struct LoglikelihoodResult {
+    double logprob = 0.0;               // sum of the per-token log-probabilities (natural log)
+    std::vector<float> token_logprobs;  // one per continuation token
+    bool is_greedy = false;             // every continuation token was the argmax
+    int n_context_tokens = 0;           // after truncation (see truncated)
+    bool truncated = false;             // the context was cut from the left to fit the window
+};
+
+// Log-likelihood of a whole text, evaluated in windows (perplexity).
+struct RollingRequest {
+    std::string text;
+};
+
+struct RollingResult {
+    double logprob = 0.0;  // sum over every token of the text but the first (or BOS-conditioned)
+    int n_tokens = 0;      // tokens scored
+    int n_windows = 0;
+};
+
+struct SamplingParams {
+    float temperature = 0.0f;  // 0 = greedy
+    float top_p = 1.0f;
+    int top_k = 0;             // 0 = off
+    uint32_t seed = 0;
+};
+
+struct GenerateRequest {
+    std::string prompt;
+    std::vector<std::string> until;  // stop strings; the returned text excludes them
+    int max_tokens = 256;
+    SamplingParams sampling;
+    bool ignore_eos = false;  // keep generating past end-of-generation tokens (benchmarks)
+};
+
+enum class FinishReason { Stop, Length, EndOfGeneration };
+
+struct GenerateResult {
+    std::string text;
+    FinishReason finish = FinishReason::Length;
+    int n_prompt_tokens = 0;
+    int n_generated_tokens = 0;
+    // Timing (vLLM bench conventions), milliseconds since the request was started.
+    double ttft_ms = 0.0;                  // first token
+    double e2e_ms = 0.0;                   // last token
+    std::vector<double> token_times_ms;    // arrival of each generated token
+};
+
+// Called once per generated token while a request streams. `piece` is the text the token
+// completes (may be empty while a UTF-8 sequence is incomplete). Return false to stop early.
+struct StreamEvent {
+    size_t request_index;
+    std::string_view piece;
+    double t_ms;  // since the request started
+};
+using StreamCallback = std::function<bool(const StreamEvent &)>;
+
+const char * to_string(FinishReason r);
+
+}  // namespace rightsize

@@ -1,0 +1,245 @@
+// loglikelihood and loglikelihood_rolling for the llama backend.
+#include "llama_impl.h"
+
+#include <rightsize/error.h>
+
+#include <algorithm>
+#include <map>
+
+namespace rightsize {
+
+using namespace llama_detail;
+
+namespace {
+
+// One request after tokenisation: inputs are context + continuation minus its last token;
+// the continuation's tokens are predicted by the outputs at positions n_ctx_tok-1 … end-1.
+struct Encoded {
+    std::vector<llama_token> context;
+    std::vector<llama_token> continuation;
+    bool truncated = false;
+};
+
+// A set of requests sharing one (tokenised) context: the context is decoded once, its tokens
+// belonging to every member's sequence.
+struct Group {
+    const std::vector<llama_token> * context = nullptr;
+    std::vector<size_t> members;
+    int n_tokens() const;  // tokens this group feeds to the model
+    const std::vector<Encoded> * enc = nullptr;
+};
+
+int Group::n_tokens() const {
+    int n = int(context->size());
+    for (size_t m : members) n += int((*enc)[m].continuation.size()) - 1;
+    return n;
+}
+
+// Where an output row's logits go: request, continuation index (row i predicts token i).
+struct Target {
+    size_t request;
+    size_t token_index;
+};
+
+}  // namespace
+
+std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
+    Impl & d = *impl_;
+    const int window = d.n_ctx();
+    std::vector<Encoded> enc(requests.size());
+    std::vector<LoglikelihoodResult> results(requests.size());
+
+    for (size_t i = 0; i < requests.size(); ++i) {
+        // lm-eval's pair encoding: trailing spaces of the context move to the continuation,
+        // the whole string is tokenised and the context's token count splits it.
+        std::string context = requests[i].context;
+        std::string continuation = requests[i].continuation;
+        const size_t n_spaces = context.size() - std::min(context.size(), context.find_last_not_of(' ') + 1);
+        if (n_spaces > 0 && !context.empty()) {
+            continuation = context.substr(context.size() - n_spaces) + continuation;
+            context.resize(context.size() - n_spaces);
+        }
+        auto whole = d.tokenize(context + continuation, true, false);
+        auto ctx_tok = d.tokenize(context, true, false);
+        if (ctx_tok.empty()) {
+            ctx_tok = {d.prefix_token()};
+            whole.insert(whole.begin(), d.prefix_token());
+        }
+        const size_t split = std::min(ctx_tok.size(), whole.size());
+        Encoded & e = enc[i];
+        e.context.assign(whole.begin(), whole.begin() + long(split));
+        e.continuation.assign(whole.begin() + long(split), whole.end());
+        if (e.continuation.empty()) continue;  // nothing to score: logprob 0
+        if (int(e.continuation.size()) > window) {
+            throw Error("loglikelihood request " + std::to_string(i) + ": the continuation has " +
+                        std::to_string(e.continuation.size()) + " tokens, more than the context window (-c " +
+                        std::to_string(window) + ")");
+        }
+        const int inputs = int(e.context.size() + e.continuation.size()) - 1;
+        if (inputs > window) {  // left truncation keeps the tokens nearest the continuation
+            e.context.erase(e.context.begin(), e.context.begin() + (inputs - window));
+            e.truncated = true;
+        }
+        results[i].n_context_tokens = int(e.context.size());
+        results[i].truncated = e.truncated;
+        results[i].token_logprobs.assign(e.continuation.size(), 0.0f);
+        results[i].is_greedy = true;
+    }
+
+    // Group identical contexts, in first-seen order so results do not depend on map order.
+    std::map<std::vector<llama_token>, size_t> group_of;
+    std::vector<Group> groups;
+    for (size_t i = 0; i < enc.size(); ++i) {
+        if (enc[i].continuation.empty()) continue;
+        auto [it, fresh] = group_of.try_emplace(enc[i].context, groups.size());
+        if (fresh) groups.push_back({&it->first, {}, &enc});
+        groups[it->second].members.push_back(i);
+    }
+    // Split groups that need more sequences or tokens than one pass holds.
+    const int n_seq = d.n_seq_max();
+    const int pass_tokens = std::min(window, d.n_batch());
+    std::vector<Group> units;
+    for (const Group & g : groups) {
+        Group cur{g.context, {}, &enc};
+        for (size_t m : g.members) {
+            Group trial = cur;
+            trial.members.push_back(m);
+            if (!cur.members.empty() && (int(trial.members.size()) > n_seq || trial.n_tokens() > window)) {
+                units.push_back(cur);
+                cur.members = {m};
+            } else {
+                cur = trial;
+            }
+        }
+        units.push_back(cur);
+    }
+
+    Batch batch(d.n_batch(), n_seq);
+    std::vector<std::vector<Target>> row_targets;  // per batch row with output
+    std::vector<int32_t> row_index;                // batch index of each output row
+
+    auto flush = [&]() {
+        if (batch.size() == 0) return;
+        d.decode(batch, "scoring loglikelihood requests");
+        for (size_t r = 0; r < row_targets.size(); ++r) {
+            const float * logits = llama_get_logits_ith(d.ctx.get(), row_index[r]);
+            const llama_token best = argmax(logits, d.n_vocab);
+            float lse = 0.0f;
+            bool have_lse = false;
+            for (const Target & t : row_targets[r]) {
+                const llama_token want = enc[t.request].continuation[t.token_index];
+                if (!have_lse) {
+                    lse = float(double(logits[want]) - token_logprob(logits, d.n_vocab, want));
+                    have_lse = true;
+                }
+                const float lp = logits[want] - lse;
+                results[t.request].token_logprobs[t.token_index] = lp;
+                if (want != best) results[t.request].is_greedy = false;
+            }
+        }
+        batch.clear();
+        row_targets.clear();
+        row_index.clear();
+    };
+    // Adds one token; chunks the pass across decode calls when it exceeds n_batch.
+    auto push = [&](llama_token tok, llama_pos pos, std::span<const llama_seq_id> seqs, std::vector<Target> targets) {
+        if (batch.size() == batch.capacity()) flush();
+        const bool output = !targets.empty();
+        if (output) {
+            row_index.push_back(batch.size());
+            row_targets.push_back(std::move(targets));
+        }
+        batch.add(tok, pos, seqs, output);
+    };
+
+    size_t u = 0;
+    while (u < units.size()) {
+        // One pass: as many whole units as fit in the sequences and tokens; KV cleared after.
+        llama_memory_clear(d.mem(), false);
+        int used_tokens = 0;
+        int used_seqs = 0;
+        size_t end = u;
+        while (end < units.size()) {
+            const int t = units[end].n_tokens();
+            const int s = int(units[end].members.size());
+            if (end > u && (used_tokens + t > pass_tokens || used_seqs + s > n_seq)) break;
+            used_tokens += t;
+            used_seqs += s;
+            ++end;
+        }
+        llama_seq_id next_seq = 0;
+        for (size_t k = u; k < end; ++k) {
+            const Group & g = units[k];
+            std::vector<llama_seq_id> seqs;
+            for (size_t j = 0; j < g.members.size(); ++j) seqs.push_back(next_seq++);
+            const auto & ctx_tok = *g.context;
+            for (size_t p = 0; p < ctx_tok.size(); ++p) {
+                std::vector<Target> targets;
+                if (p + 1 == ctx_tok.size()) {
+                    for (size_t m : g.members) targets.push_back({m, 0});
+                }
+                push(ctx_tok[p], llama_pos(p), seqs, std::move(targets));
+            }
+            for (size_t j = 0; j < g.members.size(); ++j) {
+                const auto & cont = enc[g.members[j]].continuation;
+                for (size_t c = 0; c + 1 < cont.size(); ++c) {
+                    push(cont[c], llama_pos(ctx_tok.size() + c), {&seqs[j], 1}, {{g.members[j], c + 1}});
+                }
+            }
+        }
+        flush();
+        u = end;
+    }
+    llama_memory_clear(d.mem(), false);
+
+    for (auto & r : results) {
+        double sum = 0.0;
+        for (float lp : r.token_logprobs) sum += lp;
+        r.logprob = sum;
+    }
+    return results;
+}
+
+std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const RollingRequest> requests) {
+    Impl & d = *impl_;
+    const int window = d.n_ctx();
+    std::vector<RollingResult> results(requests.size());
+    Batch batch(d.n_batch(), 1);
+    const llama_seq_id seq0 = 0;
+
+    for (size_t r = 0; r < requests.size(); ++r) {
+        std::vector<llama_token> all = d.tokenize(requests[r].text, false, false);
+        const int n = int(all.size());
+        all.insert(all.begin(), d.prefix_token());  // all[i] predicts text token i
+        RollingResult & out = results[r];
+        for (int s = 0; s < n;) {
+            const int e = std::min(s + window, n);
+            const int a = std::max(0, e - window);
+            llama_memory_clear(d.mem(), false);
+            std::vector<std::pair<int32_t, int>> outputs;  // batch row, text token index
+            batch.clear();
+            auto run = [&]() {
+                d.decode(batch, "scoring a rolling window");
+                for (auto [row, tok] : outputs) {
+                    out.logprob += token_logprob(llama_get_logits_ith(d.ctx.get(), row), d.n_vocab, all[size_t(tok) + 1]);
+                    ++out.n_tokens;
+                }
+                outputs.clear();
+                batch.clear();
+            };
+            for (int i = a; i < e; ++i) {
+                if (batch.size() == batch.capacity()) run();
+                const bool want = i >= s;
+                if (want) outputs.emplace_back(batch.size(), i);
+                batch.add(all[size_t(i)], llama_pos(i - a), {&seq0, 1}, want);
+            }
+            run();
+            ++out.n_windows;
+            s = e;
+        }
+    }
+    llama_memory_clear(d.mem(), false);
+    return results;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,19 @@
+// One function per subcommand; main() only dispatches.
+#pragma once
+
+#include "args.h"
+
+#include <rightsize/llama_backend.h>
+
+namespace rightsize::cli {
+
+int cmd_bench(int argc, char ** argv);
+int cmd_info(int argc, char ** argv);
+
+// Registers llama.cpp's own flag names (-t, -c, -b, -ub, -ngl, -fa, -np, --lora, --verbose).
+void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given = nullptr);
+
+enum class OutputFormat { Table, Json, Csv, Markdown };
+OutputFormat parse_format(const std::string & text);
+
+}  // namespace rightsize::cli

@@ -1,0 +1,52 @@
+// rightsize: which language model is the right size for this task on this hardware?
+#include "commands.h"
+
+#include <rightsize/error.h>
+#include <rightsize/version.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+void print_usage() {
+    printf("rightsize %s — which language model is the right size for your task and hardware\n\n"
+           "usage: rightsize <command> [options]\n\n"
+           "commands:\n"
+           "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
+           "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
+           "  --version print rightsize's version and the llama.cpp it was built with\n\n"
+           "Run 'rightsize <command> --help' for a command's options.\n",
+           rightsize::version());
+}
+
+}  // namespace
+
+int main(int argc, char ** argv) {
+    using namespace rightsize;
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        print_usage();
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    try {
+        if (cmd == "--version" || cmd == "version") {
+            printf("rightsize %s\nllama.cpp %s\n", version(), llama_version_string().c_str());
+            return 0;
+        }
+        if (cmd == "bench") return cli::cmd_bench(argc, argv);
+        if (cmd == "info") return cli::cmd_info(argc, argv);
+        fprintf(stderr, "rightsize: unknown command '%s'; run 'rightsize --help' for the list\n", cmd.c_str());
+        return 2;
+    } catch (const cli::UsageError & e) {
+        fprintf(stderr, "rightsize %s: %s\n", cmd.c_str(), e.what());
+        return 2;
+    } catch (const Error & e) {
+        fprintf(stderr, "rightsize %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    } catch (const std::exception & e) {
+        fprintf(stderr, "rightsize %s: internal error: %s\n", cmd.c_str(), e.what());
+        return 3;
+    }
+}

@@ -1,0 +1,29 @@
+#include <rightsize/process_memory.h>
+
+#include <fstream>
+#include <string>
+
+namespace rightsize {
+
+ProcessMemory read_process_memory() {
+    ProcessMemory m;
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto kb = [&](const char * key) -> uint64_t { return std::stoull(line.substr(std::string(key).size())) * 1024; };
+        if (line.rfind("VmRSS:", 0) == 0) m.rss_bytes = kb("VmRSS:");
+        if (line.rfind("VmHWM:", 0) == 0) m.peak_rss_bytes = kb("VmHWM:");
+    }
+    return m;
+}
+
+bool reset_peak_rss() {
+    // Writing 5 to clear_refs resets the peak RSS counter (Linux ≥ 4.0).
+    std::ofstream out("/proc/self/clear_refs");
+    if (!out) return false;
+    out << "5";
+    out.flush();
+    return bool(out);
+}
+
+}  // namespace rightsize

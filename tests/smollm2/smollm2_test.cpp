@@ -1,0 +1,193 @@
+// Integration tests on the real SmolLM2-135M-Instruct (Q4_1) from scripts/fetch-models.sh.
+#include "test_support.h"
+
+#include <rightsize/error.h>
+
+#include <cmath>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+
+namespace {
+
+LlamaOptions smol_options(int n_ctx = 2048) {
+    LlamaOptions o;
+    o.model_path = smollm2_path();
+    o.n_ctx = n_ctx;
+    o.n_threads = 2;
+    o.n_parallel = 8;
+    return o;
+}
+
+class SmolLM2 : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        ASSERT_TRUE(std::filesystem::exists(smollm2_path())) << "run scripts/fetch-models.sh first";
+        backend_ = new LlamaBackend(smol_options());
+    }
+    static void TearDownTestSuite() {
+        delete backend_;
+        backend_ = nullptr;
+    }
+    static LlamaBackend * backend_;
+};
+LlamaBackend * SmolLM2::backend_ = nullptr;
+
+// Multiple-choice items written for this test (ARC-style), each context shared by its choices.
+std::vector<LoglikelihoodRequest> choice_requests() {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> items = {
+        {"Question: Which gas do plants take in from the air to make food?\nAnswer:",
+         {" oxygen", " carbon dioxide", " nitrogen", " helium"}},
+        {"Question: What is the boiling point of water at sea level in degrees Celsius?\nAnswer:",
+         {" 50", " 100", " 150", " 212"}},
+        {"Question: Which planet is closest to the Sun?\nAnswer:", {" Mercury", " Venus", " Earth", " Mars"}},
+        {"The capital of France is", {" Paris", " London", " Berlin"}},
+    };
+    std::vector<LoglikelihoodRequest> out;
+    for (const auto & [ctx, choices] : items)
+        for (const auto & c : choices) out.push_back({ctx, c});
+    return out;
+}
+
+}  // namespace
+
+TEST_F(SmolLM2, FactsDescribeTheRealModel) {
+    const ModelFacts & f = backend_->facts();
+    EXPECT_EQ(f.architecture, "llama");
+    EXPECT_NEAR(double(f.n_params), 134.5e6, 1.5e6);
+    EXPECT_EQ(f.file_bytes, 98362432u);
+    EXPECT_NE(f.quantization.find("Q4_1"), std::string::npos) << f.quantization;
+    EXPECT_EQ(f.n_layer, 30);
+    EXPECT_EQ(f.n_embd, 576);
+    EXPECT_EQ(f.n_vocab, 49152);
+    EXPECT_GE(f.n_ctx_train, 2048);
+    EXPECT_FALSE(f.chat_template.empty());
+}
+
+TEST_F(SmolLM2, PrefixSharedBatchEqualsOneAtATimeWithin1e4PerToken) {
+    const auto reqs = choice_requests();
+    const auto batched = backend_->loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto alone = backend_->loglikelihood({&reqs[i], 1}).front();
+        ASSERT_EQ(alone.token_logprobs.size(), batched[i].token_logprobs.size());
+        for (size_t t = 0; t < alone.token_logprobs.size(); ++t) {
+            EXPECT_NEAR(alone.token_logprobs[t], batched[i].token_logprobs[t], 1e-4) << "request " << i << " token " << t;
+        }
+        EXPECT_EQ(alone.is_greedy, batched[i].is_greedy) << "request " << i;
+    }
+}
+
+TEST_F(SmolLM2, KnowsEasyFacts) {
+    const auto reqs = choice_requests();
+    const auto r = backend_->loglikelihood(reqs);
+    // Paris beats London and Berlin as the capital of France.
+    EXPECT_GT(r[12].logprob, r[13].logprob);
+    EXPECT_GT(r[12].logprob, r[14].logprob);
+    // Plants take in carbon dioxide.
+    EXPECT_GT(r[1].logprob, std::max({r[0].logprob, r[2].logprob, r[3].logprob}));
+}
+
+TEST_F(SmolLM2, GreedyGenerationIsDeterministicAndAnswers) {
+    const std::vector<ChatMessage> msgs{{"user", "What is the capital of France?"}};
+    GenerateRequest rq;
+    rq.prompt = backend_->apply_chat_template(msgs, true);
+    rq.max_tokens = 24;
+    const auto a = backend_->generate({&rq, 1}).front();
+    const auto b = backend_->generate({&rq, 1}).front();
+    EXPECT_EQ(a.text, b.text);
+    EXPECT_NE(a.text.find("Paris"), std::string::npos) << a.text;
+    EXPECT_GT(a.n_prompt_tokens, 10);
+}
+
+TEST_F(SmolLM2, ChatTemplateIsChatML) {
+    const std::vector<ChatMessage> msgs{{"system", "You are brief."}, {"user", "Hello"}};
+    const std::string p = backend_->apply_chat_template(msgs, true);
+    EXPECT_NE(p.find("<|im_start|>system\nYou are brief.<|im_end|>"), std::string::npos) << p;
+    EXPECT_NE(p.find("<|im_start|>user\nHello<|im_end|>"), std::string::npos) << p;
+    EXPECT_EQ(p.substr(p.size() - std::string("<|im_start|>assistant\n").size()), "<|im_start|>assistant\n");
+    // The template's markers are single control tokens when special parsing is on.
+    const auto toks = backend_->tokenize("<|im_start|>user", false, true);
+    EXPECT_EQ(toks.size(), 2u);
+}
+
+TEST_F(SmolLM2, EndOfTurnStopsGenerationAndStopStringsCut) {
+    const std::vector<ChatMessage> msgs{{"user", "Say hello in one short sentence."}};
+    GenerateRequest rq;
+    rq.prompt = backend_->apply_chat_template(msgs, true);
+    rq.max_tokens = 200;
+    const auto free_run = backend_->generate({&rq, 1}).front();
+    EXPECT_EQ(free_run.finish, FinishReason::EndOfGeneration) << free_run.text;
+    EXPECT_EQ(free_run.text.find("<|im_end|>"), std::string::npos);
+    ASSERT_GT(free_run.text.size(), 4u);
+    const std::string stop = free_run.text.substr(2, 2);
+    rq.until = {stop};
+    const auto cut = backend_->generate({&rq, 1}).front();
+    EXPECT_EQ(cut.finish, FinishReason::Stop);
+    EXPECT_EQ(cut.text, free_run.text.substr(0, free_run.text.find(stop)));
+}
+
+// Quantised kernels take different paths for different batch shapes, so parallel decoding is
+// not bit-identical to one sequence at a time (llama.cpp makes no such promise either): a
+// near-tie can flip late in a long answer. The answers must agree well past the start.
+TEST_F(SmolLM2, ParallelGreedyMatchesSequential) {
+    std::vector<GenerateRequest> reqs;
+    for (const char * q : {"Name a colour.", "Count to five.", "What is 2+2?"}) {
+        GenerateRequest rq;
+        const std::vector<ChatMessage> msgs{{"user", q}};
+        rq.prompt = backend_->apply_chat_template(msgs, true);
+        rq.max_tokens = 16;
+        reqs.push_back(rq);
+    }
+    const auto together = backend_->generate(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const std::string alone = backend_->generate({&reqs[i], 1}).front().text;
+        const std::string & par = together[i].text;
+        size_t common = 0;
+        while (common < std::min(alone.size(), par.size()) && alone[common] == par[common]) ++common;
+        EXPECT_GE(common, std::min(alone.size(), par.size()) / 2) << "request " << i << ": '" << par << "' vs '" << alone << "'";
+        EXPECT_GT(together[i].n_generated_tokens, 0);
+        EXPECT_LE(together[i].n_generated_tokens, 16);
+    }
+}
+
+TEST_F(SmolLM2, LoraChangesLogitsAndRemovingItRestoresThem) {
+    const auto lora = (temp_dir() / "smollm2-lora.gguf").string();
+    fixture::write_lora_for(smollm2_path(), lora);
+    const auto toks = backend_->tokenize("The capital of France is", true, false);
+    const auto base = backend_->last_logits(toks);
+    backend_->set_loras({{lora, 1.0f}});
+    const auto with = backend_->last_logits(toks);
+    backend_->set_loras({});
+    const auto restored = backend_->last_logits(toks);
+    double moved = 0, back = 0;
+    for (size_t i = 0; i < base.size(); ++i) {
+        moved = std::max(moved, double(std::fabs(with[i] - base[i])));
+        back = std::max(back, double(std::fabs(restored[i] - base[i])));
+    }
+    EXPECT_GT(moved, 0.05);
+    EXPECT_LT(back, 1e-4);
+}
+
+TEST_F(SmolLM2, PerplexityOfOrdinaryTextIsPlausible) {
+    const RollingRequest rr{"The sun rose over the quiet village. Children walked to school while their parents "
+                            "went to work in the fields. In the evening, families gathered for dinner and talked "
+                            "about their day."};
+    const auto r = backend_->loglikelihood_rolling({&rr, 1}).front();
+    const double ppl = std::exp(-r.logprob / r.n_tokens);
+    EXPECT_GT(ppl, 1.5);
+    EXPECT_LT(ppl, 60.0) << "a 135M instruct model should find plain English fairly predictable";
+}
+
+TEST(Gemma3, LoadsAndScores) {
+    ASSERT_TRUE(std::filesystem::exists(gemma_path())) << "run scripts/fetch-models.sh first";
+    LlamaOptions o;
+    o.model_path = gemma_path();
+    o.n_ctx = 512;
+    o.n_threads = 2;
+    LlamaBackend b(o);
+    EXPECT_EQ(b.facts().architecture, "gemma3");
+    EXPECT_NEAR(double(b.facts().n_params), 268e6, 10e6);
+    const std::vector<LoglikelihoodRequest> reqs{{"The capital of France is", " Paris"}, {"The capital of France is", " London"}};
+    const auto r = b.loglikelihood(reqs);
+    EXPECT_GT(r[0].logprob, r[1].logprob);
+}

@@ -1,0 +1,123 @@
+#include "test_support.h"
+
+#include <rightsize/error.h>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+
+namespace {
+GenerateRequest greedy(const std::string & prompt, int max_tokens) {
+    GenerateRequest r;
+    r.prompt = prompt;
+    r.max_tokens = max_tokens;
+    return r;
+}
+}  // namespace
+
+TEST(TinyGenerate, GreedyIsDeterministicAndRunsToTheCap) {
+    LlamaBackend b(tiny_options());
+    const auto rq = greedy("the question is", 24);
+    const auto a = b.generate({&rq, 1}).front();
+    const auto c = b.generate({&rq, 1}).front();
+    EXPECT_EQ(a.text, c.text);
+    EXPECT_FALSE(a.text.empty());
+    EXPECT_EQ(a.n_generated_tokens, 24);
+    EXPECT_EQ(a.finish, FinishReason::Length);
+    EXPECT_EQ(a.token_times_ms.size(), 24u);
+    EXPECT_GT(a.ttft_ms, 0.0);
+    EXPECT_GE(a.e2e_ms, a.ttft_ms);
+    EXPECT_DOUBLE_EQ(a.ttft_ms, a.token_times_ms.front());
+    EXPECT_DOUBLE_EQ(a.e2e_ms, a.token_times_ms.back());
+}
+
+TEST(TinyGenerate, ParallelSequencesEqualOneAtATime) {
+    LlamaBackend b(tiny_options());  // -np 4
+    std::vector<GenerateRequest> reqs;
+    for (const char * p : {"the question is", "a small model", "water and people", "one two", "the capital of", "how"}) {
+        reqs.push_back(greedy(p, 12));
+    }
+    const auto together = b.generate(reqs);  // six requests through four slots
+    ASSERT_EQ(together.size(), reqs.size());
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto alone = b.generate({&reqs[i], 1}).front();
+        EXPECT_EQ(together[i].text, alone.text) << "request " << i;
+        EXPECT_EQ(together[i].n_generated_tokens, 12);
+    }
+}
+
+TEST(TinyGenerate, StopStringEndsTheTextBeforeIt) {
+    LlamaBackend b(tiny_options());
+    auto rq = greedy("the question is", 32);
+    const std::string full = b.generate({&rq, 1}).front().text;
+    ASSERT_GT(full.size(), 12u);
+    const std::string stop = full.substr(full.size() / 2, 3);
+    rq.until = {stop, "never-appears-here"};
+    const auto r = b.generate({&rq, 1}).front();
+    EXPECT_EQ(r.finish, FinishReason::Stop);
+    EXPECT_EQ(r.text, full.substr(0, full.find(stop)));
+    EXPECT_LT(r.n_generated_tokens, 32);
+}
+
+TEST(TinyGenerate, StreamingCallbackSeesEveryTokenInOrder) {
+    LlamaBackend b(tiny_options());
+    const auto rq = greedy("a small model", 16);
+    std::string streamed;
+    std::vector<double> times;
+    const auto r = b.generate({&rq, 1}, [&](const StreamEvent & e) {
+        EXPECT_EQ(e.request_index, 0u);
+        streamed += e.piece;
+        times.push_back(e.t_ms);
+        return true;
+    }).front();
+    EXPECT_EQ(streamed, r.text);
+    ASSERT_EQ(times.size(), 16u);
+    for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i], times[i - 1]);
+}
+
+TEST(TinyGenerate, CallbackCanStopARequest) {
+    LlamaBackend b(tiny_options());
+    const auto rq = greedy("a small model", 50);
+    int calls = 0;
+    const auto r = b.generate({&rq, 1}, [&](const StreamEvent &) { return ++calls < 5; }).front();
+    EXPECT_EQ(calls, 5);
+    EXPECT_EQ(r.n_generated_tokens, 5);
+    EXPECT_EQ(r.finish, FinishReason::Stop);
+}
+
+TEST(TinyGenerate, SeededSamplingIsRepeatableAndSeedsMatter) {
+    LlamaBackend b(tiny_options());
+    auto rq = greedy("the question is", 20);
+    rq.sampling.temperature = 1.5f;
+    rq.sampling.top_k = 40;
+    rq.sampling.top_p = 0.95f;
+    rq.sampling.seed = 11;
+    const auto a = b.generate({&rq, 1}).front().text;
+    const auto a2 = b.generate({&rq, 1}).front().text;
+    EXPECT_EQ(a, a2);
+    int different = 0;
+    for (uint32_t seed : {12u, 13u, 14u}) {
+        rq.sampling.seed = seed;
+        different += b.generate({&rq, 1}).front().text != a;
+    }
+    EXPECT_GT(different, 0);
+    rq.sampling.temperature = 0.0f;
+    const auto g = b.generate({&rq, 1}).front().text;
+    rq.sampling.seed = 99;
+    EXPECT_EQ(b.generate({&rq, 1}).front().text, g) << "greedy ignores the seed";
+}
+
+TEST(TinyGenerate, LongPromptIsCutFromTheLeftToLeaveRoomForTheAnswer) {
+    LlamaBackend b(tiny_options(64));
+    std::string prompt;
+    for (int i = 0; i < 100; ++i) prompt += "the model ";
+    const auto rq = greedy(prompt, 16);
+    const auto r = b.generate({&rq, 1}).front();
+    EXPECT_EQ(r.n_prompt_tokens, 64 - 16);
+    EXPECT_EQ(r.n_generated_tokens, 16);
+}
+
+TEST(TinyGenerate, MaxTokensBeyondTheContextIsAnError) {
+    LlamaBackend b(tiny_options(64));
+    const auto rq = greedy("the", 64);
+    EXPECT_THROW(b.generate({&rq, 1}), Error);
+}

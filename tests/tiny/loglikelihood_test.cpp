@@ -1,0 +1,134 @@
+#include "test_support.h"
+
+#include <rightsize/error.h>
+
+#include <cmath>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+
+namespace {
+
+std::vector<LoglikelihoodRequest> mixed_requests() {
+    return {
+        {"the question is what", " x"},
+        {"the question is what", " people"},
+        {"the question is what", " water is down"},
+        {"a small model can", " answer"},
+        {"the question is what", " the capital of France is"},
+        {"", "the first word"},
+        {"a small model can ", "write"},  // trailing space moves to the continuation
+        {"one two", ""},
+    };
+}
+
+double log_softmax_at(const std::vector<float> & logits, int token) {
+    double mx = -1e30, sum = 0;
+    for (float x : logits) mx = std::max(mx, double(x));
+    for (float x : logits) sum += std::exp(double(x) - mx);
+    return double(logits[size_t(token)]) - mx - std::log(sum);
+}
+
+}  // namespace
+
+TEST(TinyLoglikelihood, BatchedEqualsOneAtATimePerToken) {
+    LlamaBackend b(tiny_options());
+    const auto reqs = mixed_requests();
+    const auto batched = b.loglikelihood(reqs);
+    ASSERT_EQ(batched.size(), reqs.size());
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto alone = b.loglikelihood({&reqs[i], 1}).front();
+        ASSERT_EQ(alone.token_logprobs.size(), batched[i].token_logprobs.size()) << "request " << i;
+        for (size_t t = 0; t < alone.token_logprobs.size(); ++t) {
+            EXPECT_NEAR(alone.token_logprobs[t], batched[i].token_logprobs[t], 1e-4) << "request " << i << " token " << t;
+        }
+        EXPECT_NEAR(alone.logprob, batched[i].logprob, 1e-3);
+        EXPECT_EQ(alone.is_greedy, batched[i].is_greedy);
+    }
+    EXPECT_EQ(batched.back().token_logprobs.size(), 0u);
+    EXPECT_DOUBLE_EQ(batched.back().logprob, 0.0);
+}
+
+TEST(TinyLoglikelihood, MatchesLogSoftmaxOfIndependentlyComputedLogits) {
+    LlamaBackend b(tiny_options());
+    const std::string context = "the question is what";
+    const auto ctx_tok = b.tokenize(context, true, false);
+    const auto whole = b.tokenize(context + " x", true, false);
+    ASSERT_EQ(whole.size(), ctx_tok.size() + 1) << "' x' should be one token in the fixture vocabulary";
+    const int target = whole.back();
+    const auto logits = b.last_logits(ctx_tok);
+    const LoglikelihoodRequest rq{context, " x"};
+    const auto r = b.loglikelihood({&rq, 1}).front();
+    EXPECT_NEAR(r.logprob, log_softmax_at(logits, target), 1e-4);
+    const bool greedy = std::max_element(logits.begin(), logits.end()) - logits.begin() == target;
+    EXPECT_EQ(r.is_greedy, greedy);
+}
+
+TEST(TinyLoglikelihood, SmallBatchAndFewSequencesGiveTheSameAnswers) {
+    LlamaOptions o = tiny_options();
+    o.n_batch = 16;  // forces passes to be split across several decode calls
+    o.n_ubatch = 16;
+    o.n_parallel = 2;  // forces groups of four continuations to be split
+    LlamaBackend small(o);
+    LlamaBackend wide(tiny_options());
+    const auto reqs = mixed_requests();
+    const auto a = small.loglikelihood(reqs);
+    const auto c = wide.loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) EXPECT_NEAR(a[i].logprob, c[i].logprob, 1e-3) << "request " << i;
+}
+
+TEST(TinyLoglikelihood, LongContextIsTruncatedFromTheLeft) {
+    LlamaBackend b(tiny_options(64));
+    std::string context;
+    for (int i = 0; i < 60; ++i) context += "the model ";
+    const LoglikelihoodRequest rq{context, " answer"};
+    const auto r = b.loglikelihood({&rq, 1}).front();
+    EXPECT_TRUE(r.truncated);
+    EXPECT_EQ(r.n_context_tokens + int(r.token_logprobs.size()) - 1, 64);
+    EXPECT_TRUE(std::isfinite(r.logprob));
+    EXPECT_LT(r.logprob, 0.0);
+}
+
+TEST(TinyLoglikelihood, ContinuationLongerThanTheWindowIsAnError) {
+    LlamaBackend b(tiny_options(32));
+    std::string cont;
+    for (int i = 0; i < 40; ++i) cont += " word";
+    const LoglikelihoodRequest rq{"the", cont};
+    try {
+        b.loglikelihood({&rq, 1});
+        FAIL() << "expected an error";
+    } catch (const Error & e) {
+        EXPECT_NE(std::string(e.what()).find("context window"), std::string::npos) << e.what();
+    }
+}
+
+TEST(TinyLoglikelihood, RollingWithOneWindowEqualsLoglikelihoodFromNothing) {
+    LlamaBackend b(tiny_options(512));
+    const std::string text = "the question is what the small model can answer about the capital of France";
+    const RollingRequest rr{text};
+    const auto rolled = b.loglikelihood_rolling({&rr, 1}).front();
+    const LoglikelihoodRequest lr{"", text};
+    const auto direct = b.loglikelihood({&lr, 1}).front();
+    EXPECT_EQ(rolled.n_windows, 1);
+    EXPECT_EQ(rolled.n_tokens, int(direct.token_logprobs.size()));
+    EXPECT_NEAR(rolled.logprob, direct.logprob, 1e-3);
+}
+
+TEST(TinyLoglikelihood, RollingWindowsScoreEveryTokenOnce) {
+    std::string text;
+    for (int i = 0; i < 30; ++i) text += "the water was down and up ";
+    LlamaBackend narrow(tiny_options(32));
+    LlamaBackend wide(tiny_options(512));
+    const RollingRequest rr{text};
+    const auto n = narrow.loglikelihood_rolling({&rr, 1}).front();
+    const auto w = wide.loglikelihood_rolling({&rr, 1}).front();
+    const int n_tokens = int(wide.tokenize(text, false, false).size());
+    EXPECT_EQ(n.n_tokens, n_tokens);
+    EXPECT_EQ(w.n_tokens, n_tokens);
+    EXPECT_EQ(n.n_windows, (n_tokens + 31) / 32);
+    EXPECT_EQ(w.n_windows, 1);
+    // Shorter windows see less context, so the sums differ; both are proper log-probabilities.
+    EXPECT_LT(n.logprob, 0.0);
+    EXPECT_LT(w.logprob, 0.0);
+    EXPECT_NE(n.logprob, w.logprob);
+}
