@@ -23,6 +23,7 @@ private:
     std::string label_;
     size_t total_;
     size_t done_ = 0;
+    size_t drawn_done_ = size_t(-1);  // done_ at the last line printed
     std::string unit_;
     FILE * out_;
     bool tty_;

@@ -45,7 +45,7 @@ void Progress::advance(size_t n) {
 void Progress::finish() {
     if (finished_) return;
     finished_ = true;
-    draw(true);
+    if (drawn_done_ != done_) draw(true);
     if (g_enabled && tty_) fputc('\n', out_);
 }
 
@@ -55,6 +55,7 @@ void Progress::draw(bool force) {
     const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
     if (!force && since_draw < (tty_ ? 0.1 : 5.0)) return;
     last_draw_ = now;
+    drawn_done_ = done_;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double rate = elapsed > 0 ? double(done_) / elapsed : 0.0;
     std::string eta = "?";
