@@ -422,7 +422,12 @@ public:
                      std::vector<float> scales)
         : model_(model) {
         LogCapture::instance().begin();
-        ctx_.reset(llama_init_from_model(model, context_params(o, n_ctx, 1)));
+        // llama-bench's context: one sequence, no unified KV, a sliding-window cache of window
+        // size (swa_full off), everything else as for the backend.
+        llama_context_params cp = context_params(o, n_ctx, 1);
+        cp.kv_unified = false;
+        cp.swa_full = false;
+        ctx_.reset(llama_init_from_model(model, cp));
         if (!ctx_) throw Error("could not create a benchmark context of " + std::to_string(n_ctx) + " tokens");
         // The probe measures the model as configured, adapters included.
         if (!loras.empty()) llama_set_adapters_lora(ctx_.get(), loras.data(), loras.size(), scales.data());
