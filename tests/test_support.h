@@ -44,14 +44,16 @@ inline const std::string & tiny_lora_path() {
 inline std::string smollm2_path() { return std::string(RIGHTSIZE_MODELS_DIR) + "/smollm2-135m-instruct-q4_1.gguf"; }
 inline std::string gemma_path() { return std::string(RIGHTSIZE_MODELS_DIR) + "/gemma-3-270m-q4_k_m.gguf"; }
 
-inline LlamaOptions tiny_options(int n_ctx = 512) {
+inline LlamaOptions model_options(const std::string & path, int n_ctx, int n_parallel) {
     LlamaOptions o;
-    o.model_path = tiny_model_path();
+    o.model_path = path;
     o.n_ctx = n_ctx;
     o.n_threads = 2;
-    o.n_parallel = 4;
+    o.n_parallel = n_parallel;
     return o;
 }
+
+inline LlamaOptions tiny_options(int n_ctx = 512) { return model_options(tiny_model_path(), n_ctx, 4); }
 
 // Runs a shell command, returning its exit status and captured stdout (stderr → `err`).
 struct CommandResult {

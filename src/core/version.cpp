@@ -1,5 +1,7 @@
 #include <rightsize/version.h>
 
+#include "git_hash.h"  // generated at build time
+
 namespace rightsize {
 
 const char * version() { return RIGHTSIZE_VERSION " (git " RIGHTSIZE_GIT_HASH ")"; }

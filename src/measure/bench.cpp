@@ -71,35 +71,30 @@ BenchResult run_bench(const BenchOptions & o, const std::string & model_path, si
     const std::string prefix = n_models > 1 ? "[" + std::to_string(model_index + 1) + "/" + std::to_string(n_models) + "] " : "";
     Progress progress(prefix + name + " pp" + std::to_string(o.n_prompt), size_t(3 * warm + 2 * o.repetitions + n_latency), "runs");
 
-    {   // pp test: as llama-bench, a context of exactly n_prompt tokens, one warm-up run.
-        auto probe = backend.open_decode_probe(o.n_prompt);
+    // Tokens/s of each repetition of one llama-bench test on a fresh context of n_ctx tokens.
+    auto run_test = [&](int n_ctx, int n_tokens, auto && warm_up, auto && run) {
+        auto probe = backend.open_decode_probe(n_ctx);
         if (warm) {
-            probe->prompt(o.n_prompt);
+            warm_up(*probe);
             progress.advance();
         }
+        std::vector<double> tps;
         for (int i = 0; i < o.repetitions; ++i) {
             probe->clear();
             const auto t0 = Clock::now();
-            probe->prompt(o.n_prompt);
-            r.pp_samples_tps.push_back(o.n_prompt / seconds_since(t0));
+            run(*probe);
+            tps.push_back(n_tokens / seconds_since(t0));
             progress.advance();
         }
-    }
+        return tps;
+    };
+    // pp: a context of exactly n_prompt tokens, a full-size warm-up (as llama-bench).
+    auto prompt_run = [&](DecodeProbe & p) { p.prompt(o.n_prompt); };
+    r.pp_samples_tps = run_test(o.n_prompt, o.n_prompt, prompt_run, prompt_run);
+    // tg: a context of n_gen tokens, a one-token warm-up.
     progress.set_label(prefix + name + " tg" + std::to_string(o.n_gen));
-    {   // tg test: a context of n_gen tokens, warm-up of one token.
-        auto probe = backend.open_decode_probe(o.n_gen);
-        if (warm) {
-            probe->generate(1);
-            progress.advance();
-        }
-        for (int i = 0; i < o.repetitions; ++i) {
-            probe->clear();
-            const auto t0 = Clock::now();
-            probe->generate(o.n_gen);
-            r.tg_samples_tps.push_back(o.n_gen / seconds_since(t0));
-            progress.advance();
-        }
-    }
+    r.tg_samples_tps = run_test(o.n_gen, o.n_gen, [](DecodeProbe & p) { p.generate(1); },
+                                [&](DecodeProbe & p) { p.generate(o.n_gen); });
     r.pp_tps = mean(r.pp_samples_tps);
     r.pp_tps_stddev = stddev(r.pp_samples_tps);
     r.tg_tps = mean(r.tg_samples_tps);

@@ -10,20 +10,11 @@ using namespace rightsize::testing;
 
 namespace {
 
-LlamaOptions smol_options(int n_ctx = 2048) {
-    LlamaOptions o;
-    o.model_path = smollm2_path();
-    o.n_ctx = n_ctx;
-    o.n_threads = 2;
-    o.n_parallel = 8;
-    return o;
-}
-
 class SmolLM2 : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         ASSERT_TRUE(std::filesystem::exists(smollm2_path())) << "run scripts/fetch-models.sh first";
-        backend_ = new LlamaBackend(smol_options());
+        backend_ = new LlamaBackend(model_options(smollm2_path(), 2048, 8));
     }
     static void TearDownTestSuite() {
         delete backend_;
@@ -180,11 +171,7 @@ TEST_F(SmolLM2, PerplexityOfOrdinaryTextIsPlausible) {
 
 TEST(Gemma3, LoadsAndScores) {
     ASSERT_TRUE(std::filesystem::exists(gemma_path())) << "run scripts/fetch-models.sh first";
-    LlamaOptions o;
-    o.model_path = gemma_path();
-    o.n_ctx = 512;
-    o.n_threads = 2;
-    LlamaBackend b(o);
+    LlamaBackend b(model_options(gemma_path(), 512, 1));
     EXPECT_EQ(b.facts().architecture, "gemma3");
     EXPECT_NEAR(double(b.facts().n_params), 268e6, 10e6);
     const std::vector<LoglikelihoodRequest> reqs{{"The capital of France is", " Paris"}, {"The capital of France is", " London"}};
