@@ -47,6 +47,7 @@ TEST(TinyLoglikelihood, BatchedEqualsOneAtATimePerToken) {
     }
     EXPECT_EQ(batched.back().token_logprobs.size(), 0u);
     EXPECT_DOUBLE_EQ(batched.back().logprob, 0.0);
+    EXPECT_TRUE(batched.back().is_greedy);
 }
 
 TEST(TinyLoglikelihood, MatchesLogSoftmaxOfIndependentlyComputedLogits) {

@@ -69,7 +69,11 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         Encoded & e = enc[i];
         e.context.assign(whole.begin(), whole.begin() + long(split));
         e.continuation.assign(whole.begin() + long(split), whole.end());
-        if (e.continuation.empty()) continue;  // nothing to score: logprob 0
+        results[i].n_context_tokens = int(e.context.size());
+        if (e.continuation.empty()) {  // nothing to score: log 1 = 0, trivially greedy
+            results[i].is_greedy = true;
+            continue;
+        }
         if (int(e.continuation.size()) > window) {
             throw Error("loglikelihood request " + std::to_string(i) + ": the continuation has " +
                         std::to_string(e.continuation.size()) + " tokens, more than the context window (-c " +
