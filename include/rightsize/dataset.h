@@ -1,0 +1,37 @@
+// Documents for tasks: local JSONL, JSON (a list, an object holding one, or SQuAD's nested
+// data/paragraphs/qas), CSV and TSV. Every document is a JSON object (field → value).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+using Document = nlohmann::json;
+
+enum class DataFormat { Auto, Jsonl, Json, Csv, Tsv };
+
+struct LoadOptions {
+    DataFormat format = DataFormat::Auto;  // Auto: from the extension (.jsonl/.json/.csv/.tsv)
+    // Renames fields after loading: {"sentence": "text"} makes column "sentence" field "text".
+    std::map<std::string, std::string> rename;
+    // CSV/TSV only: numbers and true/false stay strings unless this is set.
+    bool infer_types = false;
+};
+
+// Loads every document of a file. Throws rightsize::Error naming the file and line (and the
+// field where one is at fault) with how to fix it; nothing is returned half-read.
+std::vector<Document> load_documents(const std::string & path, const LoadOptions & options = {});
+
+// Parsers on text already in memory; `name` is used in error messages.
+std::vector<Document> parse_jsonl(const std::string & text, const std::string & name);
+std::vector<Document> parse_json_documents(const std::string & text, const std::string & name);
+std::vector<Document> parse_delimited(const std::string & text, char delimiter, const std::string & name,
+                                      bool infer_types = false);
+
+DataFormat format_from_extension(const std::string & path);
+
+}  // namespace rightsize

@@ -1,0 +1,260 @@
+#include <rightsize/dataset.h>
+
+#include <rightsize/error.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace rightsize {
+
+namespace {
+
+std::string read_file(const std::string & path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw Error("data file '" + path + "' does not exist");
+    if (std::filesystem::is_directory(path, ec)) throw Error("data path '" + path + "' is a directory, not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("data file '" + path + "' cannot be opened for reading");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte-order mark
+    return text;
+}
+
+// 1-based line number of a byte offset.
+size_t line_of(const std::string & text, size_t offset) {
+    return size_t(std::count(text.begin(), text.begin() + long(std::min(offset, text.size())), '\n')) + 1;
+}
+
+bool blank(const std::string & s) {
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+// SQuAD's nested layout becomes one document per question, in the Hugging Face squad_v2 schema.
+std::vector<Document> flatten_squad(const nlohmann::json & root) {
+    std::vector<Document> docs;
+    for (const auto & article : root.at("data")) {
+        const std::string title = article.value("title", "");
+        for (const auto & para : article.at("paragraphs")) {
+            const std::string context = para.at("context").get<std::string>();
+            for (const auto & qa : para.at("qas")) {
+                nlohmann::json texts = nlohmann::json::array(), starts = nlohmann::json::array();
+                for (const auto & a : qa.value("answers", nlohmann::json::array())) {
+                    texts.push_back(a.at("text"));
+                    starts.push_back(a.value("answer_start", -1));
+                }
+                docs.push_back({{"id", qa.value("id", "")},
+                                {"title", title},
+                                {"context", context},
+                                {"question", qa.at("question")},
+                                {"is_impossible", qa.value("is_impossible", texts.empty())},
+                                {"answers", {{"text", texts}, {"answer_start", starts}}}});
+            }
+        }
+    }
+    return docs;
+}
+
+Document infer(const std::string & cell) {
+    if (cell == "true" || cell == "True") return true;
+    if (cell == "false" || cell == "False") return false;
+    if (!cell.empty()) {
+        char * end = nullptr;
+        const long long i = std::strtoll(cell.c_str(), &end, 10);
+        if (*end == '\0') return i;
+        const double d = std::strtod(cell.c_str(), &end);
+        if (*end == '\0') return d;
+    }
+    return cell;
+}
+
+}  // namespace
+
+DataFormat format_from_extension(const std::string & path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    if (ext == ".jsonl" || ext == ".ndjson") return DataFormat::Jsonl;
+    if (ext == ".json") return DataFormat::Json;
+    if (ext == ".csv") return DataFormat::Csv;
+    if (ext == ".tsv") return DataFormat::Tsv;
+    throw Error("cannot tell the format of data file '" + path +
+                "' from its extension; use .jsonl, .json, .csv or .tsv (or name the format)");
+}
+
+std::vector<Document> parse_jsonl(const std::string & text, const std::string & name) {
+    std::vector<Document> docs;
+    size_t start = 0, line = 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        ++line;
+        std::string row = text.substr(start, end - start);
+        if (!row.empty() && row.back() == '\r') row.pop_back();
+        if (!blank(row)) {
+            Document d;
+            try {
+                d = nlohmann::json::parse(row);
+            } catch (const nlohmann::json::parse_error & e) {
+                throw Error(name + ":" + std::to_string(line) + ": invalid JSON (" + e.what() +
+                            "); a JSONL file holds one JSON object per line");
+            }
+            if (!d.is_object()) {
+                throw Error(name + ":" + std::to_string(line) + ": expected a JSON object, found " + d.type_name() +
+                            "; a JSONL file holds one JSON object per line");
+            }
+            docs.push_back(std::move(d));
+        }
+        if (end == text.size()) break;
+        start = end + 1;
+    }
+    return docs;
+}
+
+std::vector<Document> parse_json_documents(const std::string & text, const std::string & name) {
+    nlohmann::json root;
+    try {
+        root = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error & e) {
+        throw Error(name + ":" + std::to_string(line_of(text, e.byte > 0 ? e.byte - 1 : 0)) + ": invalid JSON (" +
+                    e.what() + ")");
+    }
+    auto from_array = [&](const nlohmann::json & arr, const std::string & where) {
+        std::vector<Document> docs;
+        for (size_t i = 0; i < arr.size(); ++i) {
+            if (!arr[i].is_object()) {
+                throw Error(name + ": " + where + "[" + std::to_string(i) + "] is " + arr[i].type_name() +
+                            ", expected an object per document");
+            }
+            docs.push_back(arr[i]);
+        }
+        return docs;
+    };
+    if (root.is_array()) return from_array(root, "item");
+    if (!root.is_object()) throw Error(name + ": expected a list of documents or an object holding one");
+    if (root.contains("data") && root["data"].is_array() && !root["data"].empty() && root["data"][0].is_object() &&
+        root["data"][0].contains("paragraphs")) {
+        try {
+            return flatten_squad(root);
+        } catch (const nlohmann::json::exception & e) {
+            throw Error(name + ": SQuAD-style file (data/paragraphs/qas) is malformed: " + std::string(e.what()));
+        }
+    }
+    std::string list_key;
+    for (const auto & [k, v] : root.items()) {
+        if (v.is_array() && !v.empty() && v[0].is_object()) {
+            if (!list_key.empty()) {
+                throw Error(name + ": the object holds several lists of documents ('" + list_key + "', '" + k +
+                            "'); give a file with one list");
+            }
+            list_key = k;
+        }
+    }
+    if (list_key.empty()) throw Error(name + ": no list of documents found (expected an array of objects)");
+    return from_array(root[list_key], "'" + list_key + "'");
+}
+
+std::vector<Document> parse_delimited(const std::string & text, char delim, const std::string & name, bool infer_types) {
+    // RFC 4180: quoted fields may hold delimiters, doubled quotes and newlines.
+    std::vector<std::vector<std::string>> rows;
+    std::vector<size_t> row_lines;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false, field_started = false;
+    size_t line = 1, row_line = 1;
+    auto end_field = [&] {
+        row.push_back(std::move(field));
+        field.clear();
+        field_started = false;
+    };
+    auto end_row = [&] {
+        end_field();
+        if (!(row.size() == 1 && row[0].empty())) {
+            rows.push_back(std::move(row));
+            row_lines.push_back(row_line);
+        }
+        row.clear();
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < text.size() && text[i + 1] == '"') {
+                    field += '"';
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                if (c == '\n') ++line;
+                field += c;
+            }
+            continue;
+        }
+        if (c == '"' && !field_started) {
+            quoted = field_started = true;
+        } else if (c == delim) {
+            end_field();
+        } else if (c == '\n') {
+            end_row();
+            row_line = ++line;
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            // handled by the '\n'
+        } else {
+            field += c;
+            field_started = true;
+        }
+    }
+    if (quoted) throw Error(name + ":" + std::to_string(row_line) + ": a quoted field is never closed (missing '\"')");
+    if (!field.empty() || !row.empty()) end_row();
+    if (rows.empty()) throw Error(name + ": the file is empty; expected a header row and data rows");
+    const auto & header = rows[0];
+    for (size_t c = 0; c < header.size(); ++c) {
+        if (header[c].empty()) throw Error(name + ":1: column " + std::to_string(c + 1) + " has an empty name in the header");
+    }
+    std::vector<Document> docs;
+    for (size_t r = 1; r < rows.size(); ++r) {
+        if (rows[r].size() != header.size()) {
+            throw Error(name + ":" + std::to_string(row_lines[r]) + ": expected " + std::to_string(header.size()) +
+                        " fields (as in the header), found " + std::to_string(rows[r].size()) +
+                        "; quote fields that contain the delimiter");
+        }
+        Document d = Document::object();
+        for (size_t c = 0; c < header.size(); ++c) {
+            d[header[c]] = infer_types ? infer(rows[r][c]) : Document(rows[r][c]);
+        }
+        docs.push_back(std::move(d));
+    }
+    return docs;
+}
+
+std::vector<Document> load_documents(const std::string & path, const LoadOptions & o) {
+    const DataFormat fmt = o.format == DataFormat::Auto ? format_from_extension(path) : o.format;
+    const std::string text = read_file(path);
+    std::vector<Document> docs;
+    switch (fmt) {
+        case DataFormat::Jsonl: docs = parse_jsonl(text, path); break;
+        case DataFormat::Json: docs = parse_json_documents(text, path); break;
+        case DataFormat::Csv: docs = parse_delimited(text, ',', path, o.infer_types); break;
+        case DataFormat::Tsv: docs = parse_delimited(text, '\t', path, o.infer_types); break;
+        case DataFormat::Auto: break;
+    }
+    if (!o.rename.empty()) {
+        for (size_t i = 0; i < docs.size(); ++i) {
+            for (const auto & [from, to] : o.rename) {
+                if (!docs[i].contains(from)) {
+                    throw Error(path + ": document " + std::to_string(i + 1) + " has no field '" + from +
+                                "' to rename to '" + to + "'");
+                }
+                docs[i][to] = std::move(docs[i][from]);
+                if (to != from) docs[i].erase(from);
+            }
+        }
+    }
+    return docs;
+}
+
+}  // namespace rightsize

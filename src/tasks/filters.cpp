@@ -1,0 +1,114 @@
+#include <rightsize/filters.h>
+
+#include <rightsize/error.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <regex>
+
+namespace rightsize {
+
+namespace {
+
+std::string strip(const std::string & s) {
+    const auto b = s.find_first_not_of(" \t\n\r\f\v");
+    if (b == std::string::npos) return "";
+    const auto e = s.find_last_not_of(" \t\n\r\f\v");
+    return s.substr(b, e - b + 1);
+}
+
+class RegexFilter final : public Filter {
+public:
+    explicit RegexFilter(const RegexFilterOptions & o) : o_(o) {
+        try {
+            re_ = std::regex(o.pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error & e) {
+            throw Error("filter regex: '" + o.pattern + "' is not a valid regular expression (" + e.what() + ")");
+        }
+    }
+    std::vector<std::string> apply(std::vector<std::string> responses) const override {
+        for (auto & r : responses) r = extract(r);
+        return responses;
+    }
+
+private:
+    std::string extract(const std::string & text) const {
+        // Python's re.findall: whole matches without groups, else the group(s) of each match.
+        std::vector<std::string> found;
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), re_); it != std::sregex_iterator(); ++it) {
+            const auto & m = *it;
+            if (m.size() <= 1) {
+                found.push_back(m.str(0));
+                continue;
+            }
+            std::string first_nonempty;
+            for (size_t g = 1; g < m.size(); ++g) {
+                if (m[g].matched && m[g].length() > 0) {
+                    first_nonempty = m.str(g);
+                    break;
+                }
+            }
+            found.push_back(first_nonempty);
+        }
+        if (found.empty()) return o_.fallback;
+        const long n = long(found.size());
+        const long idx = o_.group_select < 0 ? n + o_.group_select : o_.group_select;
+        if (idx < 0 || idx >= n) return o_.fallback;
+        return strip(found[size_t(idx)]);
+    }
+    RegexFilterOptions o_;
+    std::regex re_;
+};
+
+class MapFilter final : public Filter {
+public:
+    explicit MapFilter(std::function<std::string(const std::string &)> f) : f_(std::move(f)) {}
+    std::vector<std::string> apply(std::vector<std::string> responses) const override {
+        for (auto & r : responses) r = f_(r);
+        return responses;
+    }
+
+private:
+    std::function<std::string(const std::string &)> f_;
+};
+
+class TakeFirstFilter final : public Filter {
+public:
+    std::vector<std::string> apply(std::vector<std::string> responses) const override {
+        if (responses.size() > 1) responses.resize(1);
+        return responses;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> make_regex_filter(const RegexFilterOptions & o) { return std::make_unique<RegexFilter>(o); }
+
+std::unique_ptr<Filter> make_filter(const std::string & name) {
+    if (name == "take_first") return std::make_unique<TakeFirstFilter>();
+    if (name == "lowercase" || name == "uppercase") {
+        const bool up = name == "uppercase";
+        return std::make_unique<MapFilter>([up](const std::string & s) {
+            std::string out = s;
+            std::transform(out.begin(), out.end(), out.begin(),
+                           [up](unsigned char c) { return char(up ? std::toupper(c) : std::tolower(c)); });
+            return out;
+        });
+    }
+    if (name == "remove_whitespace") {
+        return std::make_unique<MapFilter>([](const std::string & s) {
+            const auto b = s.find_first_not_of(" \t\n\r\f\v");
+            return b == std::string::npos ? std::string() : s.substr(b);
+        });
+    }
+    if (name == "strip") return std::make_unique<MapFilter>(strip);
+    throw Error("unknown filter '" + name + "'; known: regex, take_first, lowercase, uppercase, remove_whitespace, strip");
+}
+
+std::vector<std::string> FilterPipeline::apply(std::vector<std::string> responses) const {
+    for (const auto & f : steps) responses = f->apply(std::move(responses));
+    return responses;
+}
+
+}  // namespace rightsize

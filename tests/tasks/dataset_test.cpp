@@ -1,0 +1,122 @@
+#include "test_support.h"
+
+#include <rightsize/dataset.h>
+#include <rightsize/error.h>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+
+namespace {
+
+std::string error_of(const std::function<void()> & f) {
+    try {
+        f();
+    } catch (const Error & e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string write(const std::string & name, const std::string & text) {
+    const auto p = (temp_dir() / name).string();
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+}
+
+std::string shared_data(const std::string & rel) { return std::string(RIGHTSIZE_SHARED_DATA) + "/" + rel; }
+
+}  // namespace
+
+TEST(Jsonl, SkipsBlankLinesAndHandlesCrlf) {
+    const auto docs = parse_jsonl("{\"a\": 1}\r\n\n  \n{\"a\": 2}\n{\"a\": 3}", "x.jsonl");
+    ASSERT_EQ(docs.size(), 3u);
+    EXPECT_EQ(docs[2]["a"], 3);
+}
+
+TEST(Jsonl, MalformedLineIsNamedByNumber) {
+    const std::string msg = error_of([] { parse_jsonl("{\"a\": 1}\n\n{\"a\": 2,}\n", "data/x.jsonl"); });
+    EXPECT_NE(msg.find("data/x.jsonl:3: invalid JSON"), std::string::npos) << msg;
+    const std::string arr = error_of([] { parse_jsonl("[1, 2]\n", "y.jsonl"); });
+    EXPECT_NE(arr.find("y.jsonl:1: expected a JSON object, found array"), std::string::npos) << arr;
+}
+
+TEST(Json, ListsObjectsAndSquadNesting) {
+    EXPECT_EQ(parse_json_documents(R"([{"q": 1}, {"q": 2}])", "a.json").size(), 2u);
+    const auto held = parse_json_documents(R"({"task": "t", "total": 2, "queries": [{"id": "x"}, {"id": "y"}]})", "b.json");
+    ASSERT_EQ(held.size(), 2u);
+    EXPECT_EQ(held[1]["id"], "y");
+    const auto squad = parse_json_documents(R"({"version": "v2.0", "data": [{"title": "T", "paragraphs": [
+        {"context": "Paris is in France.", "qas": [
+            {"id": "q1", "question": "Where is Paris?", "answers": [{"text": "France", "answer_start": 12}]},
+            {"id": "q2", "question": "Where is Rome?", "answers": [], "is_impossible": true}]}]}]})",
+                                            "squad.json");
+    ASSERT_EQ(squad.size(), 2u);
+    EXPECT_EQ(squad[0]["context"], "Paris is in France.");
+    EXPECT_EQ(squad[0]["answers"]["text"][0], "France");
+    EXPECT_EQ(squad[0]["answers"]["answer_start"][0], 12);
+    EXPECT_EQ(squad[1]["is_impossible"], true);
+    EXPECT_TRUE(squad[1]["answers"]["text"].empty());
+}
+
+TEST(Json, ErrorsNameTheLineOrTheProblem) {
+    const std::string msg = error_of([] { parse_json_documents("[\n{\"a\": 1},\n{\"a\" 2}\n]", "c.json"); });
+    EXPECT_NE(msg.find("c.json:3: invalid JSON"), std::string::npos) << msg;
+    const std::string two = error_of([] { parse_json_documents(R"({"a": [{"x": 1}], "b": [{"y": 2}]})", "d.json"); });
+    EXPECT_NE(two.find("several lists"), std::string::npos) << two;
+    const std::string scalar = error_of([] { parse_json_documents(R"([{"x": 1}, 5])", "e.json"); });
+    EXPECT_NE(scalar.find("item[1]"), std::string::npos) << scalar;
+}
+
+TEST(Csv, QuotesDelimitersNewlinesAndCrlf) {
+    const auto docs = parse_delimited("text,label\r\n\"a, b\",1\r\n\"she said \"\"hi\"\"\",0\n\"two\nlines\",1\n", ',', "s.csv");
+    ASSERT_EQ(docs.size(), 3u);
+    EXPECT_EQ(docs[0]["text"], "a, b");
+    EXPECT_EQ(docs[1]["text"], "she said \"hi\"");
+    EXPECT_EQ(docs[2]["text"], "two\nlines");
+    EXPECT_EQ(docs[2]["label"], "1");  // strings unless types are inferred
+    const auto typed = parse_delimited("n\tok\tx\n3\ttrue\t2.5\n", '\t', "t.tsv", true);
+    EXPECT_EQ(typed[0]["n"], 3);
+    EXPECT_EQ(typed[0]["ok"], true);
+    EXPECT_DOUBLE_EQ(typed[0]["x"].get<double>(), 2.5);
+}
+
+TEST(Csv, WrongFieldCountAndOpenQuoteAreNamedByLine) {
+    // The quoted field spans lines 2–3, so the bad row is on line 4.
+    const std::string msg = error_of([] { parse_delimited("a,b\n\"x\ny\",1\n1,2,3\n", ',', "bad.csv"); });
+    EXPECT_NE(msg.find("bad.csv:4: expected 2 fields"), std::string::npos) << msg;
+    const std::string open = error_of([] { parse_delimited("a,b\n1,\"never closed\n", ',', "open.csv"); });
+    EXPECT_NE(open.find("open.csv:2: a quoted field is never closed"), std::string::npos) << open;
+    const std::string empty = error_of([] { parse_delimited("", ',', "empty.csv"); });
+    EXPECT_NE(empty.find("empty.csv: the file is empty"), std::string::npos) << empty;
+    const std::string header = error_of([] { parse_delimited("a,,c\n1,2,3\n", ',', "h.csv"); });
+    EXPECT_NE(header.find("column 2 has an empty name"), std::string::npos) << header;
+}
+
+TEST(LoadDocuments, RenamesFieldsAndPicksTheFormatByExtension) {
+    const auto p = write("reviews.csv", "sentence,label\ngreat film,positive\n");
+    LoadOptions o;
+    o.rename = {{"sentence", "text"}};
+    const auto docs = load_documents(p, o);
+    ASSERT_EQ(docs.size(), 1u);
+    EXPECT_EQ(docs[0]["text"], "great film");
+    EXPECT_FALSE(docs[0].contains("sentence"));
+    o.rename = {{"review", "text"}};
+    EXPECT_NE(error_of([&] { load_documents(p, o); }).find("has no field 'review'"), std::string::npos);
+    EXPECT_NE(error_of([] { load_documents("/no/such/file.jsonl"); }).find("does not exist"), std::string::npos);
+    const auto odd = write("data.parquet", "x");
+    EXPECT_NE(error_of([&] { load_documents(odd); }).find("from its extension"), std::string::npos);
+}
+
+TEST(LoadDocuments, ReadsTheSharedBenchmarkFiles) {
+    if (!std::filesystem::exists(RIGHTSIZE_SHARED_DATA)) GTEST_SKIP() << "../shared/data not beside the project";
+    const auto arc = load_documents(shared_data("arc/ARC-Easy/ARC-Easy-Dev.jsonl"));
+    EXPECT_EQ(arc.size(), 570u);
+    EXPECT_TRUE(arc[0].contains("question"));
+    EXPECT_EQ(load_documents(shared_data("hellaswag/hellaswag.jsonl")).size(), 1000u);
+    EXPECT_EQ(load_documents(shared_data("gsm8k/test.jsonl")).size(), 1319u);
+    const auto tqa = load_documents(shared_data("truthfulqa/TruthfulQA.csv"));
+    EXPECT_EQ(tqa.size(), 817u);
+    EXPECT_TRUE(tqa[0].contains("Best Answer"));
+    const auto squad = load_documents(shared_data("squad_v2/queries.json"));
+    EXPECT_EQ(squad.size(), 500u);
+}
