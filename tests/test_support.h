@@ -3,6 +3,7 @@
 
 #include "fixture.h"
 
+#include <rightsize/error.h>
 #include <rightsize/llama_backend.h>
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 namespace rightsize::testing {
@@ -39,6 +41,32 @@ inline const std::string & tiny_lora_path() {
         return p;
     }();
     return path;
+}
+
+// A LoRA adapter made for a narrower model: it cannot fit the tiny model.
+inline const std::string & mismatched_lora_path() {
+    static const std::string path = [] {
+        fixture::TinyLlamaSpec narrow;
+        narrow.n_embd = 32;
+        narrow.n_head = 2;
+        narrow.n_head_kv = 2;
+        const auto base = (temp_dir() / "narrow.gguf").string();
+        fixture::write_tiny_llama(base, narrow);
+        const auto p = (temp_dir() / "narrow-lora.gguf").string();
+        fixture::write_lora_for(base, p);
+        return p;
+    }();
+    return path;
+}
+
+// The message of the rightsize::Error that f throws ("" if it throws none).
+inline std::string error_message(const std::function<void()> & f) {
+    try {
+        f();
+    } catch (const Error & e) {
+        return e.what();
+    }
+    return "";
 }
 
 inline std::string smollm2_path() { return std::string(RIGHTSIZE_MODELS_DIR) + "/smollm2-135m-instruct-q4_1.gguf"; }

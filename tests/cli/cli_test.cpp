@@ -126,15 +126,8 @@ TEST(Cli, BenchAppliesALoraAdapterAndRejectsOneThatDoesNotFit) {
     ASSERT_EQ(ok.status, 0) << ok.err;
     EXPECT_GT(json::parse(ok.out)[0]["tg_tokens_per_s"].get<double>(), 0.0);
     // An adapter built for another model's shapes is refused with the adapter's name.
-    fixture::TinyLlamaSpec narrow;
-    narrow.n_embd = 32;
-    narrow.n_head = 2;
-    const auto other = (temp_dir() / "cli-narrow.gguf").string();
-    fixture::write_tiny_llama(other, narrow);
-    const auto lora = (temp_dir() / "cli-narrow-lora.gguf").string();
-    fixture::write_lora_for(other, lora);
-    const auto bad = run_command(cli() + " bench -m " + tiny_model_path() + " --lora " + lora + " -p 16 -n 4 -r 1");
+    const auto bad = run_command(cli() + " bench -m " + tiny_model_path() + " --lora " + mismatched_lora_path() + " -p 16 -n 4 -r 1");
     EXPECT_EQ(bad.status, 1);
-    EXPECT_NE(bad.err.find("cli-narrow-lora.gguf"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("narrow-lora.gguf"), std::string::npos) << bad.err;
     EXPECT_TRUE(bad.out.empty());
 }

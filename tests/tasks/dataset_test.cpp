@@ -8,15 +8,6 @@ using namespace rightsize::testing;
 
 namespace {
 
-std::string error_of(const std::function<void()> & f) {
-    try {
-        f();
-    } catch (const Error & e) {
-        return e.what();
-    }
-    return "";
-}
-
 std::string write(const std::string & name, const std::string & text) {
     const auto p = (temp_dir() / name).string();
     std::ofstream(p, std::ios::binary) << text;
@@ -34,9 +25,9 @@ TEST(Jsonl, SkipsBlankLinesAndHandlesCrlf) {
 }
 
 TEST(Jsonl, MalformedLineIsNamedByNumber) {
-    const std::string msg = error_of([] { parse_jsonl("{\"a\": 1}\n\n{\"a\": 2,}\n", "data/x.jsonl"); });
+    const std::string msg = error_message([] { parse_jsonl("{\"a\": 1}\n\n{\"a\": 2,}\n", "data/x.jsonl"); });
     EXPECT_NE(msg.find("data/x.jsonl:3: invalid JSON"), std::string::npos) << msg;
-    const std::string arr = error_of([] { parse_jsonl("[1, 2]\n", "y.jsonl"); });
+    const std::string arr = error_message([] { parse_jsonl("[1, 2]\n", "y.jsonl"); });
     EXPECT_NE(arr.find("y.jsonl:1: expected a JSON object, found array"), std::string::npos) << arr;
 }
 
@@ -59,11 +50,11 @@ TEST(Json, ListsObjectsAndSquadNesting) {
 }
 
 TEST(Json, ErrorsNameTheLineOrTheProblem) {
-    const std::string msg = error_of([] { parse_json_documents("[\n{\"a\": 1},\n{\"a\" 2}\n]", "c.json"); });
+    const std::string msg = error_message([] { parse_json_documents("[\n{\"a\": 1},\n{\"a\" 2}\n]", "c.json"); });
     EXPECT_NE(msg.find("c.json:3: invalid JSON"), std::string::npos) << msg;
-    const std::string two = error_of([] { parse_json_documents(R"({"a": [{"x": 1}], "b": [{"y": 2}]})", "d.json"); });
+    const std::string two = error_message([] { parse_json_documents(R"({"a": [{"x": 1}], "b": [{"y": 2}]})", "d.json"); });
     EXPECT_NE(two.find("several lists"), std::string::npos) << two;
-    const std::string scalar = error_of([] { parse_json_documents(R"([{"x": 1}, 5])", "e.json"); });
+    const std::string scalar = error_message([] { parse_json_documents(R"([{"x": 1}, 5])", "e.json"); });
     EXPECT_NE(scalar.find("item[1]"), std::string::npos) << scalar;
 }
 
@@ -82,13 +73,13 @@ TEST(Csv, QuotesDelimitersNewlinesAndCrlf) {
 
 TEST(Csv, WrongFieldCountAndOpenQuoteAreNamedByLine) {
     // The quoted field spans lines 2–3, so the bad row is on line 4.
-    const std::string msg = error_of([] { parse_delimited("a,b\n\"x\ny\",1\n1,2,3\n", ',', "bad.csv"); });
+    const std::string msg = error_message([] { parse_delimited("a,b\n\"x\ny\",1\n1,2,3\n", ',', "bad.csv"); });
     EXPECT_NE(msg.find("bad.csv:4: expected 2 fields"), std::string::npos) << msg;
-    const std::string open = error_of([] { parse_delimited("a,b\n1,\"never closed\n", ',', "open.csv"); });
+    const std::string open = error_message([] { parse_delimited("a,b\n1,\"never closed\n", ',', "open.csv"); });
     EXPECT_NE(open.find("open.csv:2: a quoted field is never closed"), std::string::npos) << open;
-    const std::string empty = error_of([] { parse_delimited("", ',', "empty.csv"); });
+    const std::string empty = error_message([] { parse_delimited("", ',', "empty.csv"); });
     EXPECT_NE(empty.find("empty.csv: the file is empty"), std::string::npos) << empty;
-    const std::string header = error_of([] { parse_delimited("a,,c\n1,2,3\n", ',', "h.csv"); });
+    const std::string header = error_message([] { parse_delimited("a,,c\n1,2,3\n", ',', "h.csv"); });
     EXPECT_NE(header.find("column 2 has an empty name"), std::string::npos) << header;
 }
 
@@ -101,10 +92,10 @@ TEST(LoadDocuments, RenamesFieldsAndPicksTheFormatByExtension) {
     EXPECT_EQ(docs[0]["text"], "great film");
     EXPECT_FALSE(docs[0].contains("sentence"));
     o.rename = {{"review", "text"}};
-    EXPECT_NE(error_of([&] { load_documents(p, o); }).find("has no field 'review'"), std::string::npos);
-    EXPECT_NE(error_of([] { load_documents("/no/such/file.jsonl"); }).find("does not exist"), std::string::npos);
+    EXPECT_NE(error_message([&] { load_documents(p, o); }).find("has no field 'review'"), std::string::npos);
+    EXPECT_NE(error_message([] { load_documents("/no/such/file.jsonl"); }).find("does not exist"), std::string::npos);
     const auto odd = write("data.parquet", "x");
-    EXPECT_NE(error_of([&] { load_documents(odd); }).find("from its extension"), std::string::npos);
+    EXPECT_NE(error_message([&] { load_documents(odd); }).find("from its extension"), std::string::npos);
 }
 
 TEST(LoadDocuments, ReadsTheSharedBenchmarkFiles) {

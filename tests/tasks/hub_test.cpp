@@ -74,15 +74,6 @@ std::string fresh_cache(const std::string & name) {
     return d.string();
 }
 
-std::string error_of(const std::function<void()> & f) {
-    try {
-        f();
-    } catch (const Error & e) {
-        return e.what();
-    }
-    return "";
-}
-
 }  // namespace
 
 TEST(Hub, DownloadsOnceThenServesFromTheCache) {
@@ -104,7 +95,7 @@ TEST(Hub, ChecksumMismatchLeavesNothingBehind) {
     LocalHub hub;
     hub.files["org/qa@main:test.jsonl"] = "{\"a\": 1}\n";
     const auto cache = fresh_cache("hub-cache-2");
-    const std::string msg = error_of([&] { hub_dataset_file("org/qa", "test.jsonl", "main", hub.options(cache), std::string(64, '0')); });
+    const std::string msg = error_message([&] { hub_dataset_file("org/qa", "test.jsonl", "main", hub.options(cache), std::string(64, '0')); });
     EXPECT_NE(msg.find("expected 0000"), std::string::npos) << msg;
     for (const auto & e : std::filesystem::recursive_directory_iterator(cache)) {
         EXPECT_FALSE(e.is_regular_file()) << "left behind: " << e.path();
@@ -114,16 +105,16 @@ TEST(Hub, ChecksumMismatchLeavesNothingBehind) {
 TEST(Hub, MissingFileAndOfflineWithoutCacheAreClear) {
     LocalHub hub;
     const auto o = hub.options(fresh_cache("hub-cache-3"));
-    const std::string missing = error_of([&] { hub_dataset_file("org/qa", "nope.jsonl", "main", o); });
+    const std::string missing = error_message([&] { hub_dataset_file("org/qa", "nope.jsonl", "main", o); });
     EXPECT_NE(missing.find("HTTP 404"), std::string::npos) << missing;
     EXPECT_NE(missing.find("/datasets/org/qa/resolve/main/nope.jsonl"), std::string::npos) << missing;
     HubOptions offline = o;
     offline.offline = true;
-    const std::string off = error_of([&] { hub_dataset_file("org/qa", "x.jsonl", "main", offline); });
+    const std::string off = error_message([&] { hub_dataset_file("org/qa", "x.jsonl", "main", offline); });
     EXPECT_NE(off.find("offline mode is on"), std::string::npos) << off;
     HubOptions down = o;
     down.endpoint = "http://127.0.0.1:1";  // nothing listens there
-    EXPECT_NE(error_of([&] { hub_dataset_file("org/qa", "x.jsonl", "main", down); }).find("failed"), std::string::npos);
+    EXPECT_NE(error_message([&] { hub_dataset_file("org/qa", "x.jsonl", "main", down); }).find("failed"), std::string::npos);
 }
 
 TEST(Hub, RowsArePagedCachedAndLimited) {
@@ -142,5 +133,5 @@ TEST(Hub, RowsArePagedCachedAndLimited) {
     EXPECT_EQ(hub_dataset_rows("org/sentiment", "default", "test", offline, 10).size(), 10u);
     EXPECT_EQ(hub_dataset_rows("org/sentiment", "default", "test", offline).size(), 250u);
     EXPECT_EQ(hub.row_requests, after_all);
-    EXPECT_NE(error_of([&] { hub_dataset_rows("org/other", "default", "test", o); }).find("HTTP 404"), std::string::npos);
+    EXPECT_NE(error_message([&] { hub_dataset_rows("org/other", "default", "test", o); }).find("HTTP 404"), std::string::npos);
 }
