@@ -45,6 +45,22 @@ TEST(TinyGenerate, ParallelSequencesEqualOneAtATime) {
     }
 }
 
+TEST(TinyGenerate, PromptsSpanningSeveralPrefillBatchesKeepTheirOwnLogits) {
+    LlamaOptions o = tiny_options();
+    o.n_batch = 16;  // four prompts of ~12 tokens need several prefill decodes
+    o.n_ubatch = 16;
+    LlamaBackend small(o);
+    LlamaBackend wide(tiny_options());
+    std::vector<GenerateRequest> reqs;
+    for (const char * p : {"the question is what the", "a small model can answer", "water and people go up", "one two the capital"}) {
+        reqs.push_back(greedy(p, 8));
+    }
+    const auto together = small.generate(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        EXPECT_EQ(together[i].text, wide.generate({&reqs[i], 1}).front().text) << "request " << i;
+    }
+}
+
 TEST(TinyGenerate, StopStringEndsTheTextBeforeIt) {
     LlamaBackend b(tiny_options());
     auto rq = greedy("the question is", 32);

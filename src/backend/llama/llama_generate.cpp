@@ -163,32 +163,39 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
             reserved += need;
             admitted.push_back(&s);
         }
-        // Prefill the admitted prompts together (chunked by n_batch), then sample each.
+        // Prefill the admitted prompts together, chunked by n_batch. A slot samples right after
+        // the decode that holds its last prompt token: a later chunk would overwrite its logits.
         if (!admitted.empty()) {
+            std::vector<Slot *> ready;  // slots whose output row is in the current batch
+            auto flush = [&]() {
+                d.decode(batch, "processing prompts");
+                for (Slot * s : ready) {
+                    const llama_token tok = llama_sampler_sample(s->sampler.get(), d.ctx.get(), s->output_row);
+                    s->output_row = -1;
+                    if (accept(*s, tok)) {
+                        last_token[size_t(s->seq)] = tok;
+                    } else {
+                        release(*s);
+                    }
+                }
+                ready.clear();
+                batch.clear();
+            };
             batch.clear();
             for (Slot * s : admitted) {
                 const auto & p = prompts[s->request];
                 for (size_t i = 0; i < p.size(); ++i) {
-                    if (batch.size() == batch.capacity()) {
-                        d.decode(batch, "processing prompts");
-                        batch.clear();
-                    }
+                    if (batch.size() == batch.capacity()) flush();
                     const bool last = i + 1 == p.size();
-                    if (last) s->output_row = batch.size();
+                    if (last) {
+                        s->output_row = batch.size();
+                        ready.push_back(s);
+                    }
                     batch.add(p[i], llama_pos(i), {&s->seq, 1}, last);
                 }
                 s->n_past = int(p.size());
             }
-            d.decode(batch, "processing prompts");
-            for (Slot * s : admitted) {
-                const llama_token tok = llama_sampler_sample(s->sampler.get(), d.ctx.get(), s->output_row);
-                s->output_row = -1;
-                if (accept(*s, tok)) {
-                    last_token[size_t(s->seq)] = tok;
-                } else {
-                    release(*s);
-                }
-            }
+            if (batch.size() > 0) flush();
         }
         // One decode step: every active slot feeds its last sampled token.
         batch.clear();
