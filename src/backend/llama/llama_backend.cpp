@@ -102,11 +102,7 @@ void ensure_backend_initialised() {
 }
 
 double token_logprob(const float * logits, int n_vocab, llama_token token) {
-    float max_logit = -std::numeric_limits<float>::infinity();
-    for (int i = 0; i < n_vocab; ++i) max_logit = std::max(max_logit, logits[i]);
-    double sum = 0.0;
-    for (int i = 0; i < n_vocab; ++i) sum += std::exp(double(logits[i] - max_logit));
-    return double(logits[token] - max_logit) - std::log(sum);
+    return double(logits[token]) - double(log_sum_exp(logits, n_vocab));
 }
 
 llama_token argmax(const float * logits, int n_vocab) {

@@ -69,6 +69,8 @@ private:
 
 void ensure_backend_initialised();
 
+// log Σ exp(logits): the log-softmax normaliser of one row (vectorised, see log_softmax.cpp).
+float log_sum_exp(const float * logits, int n);
 // log P(token) from a row of logits: logit[token] − logsumexp(logits).
 double token_logprob(const float * logits, int n_vocab, llama_token token);
 // Index of the largest logit.

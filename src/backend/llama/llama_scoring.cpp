@@ -132,8 +132,8 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
             bool have_lse = false;
             for (const Target & t : row_targets[r]) {
                 const llama_token want = enc[t.request].continuation[t.token_index];
-                if (!have_lse) {
-                    lse = float(double(logits[want]) - token_logprob(logits, d.n_vocab, want));
+                if (!have_lse) {  // one normaliser per row, shared by every target on it
+                    lse = log_sum_exp(logits, d.n_vocab);
                     have_lse = true;
                 }
                 const float lp = logits[want] - lse;
