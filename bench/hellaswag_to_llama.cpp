@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 int main(int argc, char ** argv) {
@@ -18,7 +19,13 @@ int main(int argc, char ** argv) {
         const size_t limit = argc > 3 ? size_t(atol(argv[3])) : docs.size();
         std::vector<rightsize::HellaswagItem> items;
         for (size_t i = 0; i < docs.size() && i < limit; ++i) items.push_back(rightsize::hellaswag_item(docs[i]));
-        std::ofstream(argv[2], std::ios::binary) << rightsize::to_llama_perplexity_hellaswag(items);
+        const std::string tmp = std::string(argv[2]) + ".tmp";  // whole file or nothing
+        {
+            std::ofstream out(tmp, std::ios::binary);
+            out << rightsize::to_llama_perplexity_hellaswag(items);
+            if (!out.flush()) throw rightsize::Error("cannot write " + tmp);
+        }
+        std::filesystem::rename(tmp, argv[2]);
         fprintf(stderr, "wrote %zu items to %s\n", items.size(), argv[2]);
     } catch (const rightsize::Error & e) {
         fprintf(stderr, "error: %s\n", e.what());

@@ -2,6 +2,8 @@
 
 #include <rightsize/error.h>
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -9,14 +11,9 @@
 
 namespace rightsize {
 
-namespace {
+using text::strip;
 
-std::string strip(const std::string & s) {
-    const auto b = s.find_first_not_of(" \t\n\r\f\v");
-    if (b == std::string::npos) return "";
-    const auto e = s.find_last_not_of(" \t\n\r\f\v");
-    return s.substr(b, e - b + 1);
-}
+namespace {
 
 class RegexFilter final : public Filter {
 public:
@@ -87,15 +84,8 @@ std::unique_ptr<Filter> make_regex_filter(const RegexFilterOptions & o) { return
 
 std::unique_ptr<Filter> make_filter(const std::string & name) {
     if (name == "take_first") return std::make_unique<TakeFirstFilter>();
-    if (name == "lowercase" || name == "uppercase") {
-        const bool up = name == "uppercase";
-        return std::make_unique<MapFilter>([up](const std::string & s) {
-            std::string out = s;
-            std::transform(out.begin(), out.end(), out.begin(),
-                           [up](unsigned char c) { return char(up ? std::toupper(c) : std::tolower(c)); });
-            return out;
-        });
-    }
+    if (name == "lowercase") return std::make_unique<MapFilter>(text::lower);
+    if (name == "uppercase") return std::make_unique<MapFilter>(text::upper);
     if (name == "remove_whitespace") {
         return std::make_unique<MapFilter>([](const std::string & s) {
             const auto b = s.find_first_not_of(" \t\n\r\f\v");

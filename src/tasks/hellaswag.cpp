@@ -2,24 +2,16 @@
 
 #include <rightsize/error.h>
 
+#include "core/text.h"
+
 #include <cctype>
 
 namespace rightsize {
 
+using text::replace_all;
+using text::strip;
+
 namespace {
-
-std::string strip(const std::string & s) {
-    const auto b = s.find_first_not_of(" \t\n\r\f\v");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t\n\r\f\v") - b + 1);
-}
-
-std::string replace_all(const std::string & s, const std::string & from, const std::string & to) {
-    std::string out;
-    size_t i = 0;
-    for (size_t at; (at = s.find(from, i)) != std::string::npos; i = at + from.size()) out += s.substr(i, at - i) + to;
-    return out + s.substr(i);
-}
 
 std::string one_line(std::string s) {
     for (char & c : s)

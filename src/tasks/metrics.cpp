@@ -2,6 +2,8 @@
 
 #include <rightsize/error.h>
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -11,6 +13,9 @@
 #include <sstream>
 
 namespace rightsize {
+
+using text::lower;
+using text::split_ws;
 
 namespace {
 
@@ -24,18 +29,6 @@ size_t best_by(const ChoiceScores & s, Score score) {
 }
 
 bool is_punct(unsigned char c) { return c < 128 && std::ispunct(c); }
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
-
-std::vector<std::string> split_ws(const std::string & s) {
-    std::istringstream in(s);
-    std::vector<std::string> out;
-    for (std::string w; in >> w;) out.push_back(w);
-    return out;
-}
 
 }  // namespace
 

@@ -415,8 +415,7 @@ namespace {
 class LlamaDecodeProbe final : public DecodeProbe {
 public:
     LlamaDecodeProbe(llama_model * model, const LlamaOptions & o, int n_ctx, std::vector<llama_adapter_lora *> loras,
-                     std::vector<float> scales)
-        : model_(model) {
+                     std::vector<float> scales) {
         LogCapture::instance().begin();
         // llama-bench's context: one sequence, no unified KV, a sliding-window cache of window
         // size (swa_full off), everything else as for the backend.
@@ -461,7 +460,6 @@ public:
 
 private:
     llama_token random_token() { return llama_token(rng_() % uint32_t(n_vocab_)); }
-    llama_model * model_;
     ContextPtr ctx_;
     const llama_vocab * vocab_ = nullptr;
     int n_vocab_ = 0;
