@@ -1,6 +1,7 @@
 // Converts HellaSwag (original JSONL schema) into llama-perplexity's --hellaswag 6-line format,
 // with lm-eval's preprocessing, so both tools score identical items.
 //   rightsize-hellaswag-to-llama IN.jsonl OUT.txt [LIMIT]
+#include <rightsize/atomic_file.h>
 #include <rightsize/error.h>
 #include <rightsize/hellaswag.h>
 
@@ -19,13 +20,7 @@ int main(int argc, char ** argv) {
         const size_t limit = argc > 3 ? size_t(atol(argv[3])) : docs.size();
         std::vector<rightsize::HellaswagItem> items;
         for (size_t i = 0; i < docs.size() && i < limit; ++i) items.push_back(rightsize::hellaswag_item(docs[i]));
-        const std::string tmp = std::string(argv[2]) + ".tmp";  // whole file or nothing
-        {
-            std::ofstream out(tmp, std::ios::binary);
-            out << rightsize::to_llama_perplexity_hellaswag(items);
-            if (!out.flush()) throw rightsize::Error("cannot write " + tmp);
-        }
-        std::filesystem::rename(tmp, argv[2]);
+        rightsize::write_file_atomic(argv[2], rightsize::to_llama_perplexity_hellaswag(items));
         fprintf(stderr, "wrote %zu items to %s\n", items.size(), argv[2]);
     } catch (const rightsize::Error & e) {
         fprintf(stderr, "error: %s\n", e.what());

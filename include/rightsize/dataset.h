@@ -20,6 +20,9 @@ struct LoadOptions {
     std::map<std::string, std::string> rename;
     // CSV/TSV only: numbers and true/false stay strings unless this is set.
     bool infer_types = false;
+    // CSV/TSV only: the file has no header row; these name its columns (Hugging Face's csv
+    // builder's column_names).
+    std::vector<std::string> column_names;
 };
 
 // Loads every document of a file. Throws rightsize::Error naming the file and line (and the
@@ -30,7 +33,7 @@ std::vector<Document> load_documents(const std::string & path, const LoadOptions
 std::vector<Document> parse_jsonl(const std::string & text, const std::string & name);
 std::vector<Document> parse_json_documents(const std::string & text, const std::string & name);
 std::vector<Document> parse_delimited(const std::string & text, char delimiter, const std::string & name,
-                                      bool infer_types = false);
+                                      bool infer_types = false, const std::vector<std::string> & column_names = {});
 
 DataFormat format_from_extension(const std::string & path);
 

@@ -9,6 +9,8 @@ namespace rightsize::cli {
 
 int cmd_bench(int argc, char ** argv);
 int cmd_info(int argc, char ** argv);
+int cmd_run(int argc, char ** argv);
+int cmd_tasks(int argc, char ** argv);
 
 // Registers llama.cpp's own flag names (-t, -c, -b, -ub, -ngl, -fa, -np, --lora, --verbose).
 void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given = nullptr);

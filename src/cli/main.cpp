@@ -14,6 +14,8 @@ void print_usage() {
     printf("rightsize %s — which language model is the right size for your task and hardware\n\n"
            "usage: rightsize <command> [options]\n\n"
            "commands:\n"
+           "  run       evaluate models on tasks: quality and efficiency per task, results.json, samples, SQLite\n"
+           "  tasks     list the tasks run accepts\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
            "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
            "  --version print rightsize's version and the llama.cpp it was built with\n\n"
@@ -37,6 +39,8 @@ int main(int argc, char ** argv) {
         }
         if (cmd == "bench") return cli::cmd_bench(argc, argv);
         if (cmd == "info") return cli::cmd_info(argc, argv);
+        if (cmd == "run") return cli::cmd_run(argc, argv);
+        if (cmd == "tasks") return cli::cmd_tasks(argc, argv);
         fprintf(stderr, "rightsize: unknown command '%s'; run 'rightsize --help' for the list\n", cmd.c_str());
         return 2;
     } catch (const cli::UsageError & e) {

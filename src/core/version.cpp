@@ -4,6 +4,8 @@
 
 namespace rightsize {
 
+const char * git_hash() { return RIGHTSIZE_GIT_HASH; }
+
 const char * version() { return RIGHTSIZE_VERSION " (git " RIGHTSIZE_GIT_HASH ")"; }
 
 }  // namespace rightsize

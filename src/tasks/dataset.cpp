@@ -157,7 +157,8 @@ std::vector<Document> parse_json_documents(const std::string & text, const std::
     return from_array(root[list_key], "'" + list_key + "'");
 }
 
-std::vector<Document> parse_delimited(const std::string & text, char delim, const std::string & name, bool infer_types) {
+std::vector<Document> parse_delimited(const std::string & text, char delim, const std::string & name, bool infer_types,
+                                      const std::vector<std::string> & column_names) {
     // RFC 4180: quoted fields may hold delimiters, doubled quotes and newlines.
     std::vector<std::vector<std::string>> rows;
     std::vector<size_t> row_lines;
@@ -210,16 +211,17 @@ std::vector<Document> parse_delimited(const std::string & text, char delim, cons
     }
     if (quoted) throw Error(name + ":" + std::to_string(row_line) + ": a quoted field is never closed (missing '\"')");
     if (!field.empty() || !row.empty()) end_row();
-    if (rows.empty()) throw Error(name + ": the file is empty; expected a header row and data rows");
-    const auto & header = rows[0];
+    const bool has_header = column_names.empty();
+    if (rows.empty() && has_header) throw Error(name + ": the file is empty; expected a header row and data rows");
+    const auto & header = has_header ? rows[0] : column_names;
     for (size_t c = 0; c < header.size(); ++c) {
         if (header[c].empty()) throw Error(name + ":1: column " + std::to_string(c + 1) + " has an empty name in the header");
     }
     std::vector<Document> docs;
-    for (size_t r = 1; r < rows.size(); ++r) {
+    for (size_t r = has_header ? 1 : 0; r < rows.size(); ++r) {
         if (rows[r].size() != header.size()) {
             throw Error(name + ":" + std::to_string(row_lines[r]) + ": expected " + std::to_string(header.size()) +
-                        " fields (as in the header), found " + std::to_string(rows[r].size()) +
+                        " fields (as in the " + std::string(has_header ? "header" : "column_names") + "), found " + std::to_string(rows[r].size()) +
                         "; quote fields that contain the delimiter");
         }
         Document d = Document::object();
@@ -238,8 +240,8 @@ std::vector<Document> load_documents(const std::string & path, const LoadOptions
     switch (fmt) {
         case DataFormat::Jsonl: docs = parse_jsonl(text, path); break;
         case DataFormat::Json: docs = parse_json_documents(text, path); break;
-        case DataFormat::Csv: docs = parse_delimited(text, ',', path, o.infer_types); break;
-        case DataFormat::Tsv: docs = parse_delimited(text, '\t', path, o.infer_types); break;
+        case DataFormat::Csv: docs = parse_delimited(text, ',', path, o.infer_types, o.column_names); break;
+        case DataFormat::Tsv: docs = parse_delimited(text, '\t', path, o.infer_types, o.column_names); break;
         case DataFormat::Auto: break;
     }
     if (!o.rename.empty()) {

@@ -19,7 +19,7 @@ class RegexFilter final : public Filter {
 public:
     explicit RegexFilter(const RegexFilterOptions & o) : o_(o) {
         try {
-            re_ = std::regex(o.pattern, std::regex::ECMAScript);
+            re_ = text::python_regex(o.pattern);
         } catch (const std::regex_error & e) {
             throw Error("filter regex: '" + o.pattern + "' is not a valid regular expression (" + e.what() + ")");
         }

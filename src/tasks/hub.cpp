@@ -1,5 +1,6 @@
 #include <rightsize/hub.h>
 
+#include <rightsize/atomic_file.h>
 #include <rightsize/error.h>
 #include <rightsize/sha256.h>
 
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -108,25 +110,9 @@ void http_get(const std::string & url, const HubOptions & o, std::ostream & out)
     }
 }
 
-// Writes through a temporary file beside `dest`, renamed into place only when complete.
-template <class Fill>
-void write_atomically(const fs::path & dest, Fill && fill) {
-    fs::create_directories(dest.parent_path());
-    const fs::path tmp = dest.string() + ".part";
-    try {
-        {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            if (!out) throw Error("cannot write to the cache at " + tmp.string());
-            fill(out);
-            out.flush();
-            if (!out) throw Error("writing " + tmp.string() + " failed (disk full?)");
-        }
-        fs::rename(tmp, dest);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
+// Downloads and cache entries are whole-file-or-nothing.
+void write_atomically(const fs::path & dest, const std::function<void(std::ostream &)> & fill) {
+    write_file_atomic(dest.string(), fill);
 }
 
 std::string read_text(const fs::path & p) {

@@ -49,7 +49,7 @@ bool exact_match(const std::string & prediction, const std::string & reference, 
     for (const auto & pattern : o.regexes_to_ignore) {
         std::regex re;
         try {
-            re = std::regex(pattern, std::regex::ECMAScript);
+            re = text::python_regex(pattern);
         } catch (const std::regex_error & e) {
             throw Error("regexes_to_ignore: '" + pattern + "' is not a valid regular expression (" + e.what() + ")");
         }

@@ -1,0 +1,89 @@
+// Runs one task on one backend: builds lm-eval's prompts (seeded few-shot, optional chat
+// template), sends batched requests, filters responses, scores every document, aggregates
+// metrics with standard errors, and measures efficiency at Cao et al.'s granularity.
+#pragma once
+
+#include <rightsize/backend.h>
+#include <rightsize/task.h>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+struct EvalOptions {
+    std::optional<int> num_fewshot;      // overrides the task's num_fewshot
+    double limit = 0;                    // documents: ≥ 1 a count, (0, 1) a fraction, 0 all
+    bool apply_chat_template = false;    // render prompts with the model's chat template
+    std::string system_prompt;           // system message (chat) or text before the prompt
+    bool fewshot_as_multiturn = true;    // chat: each example a user/assistant pair
+    uint32_t fewshot_seed = 1234;        // lm-eval's default
+    uint32_t sampling_seed = 0;          // for tasks that sample (do_sample / repeats)
+    size_t chunk_docs = 32;              // documents per batch (and per resume checkpoint)
+    DataOptions data;
+    std::map<std::string, std::string> data_file_overrides;  // task → file for its evaluated split
+};
+
+// One evaluated document, as written to samples_<task>.jsonl and the store:
+// doc_id, doc, target, prompt, choices, arguments, resps, filtered_resps, metrics (filter →
+// metric → value), and its measured cost (cost_ms, tokens).
+using SampleRecord = nlohmann::json;
+
+class TaskEvaluator {
+public:
+    // Loads the documents (and few-shot documents) now; throws rightsize::Error for missing data.
+    TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options);
+
+    const TaskConfig & task() const { return task_; }
+    size_t n_original() const { return n_original_; }  // documents in the split
+    size_t n_docs() const { return docs_.size(); }      // after --limit
+    int n_shot() const { return n_shot_; }
+
+    // The prompt of document i (few-shot examples included), for inspection and tests.
+    std::string prompt(size_t i) const;
+
+    // Evaluates every document not in `done` (keyed by doc_id), in chunks; after each chunk
+    // calls on_chunk with its new records (so they can be stored before the next chunk) and
+    // on_progress with the number of documents finished so far. Returns all records in order.
+    std::vector<SampleRecord> run(std::map<size_t, SampleRecord> done,
+                                  const std::function<void(std::span<const SampleRecord>)> & on_chunk = {},
+                                  const std::function<void(size_t)> & on_progress = {});
+
+    // lm-eval's results.<task> block: "<metric>,<filter>" and "<metric>_stderr,<filter>".
+    nlohmann::json aggregate(std::span<const SampleRecord> samples) const;
+    // efficiency.<task>: samples_per_s, ms_per_sample, tokens_per_s, ms_per_token (generation
+    // only), TTFT/TPOT percentiles (generation only), wall_s — all measured.
+    nlohmann::json efficiency(std::span<const SampleRecord> samples) const;
+
+private:
+    struct Prepared;
+    std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids);
+    std::vector<std::string> choices_of(const Document & doc) const;
+    nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
+    std::string target_text(const Document & doc) const;
+    std::string build_prompt(size_t i) const;
+    std::vector<size_t> fewshot_for(size_t i) const;
+
+    Backend & backend_;
+    TaskConfig task_;
+    EvalOptions options_;
+    std::vector<Document> docs_;
+    std::vector<Document> fewshot_docs_;
+    bool fewshot_is_eval_split_ = false;
+    std::vector<std::vector<size_t>> fewshot_choice_;  // per document, drawn up front in doc order
+    size_t n_original_ = 0;
+    int n_shot_ = 0;
+    std::vector<FilterPipeline> filters_;
+};
+
+// The score of a group: each metric's mean over its members weighted by their document counts
+// (lm-eval's aggregate for MMLU), stderr pooled the same way.
+nlohmann::json aggregate_group(const std::vector<std::pair<nlohmann::json, size_t>> & member_results);
+
+}  // namespace rightsize

@@ -1,0 +1,531 @@
+#include <rightsize/error.h>
+#include <rightsize/evaluator.h>
+#include <rightsize/stats.h>
+
+#include "python_random.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace rightsize {
+
+namespace {
+
+std::string as_text(const nlohmann::json & v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return "";
+    return v.dump();
+}
+
+size_t utf8_length(const std::string & s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+bool is_digits(const std::string & s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// The gold answers of a generation task, as strings (a target may be a string or a list).
+std::vector<std::string> gold_strings(const nlohmann::json & target) {
+    std::vector<std::string> out;
+    if (target.is_array()) {
+        for (const auto & t : target) out.push_back(as_text(t));
+    } else {
+        out.push_back(as_text(target));
+    }
+    return out;
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options)
+    : backend_(backend), task_(std::move(task)), options_(options) {
+    const std::string split = task_.eval_split();
+    if (auto o = options_.data_file_overrides.find(task_.task); o != options_.data_file_overrides.end()) {
+        docs_ = apply_process_docs(task_.process_docs, load_documents(o->second), o->second);
+    } else {
+        docs_ = load_task_split(task_, split, options_.data);
+    }
+    if (docs_.empty()) throw Error("task " + task_.task + ": split '" + split + "' has no documents");
+    n_original_ = docs_.size();
+    if (options_.limit > 0) {
+        const size_t n = options_.limit < 1 ? size_t(std::ceil(options_.limit * double(n_original_))) : size_t(options_.limit);
+        if (n < docs_.size()) docs_.resize(n);
+    }
+    n_shot_ = options_.num_fewshot.value_or(task_.num_fewshot.value_or(0));
+    if (n_shot_ > 0) {
+        // lm-eval: fewshot_split, else the training split, else the validation split; with none,
+        // the evaluated split itself (the document is never its own example).
+        std::string fs = task_.fewshot_split;
+        if (fs.empty()) fs = !task_.training_split.empty() ? task_.training_split : task_.validation_split;
+        if (fs.empty() || fs == split) {
+            fewshot_is_eval_split_ = true;
+            fewshot_docs_ = load_task_split(task_, split, options_.data);
+        } else {
+            fewshot_docs_ = load_task_split(task_, fs, options_.data);
+        }
+        const size_t need = size_t(n_shot_) + (fewshot_is_eval_split_ ? 1 : 0);
+        if (fewshot_docs_.size() < need) {
+            throw Error("task " + task_.task + ": " + std::to_string(n_shot_) + "-shot needs " + std::to_string(need) +
+                        " few-shot documents; the few-shot split has " + std::to_string(fewshot_docs_.size()));
+        }
+        // One generator for the whole task, drawn in document order, exactly as lm-eval does;
+        // so a resumed run draws the same examples.
+        PythonRandom rnd(options_.fewshot_seed);
+        fewshot_choice_.resize(docs_.size());
+        for (size_t i = 0; i < docs_.size(); ++i) {
+            std::vector<size_t> pick;
+            if (task_.fewshot_sampler == "first_n") {
+                for (size_t j = 0; pick.size() < size_t(n_shot_) && j < fewshot_docs_.size(); ++j) {
+                    if (!(fewshot_is_eval_split_ && fewshot_docs_[j] == docs_[i])) pick.push_back(j);
+                }
+            } else {
+                for (size_t j : rnd.sample(fewshot_docs_.size(), need)) {
+                    if (fewshot_is_eval_split_ && fewshot_docs_[j] == docs_[i]) continue;
+                    if (pick.size() < size_t(n_shot_)) pick.push_back(j);
+                }
+            }
+            fewshot_choice_[i] = std::move(pick);
+        }
+    }
+    if (task_.filters.empty()) {
+        FilterPipeline none;
+        none.name = "none";
+        filters_.push_back(std::move(none));
+    } else {
+        for (const auto & f : task_.filters) filters_.push_back(f.build());
+    }
+    // Templates are checked on the first document now, so a bad field fails before any model work.
+    (void)build_prompt(0);
+    if (task_.output_type == OutputType::MultipleChoice) (void)target_of(docs_[0], choices_of(docs_[0]));
+}
+
+std::vector<std::string> TaskEvaluator::choices_of(const Document & doc) const {
+    if (!task_.doc_to_choice.present) return {};
+    const auto v = task_.doc_to_choice.value(doc);
+    if (!v.is_array()) {
+        throw Error(task_.source + ": doc_to_choice must give a list of choices; it gave " + as_text(v).substr(0, 80));
+    }
+    std::vector<std::string> out;
+    for (const auto & c : v) out.push_back(as_text(c));
+    return out;
+}
+
+nlohmann::json TaskEvaluator::target_of(const Document & doc, const std::vector<std::string> & choices) const {
+    nlohmann::json t = task_.doc_to_target.value(doc);
+    if (!task_.doc_to_choice.present) return t;
+    // lm-eval: a digit string is an index; a choice's text is its index.
+    auto to_index = [&](const nlohmann::json & v) -> nlohmann::json {
+        if (v.is_number_integer()) return v;
+        if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+        const std::string s = as_text(v);
+        if (is_digits(s)) return std::stoi(s);
+        auto it = std::find(choices.begin(), choices.end(), s);
+        if (it == choices.end()) {
+            throw Error(task_.source + ": doc_to_target gave '" + s + "', which is neither an index nor one of the choices");
+        }
+        return int(it - choices.begin());
+    };
+    if (t.is_array()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto & e : t) out.push_back(to_index(e));
+        return out;
+    }
+    auto idx = to_index(t);
+    if (idx.get<int>() < 0 || size_t(idx.get<int>()) >= choices.size()) {
+        throw Error(task_.source + ": doc_to_target index " + idx.dump() + " is out of range for " + std::to_string(choices.size()) + " choices");
+    }
+    return idx;
+}
+
+std::string TaskEvaluator::target_text(const Document & doc) const {
+    const auto choices = choices_of(doc);
+    nlohmann::json t = target_of(doc, choices);
+    if (t.is_array()) t = t.empty() ? nlohmann::json("") : t[0];
+    if (!choices.empty() && t.is_number_integer()) return choices.at(size_t(t.get<int>()));
+    return as_text(t);
+}
+
+std::vector<size_t> TaskEvaluator::fewshot_for(size_t i) const {
+    return fewshot_choice_.empty() ? std::vector<size_t>{} : fewshot_choice_[i];
+}
+
+std::string TaskEvaluator::build_prompt(size_t i) const {
+    const Document & doc = docs_[i];
+    const std::string description = task_.description.present ? as_text(task_.description.value(doc)) : "";
+    const std::string text = as_text(task_.doc_to_text.value(doc));
+    const auto shots = fewshot_for(i);
+    if (options_.apply_chat_template) {
+        std::vector<ChatMessage> messages;
+        std::string system = options_.system_prompt;
+        if (!description.empty()) system += (system.empty() ? "" : task_.fewshot_delimiter) + description;
+        if (!system.empty()) messages.push_back({"system", system});
+        std::string block;  // few-shot examples in one user turn when not multi-turn
+        for (size_t j : shots) {
+            const Document & ex = fewshot_docs_[j];
+            const std::string q = as_text(task_.doc_to_text.value(ex)), a = target_text(ex);
+            if (options_.fewshot_as_multiturn) {
+                messages.push_back({"user", q});
+                messages.push_back({"assistant", a});
+            } else {
+                block += q + task_.target_delimiter + a + task_.fewshot_delimiter;
+            }
+        }
+        messages.push_back({"user", block + text});
+        return backend_.apply_chat_template(messages, true);
+    }
+    std::string ctx;
+    if (!options_.system_prompt.empty()) ctx += options_.system_prompt + task_.fewshot_delimiter;
+    ctx += description;
+    for (size_t j : shots) {
+        const Document & ex = fewshot_docs_[j];
+        ctx += as_text(task_.doc_to_text.value(ex)) + task_.target_delimiter + target_text(ex) + task_.fewshot_delimiter;
+    }
+    return ctx + text;
+}
+
+std::string TaskEvaluator::prompt(size_t i) const { return build_prompt(i); }
+
+std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> ids) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<SampleRecord> out(ids.size());
+    std::vector<std::string> prompts(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) {
+        prompts[k] = build_prompt(ids[k]);
+        out[k] = {{"doc_id", ids[k]}, {"doc", docs_[ids[k]]}, {"prompt", prompts[k]}};
+    }
+    // In chat mode the assistant turn is already open: no separator before the answer.
+    const std::string delim = options_.apply_chat_template ? "" : task_.target_delimiter;
+
+    if (task_.output_type == OutputType::MultipleChoice || task_.output_type == OutputType::Loglikelihood) {
+        std::vector<LoglikelihoodRequest> reqs;
+        std::vector<size_t> first(ids.size());
+        std::vector<std::vector<std::string>> choices(ids.size());
+        for (size_t k = 0; k < ids.size(); ++k) {
+            const Document & doc = docs_[ids[k]];
+            first[k] = reqs.size();
+            choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
+                                                                         : std::vector<std::string>{target_text(doc)};
+            for (const auto & c : choices[k]) reqs.push_back({prompts[k], delim + c});
+        }
+        const auto res = backend_.loglikelihood(reqs);
+        for (size_t k = 0; k < ids.size(); ++k) {
+            auto & rec = out[k];
+            const Document & doc = docs_[ids[k]];
+            ChoiceScores s;
+            nlohmann::json resps = nlohmann::json::array();
+            int context_tokens = 0, scored_tokens = 0;
+            for (size_t c = 0; c < choices[k].size(); ++c) {
+                const auto & r = res[first[k] + c];
+                s.logprob.push_back(r.logprob);
+                s.n_chars.push_back(utf8_length(choices[k][c]));
+                s.n_tokens.push_back(r.token_logprobs.size());
+                resps.push_back({r.logprob, r.is_greedy});
+                context_tokens = r.n_context_tokens;
+                scored_tokens += int(r.token_logprobs.size());
+            }
+            rec["resps"] = resps;
+            rec["n_tokens"] = context_tokens + scored_tokens;
+            nlohmann::json m = nlohmann::json::object();
+            if (task_.output_type == OutputType::Loglikelihood) {
+                rec["target"] = choices[k][0];
+                m["perplexity"] = s.logprob[0];
+                m["acc"] = res[first[k]].is_greedy ? 1.0 : 0.0;
+            } else {
+                const nlohmann::json gold = target_of(doc, choices[k]);
+                rec["target"] = gold;
+                rec["choices"] = choices[k];
+                std::vector<int> golds;
+                if (gold.is_array()) {
+                    for (const auto & g : gold) golds.push_back(g.get<int>());
+                } else {
+                    golds.push_back(gold.get<int>());
+                }
+                auto hit = [&](size_t pred) { return std::find(golds.begin(), golds.end(), int(pred)) != golds.end() ? 1.0 : 0.0; };
+                const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(s);
+                rec["pred"] = pred;
+                for (const auto & spec : task_.metrics) {
+                    if (spec.name == "acc" || spec.name == "mc1") m[spec.name] = hit(pred);
+                    else if (spec.name == "acc_norm") m[spec.name] = hit(pred_norm);
+                    else if (spec.name == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
+                    else if (spec.name == "f1") m[spec.name] = {double(golds[0]), double(pred)};
+                }
+                if (task_.process_results == "mc2") {
+                    // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
+                    const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
+                    size_t split = 0;
+                    while (split < labels.size() && labels[split].get<int>() == 1) ++split;
+                    double p_true = 0, p_false = 0;
+                    for (size_t c = 0; c < s.logprob.size(); ++c) (c < split ? p_true : p_false) += std::exp(s.logprob[c]);
+                    const double mc2 = p_true + p_false > 0 ? p_true / (p_true + p_false) : 0.0;
+                    for (const auto & spec : task_.metrics) if (spec.name == "acc" || spec.name == "mc2") m[spec.name] = mc2;
+                }
+            }
+            rec["filtered_resps"] = resps;
+            rec["metrics"] = {{"none", m}};
+        }
+    } else if (task_.output_type == OutputType::LoglikelihoodRolling) {
+        std::vector<RollingRequest> reqs;
+        std::vector<std::string> texts;
+        for (size_t id : ids) {
+            texts.push_back(target_text(docs_[id]));
+            reqs.push_back({texts.back()});
+        }
+        const auto res = backend_.loglikelihood_rolling(reqs);
+        for (size_t k = 0; k < ids.size(); ++k) {
+            const double ll = res[k].logprob;
+            const double words = double(count_words(texts[k])), bytes = double(texts[k].size());
+            out[k]["target"] = texts[k];
+            out[k]["resps"] = {ll};
+            out[k]["filtered_resps"] = {ll};
+            out[k]["n_tokens"] = res[k].n_tokens;
+            nlohmann::json m = nlohmann::json::object();
+            m["word_perplexity"] = {ll, words};
+            m["byte_perplexity"] = {ll, bytes};
+            m["bits_per_byte"] = {ll, bytes};
+            out[k]["metrics"] = nlohmann::json::object();
+            out[k]["metrics"]["none"] = std::move(m);
+        }
+    } else {
+        std::vector<GenerateRequest> reqs;
+        const auto & g = task_.generation;
+        const std::vector<std::string> until = g.until_given ? g.until : std::vector<std::string>{task_.fewshot_delimiter};
+        for (size_t k = 0; k < ids.size(); ++k) {
+            for (int r = 0; r < task_.repeats; ++r) {
+                GenerateRequest q;
+                q.prompt = prompts[k];
+                q.until = until;
+                q.max_tokens = g.max_gen_toks;
+                if (g.do_sample || g.temperature > 0) {
+                    q.sampling.temperature = float(g.temperature > 0 ? g.temperature : 1.0);
+                    q.sampling.top_p = float(g.top_p);
+                    q.sampling.top_k = g.top_k;
+                    q.sampling.seed = options_.sampling_seed + uint32_t(ids[k] * size_t(task_.repeats) + size_t(r));
+                }
+                reqs.push_back(std::move(q));
+            }
+        }
+        const auto res = backend_.generate(reqs);
+        for (size_t k = 0; k < ids.size(); ++k) {
+            auto & rec = out[k];
+            const Document & doc = docs_[ids[k]];
+            const nlohmann::json target = target_of(doc, {});
+            const auto golds = gold_strings(target);
+            std::vector<std::string> resps;
+            nlohmann::json timing = nlohmann::json::array();
+            int gen_tokens = 0, prompt_tokens = 0;
+            for (int r = 0; r < task_.repeats; ++r) {
+                const auto & gr = res[k * size_t(task_.repeats) + size_t(r)];
+                resps.push_back(gr.text);
+                gen_tokens += gr.n_generated_tokens;
+                prompt_tokens = gr.n_prompt_tokens;
+                const double tpot = gr.n_generated_tokens > 1 ? (gr.e2e_ms - gr.ttft_ms) / (gr.n_generated_tokens - 1) : 0.0;
+                timing.push_back({{"ttft_ms", gr.ttft_ms}, {"tpot_ms", tpot}, {"e2e_ms", gr.e2e_ms},
+                                  {"generated_tokens", gr.n_generated_tokens}, {"finish", to_string(gr.finish)}});
+            }
+            rec["target"] = target;
+            rec["resps"] = resps;
+            rec["timing"] = timing;
+            rec["generated_tokens"] = gen_tokens;
+            rec["n_tokens"] = prompt_tokens + gen_tokens;
+            nlohmann::json filtered = nlohmann::json::object(), metrics = nlohmann::json::object();
+            for (const auto & f : filters_) {
+                const auto answers = f.apply(resps);
+                const std::string answer = answers.empty() ? "" : answers[0];
+                filtered[f.name] = answer;
+                nlohmann::json m = nlohmann::json::object();
+                for (const auto & spec : task_.metrics) {
+                    if (spec.name == "exact_match") {
+                        double best = 0;
+                        for (const auto & gold : golds) best = std::max(best, exact_match(answer, gold, spec.exact_match) ? 1.0 : 0.0);
+                        m["exact_match"] = best;
+                    } else if (spec.name == "squad_exact" || spec.name == "squad_f1") {
+                        // "unanswerable" (any case) is the model saying there is no answer.
+                        const std::string pred = squad_normalize(answer) == "unanswerable" ? "" : answer;
+                        // A list target is the gold answers (empty: unanswerable); a string is one answer.
+                        const auto gs = target.is_array() || golds[0].empty() ? (target.is_array() ? golds : std::vector<std::string>{}) : golds;
+                        m[spec.name] = spec.name == "squad_exact" ? squad_exact(pred, gs) : squad_f1(pred, gs);
+                    } else if (spec.name == "f1") {
+                        m["f1"] = {golds.empty() ? "" : golds[0], answer};
+                    }
+                }
+                metrics[f.name] = m;
+            }
+            rec["filtered_resps"] = filtered;
+            rec["metrics"] = metrics;
+        }
+    }
+    const double per_doc = elapsed_ms(t0) / double(ids.size());
+    for (auto & rec : out) rec["cost_ms"] = per_doc;
+    return out;
+}
+
+std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done,
+                                             const std::function<void(std::span<const SampleRecord>)> & on_chunk,
+                                             const std::function<void(size_t)> & on_progress) {
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < docs_.size(); ++i) if (!done.count(i)) todo.push_back(i);
+    size_t finished = docs_.size() - todo.size();
+    if (on_progress) on_progress(finished);
+    const size_t chunk = std::max<size_t>(1, options_.chunk_docs);
+    for (size_t start = 0; start < todo.size(); start += chunk) {
+        const std::span<const size_t> ids(todo.data() + start, std::min(chunk, todo.size() - start));
+        auto recs = evaluate_chunk(ids);
+        if (on_chunk) on_chunk(recs);
+        for (auto & r : recs) {
+            const size_t id = r["doc_id"].get<size_t>();  // before the move: json's operator= takes its argument by value
+            done[id] = std::move(r);
+        }
+        finished += ids.size();
+        if (on_progress) on_progress(finished);
+    }
+    std::vector<SampleRecord> all;
+    all.reserve(done.size());
+    for (auto & [id, r] : done) if (id < docs_.size()) all.push_back(std::move(r));
+    return all;
+}
+
+namespace {
+
+double stat_perplexity(std::span<const double> ll, std::span<const double>) { return perplexity(ll); }
+double stat_weighted(std::span<const double> ll, std::span<const double> w) { return weighted_perplexity(ll, w); }
+double stat_bpb(std::span<const double> ll, std::span<const double> b) { return bits_per_byte(ll, b); }
+double stat_f1(std::span<const double> gold, std::span<const double> pred) {
+    std::vector<std::string> g, p;
+    for (double x : gold) g.push_back(std::to_string(int(x)));
+    for (double x : pred) p.push_back(std::to_string(int(x)));
+    return corpus_f1(g, p, "1");
+}
+
+}  // namespace
+
+nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
+    nlohmann::json out = {{"alias", task_.task}};
+    for (const auto & f : filters_) {
+        for (const auto & spec : task_.metrics) {
+            std::vector<double> a, b;
+            std::vector<std::string> ga, pa;  // f1 on generated strings
+            bool string_pairs = false;
+            for (const auto & s : samples) {
+                if (!s.contains("metrics") || !s["metrics"].contains(f.name)) continue;
+                const auto & m = s["metrics"][f.name];
+                if (!m.contains(spec.name)) continue;
+                const auto & v = m[spec.name];
+                if (v.is_array()) {
+                    if (v[0].is_string()) {
+                        string_pairs = true;
+                        ga.push_back(v[0].get<std::string>());
+                        pa.push_back(v[1].get<std::string>());
+                    } else {
+                        a.push_back(v[0].get<double>());
+                        b.push_back(v[1].get<double>());
+                    }
+                } else {
+                    a.push_back(v.get<double>());
+                }
+            }
+            if (a.empty() && ga.empty()) continue;
+            const std::string key = spec.name + "," + f.name, se_key = spec.name + "_stderr," + f.name;
+            double value = 0, se = 0;
+            const std::string & agg = spec.aggregation;
+            if (spec.name == "f1" && string_pairs) {
+                // Generated labels: the positive class is the first gold label seen, sorted.
+                std::vector<std::string> labels = ga;
+                std::sort(labels.begin(), labels.end());
+                value = corpus_f1(ga, pa, labels.back());
+                se = std::nan("");
+            } else if (spec.name == "f1") {
+                value = stat_f1(a, b);
+                se = bootstrap_stderr(a, b, stat_f1);
+            } else if (agg == "perplexity") {
+                value = perplexity(a);
+                se = bootstrap_stderr(a, a, stat_perplexity);
+            } else if (agg == "weighted_perplexity") {
+                value = weighted_perplexity(a, b);
+                se = bootstrap_stderr(a, b, stat_weighted);
+            } else if (agg == "bits_per_byte") {
+                value = bits_per_byte(a, b);
+                se = bootstrap_stderr(a, b, stat_bpb);
+            } else {
+                value = mean(a);
+                se = mean_stderr(a);
+            }
+            out[key] = value;
+            out[se_key] = std::isfinite(se) ? nlohmann::json(se) : nlohmann::json("N/A");
+        }
+    }
+    return out;
+}
+
+nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const {
+    double wall_ms = 0, tokens = 0, gen_tokens = 0;
+    std::vector<double> ttft, tpot;
+    for (const auto & s : samples) {
+        wall_ms += s.value("cost_ms", 0.0);
+        tokens += s.value("n_tokens", 0.0);
+        gen_tokens += s.value("generated_tokens", 0.0);
+        if (s.contains("timing")) {
+            for (const auto & t : s["timing"]) {
+                ttft.push_back(t["ttft_ms"].get<double>());
+                if (t["generated_tokens"].get<int>() > 1) tpot.push_back(t["tpot_ms"].get<double>());
+            }
+        }
+    }
+    const double n = double(samples.size());
+    nlohmann::json e = {{"granularity", task_.output_type == OutputType::GenerateUntil ? "tokens" : "samples"},
+                        {"n_samples", samples.size()},
+                        {"wall_s", wall_ms / 1000.0},
+                        {"samples_per_s", wall_ms > 0 ? n / (wall_ms / 1000.0) : 0.0},
+                        {"ms_per_sample", n > 0 ? wall_ms / n : 0.0},
+                        {"processed_tokens_per_s", wall_ms > 0 ? tokens / (wall_ms / 1000.0) : 0.0},
+                        {"source", "measured"}};
+    if (task_.output_type == OutputType::GenerateUntil) {
+        e["generated_tokens"] = gen_tokens;
+        e["tokens_per_s"] = wall_ms > 0 ? gen_tokens / (wall_ms / 1000.0) : 0.0;
+        e["ms_per_token"] = gen_tokens > 0 ? wall_ms / gen_tokens : 0.0;
+        auto pct = [](const std::vector<double> & v) {
+            if (v.empty()) return nlohmann::json(nullptr);
+            return nlohmann::json{{"p50", percentile(v, 50)}, {"p90", percentile(v, 90)}, {"p99", percentile(v, 99)}, {"mean", mean(v)}};
+        };
+        e["ttft_ms"] = pct(ttft);
+        e["tpot_ms"] = pct(tpot);
+    } else {
+        e["tokens_per_s"] = nullptr;
+        e["ms_per_token"] = nullptr;
+    }
+    return e;
+}
+
+nlohmann::json aggregate_group(const std::vector<std::pair<nlohmann::json, size_t>> & members) {
+    nlohmann::json out = nlohmann::json::object();
+    std::map<std::string, std::pair<double, double>> sum;  // key → (Σ n·v, Σ n)
+    std::map<std::string, double> var;                      // stderr key → Σ n²·se²
+    for (const auto & [res, n] : members) {
+        for (const auto & [k, v] : res.items()) {
+            if (!v.is_number()) continue;
+            if (k.find("_stderr,") != std::string::npos) {
+                var[k] += double(n) * double(n) * v.get<double>() * v.get<double>();
+            } else {
+                sum[k].first += double(n) * v.get<double>();
+                sum[k].second += double(n);
+            }
+        }
+    }
+    for (const auto & [k, s] : sum) {
+        out[k] = s.first / s.second;
+        const auto comma = k.find(',');
+        const std::string se_key = k.substr(0, comma) + "_stderr" + k.substr(comma);
+        if (var.count(se_key)) out[se_key] = std::sqrt(var[se_key]) / s.second;
+    }
+    return out;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,572 @@
+// lm-evaluation-harness task YAML → TaskConfig. yaml-cpp keeps line numbers, so every error
+// names the file and line at fault.
+#include <rightsize/error.h>
+#include <rightsize/task.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace rightsize {
+
+const char * to_string(OutputType t) {
+    switch (t) {
+        case OutputType::MultipleChoice: return "multiple_choice";
+        case OutputType::GenerateUntil: return "generate_until";
+        case OutputType::Loglikelihood: return "loglikelihood";
+        case OutputType::LoglikelihoodRolling: return "loglikelihood_rolling";
+    }
+    return "?";
+}
+
+std::string TaskConfig::eval_split() const {
+    if (!test_split.empty()) return test_split;
+    if (!validation_split.empty()) return validation_split;
+    return training_split;
+}
+
+FilterPipeline FilterSpec::build() const {
+    FilterPipeline p;
+    p.name = name;
+    for (const auto & s : steps) {
+        p.steps.push_back(s.function == "regex" ? make_regex_filter(s.regex) : make_filter(s.function));
+    }
+    return p;
+}
+
+nlohmann::json DocField::value(const Document & doc) const {
+    if (!tmpl) return literal;
+    // lm-eval: a string naming one of the document's fields is that field.
+    if (doc.is_object() && doc.contains(text)) return doc[text];
+    return tmpl->evaluate(doc);
+}
+
+namespace {
+
+const std::set<std::string> kKnownKeys = {
+    "task", "tag", "group", "dataset_path", "dataset_name", "dataset_kwargs", "training_split", "validation_split",
+    "test_split", "fewshot_split", "process_docs", "process_results", "description", "doc_to_text", "doc_to_target",
+    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "fewshot_config", "num_fewshot", "output_type",
+    "generation_kwargs", "filter_list", "metric_list", "repeats", "metadata", "include", "task_alias",
+    "should_decontaminate", "doc_to_decontamination_query", "gen_prefix"};
+// Keys whose meaning rightsize cannot honour: an error, not a warning, since results would differ.
+const std::map<std::string, std::string> kUnsupportedKeys = {
+    {"use_prompt", "promptsource prompts are not supported; write the prompt as doc_to_text"},
+    {"doc_to_image", "image inputs are not supported"},
+    {"doc_to_audio", "audio inputs are not supported"},
+    {"custom_dataset", "custom_dataset is a Python function; use dataset_kwargs.data_files with local files"},
+    {"unsafe_code", "tasks that execute generated code are not supported"},
+};
+
+struct Source {
+    std::string name;  // file name for messages
+    std::string dir;   // for include:
+};
+
+std::string where(const Source & src, const YAML::Node & n) {
+    return src.name + ":" + std::to_string(n.Mark().line + 1);
+}
+
+[[noreturn]] void fail_function_tag(const Source & src, const YAML::Node & n, const std::string & key) {
+    std::string alternative;
+    if (key == "process_docs") {
+        alternative = "use a built-in processor (process_docs: one of ";
+        for (const auto & p : process_docs_names()) alternative += p + (p == process_docs_names().back() ? "" : ", ");
+        alternative += ") or move the logic into Jinja in doc_to_text / doc_to_target / doc_to_choice";
+    } else if (key == "process_results") {
+        alternative = "use a built-in (process_results: mc2) or a metric from metric_list";
+    } else if (key == "metric") {
+        alternative = "use a built-in metric (acc, acc_norm, acc_norm_tokens, exact_match, f1, perplexity, "
+                      "word_perplexity, byte_perplexity, bits_per_byte, squad_exact, squad_f1, mc2)";
+    } else {
+        alternative = "write it as a Jinja template (see docs/tasks.md)";
+    }
+    throw Error(where(src, n) + ": " + key + " uses '!function " + n.as<std::string>("") +
+                "', a Python function rightsize cannot run; " + alternative);
+}
+
+// YAML → JSON with PyYAML's scalar typing: quoted scalars are strings, plain ones may be
+// null, booleans, integers or floats.
+nlohmann::json to_json(const YAML::Node & n, const Source & src, const std::string & key) {
+    if (n.Tag() == "!function") fail_function_tag(src, n, key);
+    switch (n.Type()) {
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined: return nullptr;
+        case YAML::NodeType::Sequence: {
+            nlohmann::json a = nlohmann::json::array();
+            for (const auto & e : n) a.push_back(to_json(e, src, key));
+            return a;
+        }
+        case YAML::NodeType::Map: {
+            nlohmann::json o = nlohmann::json::object();
+            for (const auto & kv : n) {
+                const std::string k = kv.first.as<std::string>();
+                o[k] = to_json(kv.second, src, k);
+            }
+            return o;
+        }
+        case YAML::NodeType::Scalar: break;
+    }
+    const std::string s = n.Scalar();
+    if (n.Tag() == "!") return s;  // quoted
+    if (s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    if (!s.empty()) {
+        char * end = nullptr;
+        errno = 0;
+        const long long i = strtoll(s.c_str(), &end, 10);
+        if (*end == '\0' && errno == 0) return i;
+        const bool floaty = s.find_first_of(".eE") != std::string::npos &&
+                            s.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        if (floaty) {
+            const double d = strtod(s.c_str(), &end);
+            if (*end == '\0') return d;
+        }
+    }
+    return s;
+}
+
+std::string read_text(const std::string & path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open the task file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+YAML::Node load_yaml(const std::string & text, const std::string & name) {
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::Exception & e) {
+        throw Error(name + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    }
+}
+
+// The merged top-level mapping (include: first, then this file's keys) and each key's line.
+struct Merged {
+    nlohmann::json values = nlohmann::json::object();
+    std::map<std::string, std::string> where;  // key → "file:line"
+};
+
+void merge_file(const std::string & text, const Source & src, Merged & m, int depth) {
+    if (depth > 16) throw Error(src.name + ": include: nests more than 16 files deep (a cycle?)");
+    const YAML::Node root = load_yaml(text, src.name);
+    if (!root.IsMap()) throw Error(src.name + ":1: a task file must be a mapping of keys (task:, doc_to_text:, …)");
+    if (const auto inc = root["include"]) {
+        const std::string file = inc.as<std::string>("");
+        fs::path p = fs::path(file).is_absolute() ? fs::path(file) : fs::path(src.dir) / file;
+        if (!fs::exists(p)) throw Error(where(src, inc) + ": include: '" + file + "' not found (looked at " + p.string() + ")");
+        merge_file(read_text(p.string()), Source{p.string(), p.parent_path().string()}, m, depth + 1);
+    }
+    for (const auto & kv : root) {
+        const std::string k = kv.first.as<std::string>();
+        if (k == "include") continue;
+        m.values[k] = to_json(kv.second, src, k);
+        m.where[k] = where(src, kv.first);
+    }
+}
+
+std::string get_string(const Merged & m, const std::string & key, const std::string & dflt = "") {
+    if (!m.values.contains(key) || m.values[key].is_null()) return dflt;
+    const auto & v = m.values[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number() || v.is_boolean()) return v.dump();
+    throw Error(m.where.at(key) + ": " + key + " must be a string");
+}
+
+DocField doc_field(const Merged & m, const std::string & key) {
+    DocField f;
+    if (!m.values.contains(key) || m.values[key].is_null()) return f;
+    f.present = true;
+    const auto & v = m.values[key];
+    if (v.is_string()) {
+        f.text = v.get<std::string>();
+        f.tmpl = Template::parse(f.text, m.where.at(key) + ": " + key);
+    } else if (v.is_number() || v.is_array()) {
+        f.literal = v;
+        f.text = v.dump();
+    } else {
+        throw Error(m.where.at(key) + ": " + key + " must be a template string, a field name, a number or a list");
+    }
+    return f;
+}
+
+OutputType parse_output_type(const Merged & m) {
+    const std::string t = get_string(m, "output_type", "generate_until");
+    if (t == "multiple_choice") return OutputType::MultipleChoice;
+    if (t == "generate_until") return OutputType::GenerateUntil;
+    if (t == "loglikelihood") return OutputType::Loglikelihood;
+    if (t == "loglikelihood_rolling") return OutputType::LoglikelihoodRolling;
+    throw Error(m.where.at("output_type") + ": output_type '" + t +
+                "' is not one of multiple_choice, generate_until, loglikelihood, loglikelihood_rolling");
+}
+
+std::vector<std::string> string_list(const nlohmann::json & v, const std::string & at, const std::string & key) {
+    std::vector<std::string> out;
+    if (v.is_string()) return {v.get<std::string>()};
+    if (!v.is_array()) throw Error(at + ": " + key + " must be a string or a list of strings");
+    for (const auto & e : v) {
+        if (!e.is_string()) throw Error(at + ": " + key + " must hold strings only");
+        out.push_back(e.get<std::string>());
+    }
+    return out;
+}
+
+const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
+    // metric → (aggregation, higher_is_better)
+    {"acc", {"mean", true}},           {"acc_norm", {"mean", true}},       {"acc_norm_tokens", {"mean", true}},
+    {"exact_match", {"mean", true}},   {"f1", {"f1", true}},
+    {"perplexity", {"perplexity", false}}, {"word_perplexity", {"weighted_perplexity", false}},
+    {"byte_perplexity", {"weighted_perplexity", false}}, {"bits_per_byte", {"bits_per_byte", false}},
+    {"squad_exact", {"mean", true}},   {"squad_f1", {"mean", true}},       {"mc2", {"mean", true}},
+    {"mc1", {"mean", true}}};
+
+std::vector<MetricSpec> parse_metrics(const Merged & m, OutputType type, std::vector<std::string> * warnings) {
+    std::vector<MetricSpec> out;
+    auto add = [&](const std::string & name, const nlohmann::json & o, const std::string & at) {
+        auto d = kMetricDefaults.find(name);
+        if (d == kMetricDefaults.end()) {
+            std::string known;
+            for (const auto & [k, _] : kMetricDefaults) known += (known.empty() ? "" : ", ") + k;
+            throw Error(at + ": metric '" + name + "' is not supported; supported metrics: " + known);
+        }
+        MetricSpec s{name, d->second.first, d->second.second, {}};
+        if (o.contains("aggregation") && o["aggregation"].is_string()) s.aggregation = o["aggregation"];
+        if (o.contains("higher_is_better") && o["higher_is_better"].is_boolean()) s.higher_is_better = o["higher_is_better"];
+        if (o.contains("ignore_case")) s.exact_match.ignore_case = o["ignore_case"].get<bool>();
+        if (o.contains("ignore_punctuation")) s.exact_match.ignore_punctuation = o["ignore_punctuation"].get<bool>();
+        if (o.contains("ignore_numbers")) s.exact_match.ignore_numbers = o["ignore_numbers"].get<bool>();
+        if (o.contains("regexes_to_ignore")) s.exact_match.regexes_to_ignore = string_list(o["regexes_to_ignore"], at, "regexes_to_ignore");
+        for (const auto & [k, _] : o.items()) {
+            static const std::set<std::string> known = {"metric", "aggregation", "higher_is_better", "ignore_case",
+                                                        "ignore_punctuation", "ignore_numbers", "regexes_to_ignore"};
+            if (!known.count(k) && warnings) warnings->push_back(at + ": metric_list: unknown key '" + k + "' ignored");
+        }
+        out.push_back(std::move(s));
+    };
+    if (m.values.contains("metric_list") && !m.values["metric_list"].is_null()) {
+        const auto & list = m.values["metric_list"];
+        const std::string at = m.where.at("metric_list");
+        if (!list.is_array()) throw Error(at + ": metric_list must be a list of {metric: NAME, …}");
+        for (const auto & e : list) {
+            if (!e.is_object() || !e.contains("metric") || !e["metric"].is_string()) {
+                throw Error(at + ": every metric_list entry needs 'metric: NAME'");
+            }
+            add(e["metric"].get<std::string>(), e, at);
+        }
+        return out;
+    }
+    const nlohmann::json none = nlohmann::json::object();
+    switch (type) {  // lm-eval's defaults per output type
+        case OutputType::MultipleChoice: add("acc", none, ""); add("acc_norm", none, ""); break;
+        case OutputType::GenerateUntil: add("exact_match", none, ""); break;
+        case OutputType::Loglikelihood: add("perplexity", none, ""); add("acc", none, ""); break;
+        case OutputType::LoglikelihoodRolling:
+            add("word_perplexity", none, ""); add("byte_perplexity", none, ""); add("bits_per_byte", none, ""); break;
+    }
+    return out;
+}
+
+std::vector<FilterSpec> parse_filters(const Merged & m) {
+    std::vector<FilterSpec> out;
+    if (!m.values.contains("filter_list") || m.values["filter_list"].is_null()) return out;
+    const std::string at = m.where.at("filter_list");
+    const auto & list = m.values["filter_list"];
+    if (!list.is_array()) throw Error(at + ": filter_list must be a list of {name: NAME, filter: [steps]}");
+    for (const auto & e : list) {
+        if (!e.is_object() || !e.contains("name") || !e.contains("filter") || !e["filter"].is_array()) {
+            throw Error(at + ": every filter_list entry needs 'name:' and a 'filter:' list of {function: …} steps");
+        }
+        FilterSpec f;
+        f.name = e["name"].get<std::string>();
+        for (const auto & step : e["filter"]) {
+            if (!step.is_object() || !step.contains("function")) throw Error(at + ": filter '" + f.name + "': every step needs 'function:'");
+            FilterStep s;
+            s.function = step["function"].get<std::string>();
+            if (s.function == "regex") {
+                if (step.contains("regex_pattern")) s.regex.pattern = step["regex_pattern"].get<std::string>();
+                if (step.contains("group_select")) s.regex.group_select = step["group_select"].get<int>();
+                if (step.contains("fallback")) s.regex.fallback = step["fallback"].get<std::string>();
+            }
+            f.steps.push_back(std::move(s));
+        }
+        f.build();  // rejects unknown functions and bad regexes now, with the task's name
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+TaskConfig build_config(const Merged & m, const std::string & name, std::vector<std::string> * warnings) {
+    TaskConfig c;
+    c.source = name;
+    c.raw = m.values;
+    for (const auto & [k, at] : m.where) {
+        if (auto u = kUnsupportedKeys.find(k); u != kUnsupportedKeys.end()) throw Error(at + ": " + k + ": " + u->second);
+        if (!kKnownKeys.count(k) && warnings) warnings->push_back(at + ": unknown key '" + k + "' ignored");
+    }
+    if (!m.values.contains("task") || !m.values["task"].is_string()) {
+        throw Error(name + ": a task file needs 'task: NAME' (a group file lists its tasks under 'task:' with 'group:')");
+    }
+    c.task = m.values["task"].get<std::string>();
+    if (m.values.contains("tag")) c.tags = string_list(m.values["tag"], m.where.at("tag"), "tag");
+    c.dataset_path = get_string(m, "dataset_path");
+    c.dataset_name = get_string(m, "dataset_name");
+    if (m.values.contains("dataset_kwargs") && m.values["dataset_kwargs"].is_object()) {
+        c.dataset_kwargs = m.values["dataset_kwargs"];
+        if (c.dataset_kwargs.contains("data_files")) {
+            const auto & df = c.dataset_kwargs["data_files"];
+            const std::string at = m.where.at("dataset_kwargs");
+            if (df.is_object()) {
+                for (const auto & [split, files] : df.items()) c.data_files[split] = string_list(files, at, "data_files." + split);
+            } else {
+                c.data_files["train"] = string_list(df, at, "data_files");  // HF: bare files are the train split
+            }
+        }
+    }
+    c.training_split = get_string(m, "training_split");
+    c.validation_split = get_string(m, "validation_split");
+    c.test_split = get_string(m, "test_split");
+    c.fewshot_split = get_string(m, "fewshot_split");
+    if (c.eval_split().empty()) throw Error(name + ": no split to evaluate: give test_split, validation_split or training_split");
+    c.process_docs = get_string(m, "process_docs");
+    if (!c.process_docs.empty()) {
+        const auto names = process_docs_names();
+        if (std::find(names.begin(), names.end(), c.process_docs) == names.end()) {
+            std::string list;
+            for (const auto & n : names) list += (list.empty() ? "" : ", ") + n;
+            throw Error(m.where.at("process_docs") + ": process_docs '" + c.process_docs + "' is not a built-in processor (" + list + ")");
+        }
+    }
+    c.process_results = get_string(m, "process_results");
+    if (!c.process_results.empty() && c.process_results != "mc2") {
+        throw Error(m.where.at("process_results") + ": process_results '" + c.process_results + "' is not built in; the one built-in is mc2");
+    }
+    c.description = doc_field(m, "description");
+    c.doc_to_text = doc_field(m, "doc_to_text");
+    c.doc_to_target = doc_field(m, "doc_to_target");
+    c.doc_to_choice = doc_field(m, "doc_to_choice");
+    if (!c.doc_to_text.present) throw Error(name + ": doc_to_text is required (the prompt template)");
+    if (!c.doc_to_target.present) throw Error(name + ": doc_to_target is required (the answer template or field)");
+    c.target_delimiter = get_string(m, "target_delimiter", " ");
+    c.fewshot_delimiter = get_string(m, "fewshot_delimiter", "\n\n");
+    if (m.values.contains("num_fewshot") && m.values["num_fewshot"].is_number_integer()) c.num_fewshot = m.values["num_fewshot"].get<int>();
+    if (m.values.contains("fewshot_config") && m.values["fewshot_config"].is_object()) {
+        const auto & fc = m.values["fewshot_config"];
+        if (fc.contains("sampler")) {
+            c.fewshot_sampler = fc["sampler"].get<std::string>();
+            if (c.fewshot_sampler != "default" && c.fewshot_sampler != "first_n") {
+                throw Error(m.where.at("fewshot_config") + ": fewshot_config.sampler '" + c.fewshot_sampler +
+                            "' is not supported (default or first_n)");
+            }
+        }
+    }
+    c.output_type = parse_output_type(m);
+    if (c.output_type == OutputType::MultipleChoice && !c.doc_to_choice.present) {
+        throw Error(m.where.at("output_type") + ": a multiple_choice task needs doc_to_choice (a list or a template giving one)");
+    }
+    if (m.values.contains("generation_kwargs") && m.values["generation_kwargs"].is_object()) {
+        const auto & g = m.values["generation_kwargs"];
+        const std::string at = m.where.at("generation_kwargs");
+        for (const auto & [k, v] : g.items()) {
+            if (k == "until") {
+                c.generation.until = string_list(v, at, "generation_kwargs.until");
+                c.generation.until_given = true;
+            } else if (k == "max_gen_toks" || k == "max_new_tokens") {
+                c.generation.max_gen_toks = v.get<int>();
+            } else if (k == "temperature") {
+                c.generation.temperature = v.get<double>();
+            } else if (k == "do_sample") {
+                c.generation.do_sample = v.get<bool>();
+            } else if (k == "top_p") {
+                c.generation.top_p = v.get<double>();
+            } else if (k == "top_k") {
+                c.generation.top_k = v.get<int>();
+            } else if (warnings) {
+                warnings->push_back(at + ": generation_kwargs: unknown key '" + k + "' ignored");
+            }
+        }
+    }
+    c.filters = parse_filters(m);
+    c.metrics = parse_metrics(m, c.output_type, warnings);
+    if (m.values.contains("repeats") && m.values["repeats"].is_number_integer()) c.repeats = std::max(1, m.values["repeats"].get<int>());
+    if (m.values.contains("metadata") && m.values["metadata"].is_object() && m.values["metadata"].contains("version")) {
+        const auto & v = m.values["metadata"]["version"];
+        if (v.is_number()) c.version = v.get<double>();
+    }
+    return c;
+}
+
+}  // namespace
+
+TaskConfig parse_task_yaml_text(const std::string & text, const std::string & name, const std::string & dir,
+                                std::vector<std::string> * warnings) {
+    Merged m;
+    merge_file(text, Source{name, dir}, m, 0);
+    return build_config(m, name, warnings);
+}
+
+TaskConfig parse_task_yaml(const std::string & path, std::vector<std::string> * warnings) {
+    return parse_task_yaml_text(read_text(path), path, fs::path(path).parent_path().string(), warnings);
+}
+
+// --- registry ------------------------------------------------------------------------------
+
+void TaskRegistry::add_directory(const std::string & dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a directory of task YAML files");
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); ++it) {
+        if (it->is_regular_file() && (it->path().extension() == ".yaml" || it->path().extension() == ".yml")) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto & p : files) {
+        Entry e;
+        e.path = p.string();
+        try {
+            const YAML::Node root = YAML::LoadFile(e.path);
+            if (!root.IsMap()) continue;
+            if (root["group"] && root["task"] && root["task"].IsSequence()) {
+                e.is_group = true;
+                e.task = root["group"].as<std::string>();
+                for (const auto & t : root["task"]) e.group_tasks.push_back(t.IsMap() ? t["task"].as<std::string>() : t.as<std::string>());
+            } else if (root["task"] && root["task"].IsScalar()) {
+                e.task = root["task"].as<std::string>();
+                if (const auto tag = root["tag"]) {
+                    if (tag.IsSequence()) {
+                        for (const auto & t : tag) e.tags.push_back(t.as<std::string>());
+                    } else {
+                        e.tags.push_back(tag.as<std::string>());
+                    }
+                }
+            } else {
+                continue;  // an include-only template (lm-eval's _default_template_yaml)
+            }
+        } catch (const YAML::Exception &) {
+            continue;  // reported with its line when the task is asked for by path
+        }
+        entries_.push_back(std::move(e));
+    }
+}
+
+std::vector<std::string> TaskRegistry::task_names() const {
+    std::vector<std::string> out;
+    for (const auto & e : entries_) if (!e.is_group) out.push_back(e.task);
+    return out;
+}
+
+std::vector<std::string> TaskRegistry::group_names() const {
+    std::set<std::string> out;
+    for (const auto & e : entries_) {
+        if (e.is_group) out.insert(e.task);
+        for (const auto & t : e.tags) out.insert(t);
+    }
+    return {out.begin(), out.end()};
+}
+
+namespace {
+
+size_t edit_distance(const std::string & a, const std::string & b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+}  // namespace
+
+std::vector<TaskConfig> TaskRegistry::resolve(const std::vector<std::string> & names, std::vector<TaskGroup> * groups,
+                                              std::vector<std::string> * warnings) const {
+    std::vector<TaskConfig> out;
+    std::set<std::string> seen;
+    auto add_task = [&](TaskConfig c) {
+        if (seen.insert(c.task).second) out.push_back(std::move(c));
+    };
+    std::function<void(const std::string &, int)> add_name = [&](const std::string & name, int depth) {
+        if (depth > 8) throw Error("task groups nest more than 8 deep at '" + name + "'");
+        if (name.size() > 5 && (name.ends_with(".yaml") || name.ends_with(".yml"))) {
+            if (!fs::exists(name)) throw Error(name + ": task file not found");
+            add_task(parse_task_yaml(name, warnings));
+            return;
+        }
+        for (const auto & e : entries_) {
+            if (!e.is_group && e.task == name) {
+                add_task(parse_task_yaml(e.path, warnings));
+                return;
+            }
+        }
+        TaskGroup g;
+        g.name = name;
+        for (const auto & e : entries_) {
+            if (e.is_group && e.task == name) {
+                g.source = e.path;
+                for (const auto & t : e.group_tasks) {
+                    add_name(t, depth + 1);
+                    g.members.push_back(t);
+                }
+                break;
+            }
+        }
+        if (g.members.empty()) {
+            for (const auto & e : entries_) {
+                if (!e.is_group && std::find(e.tags.begin(), e.tags.end(), name) != e.tags.end()) {
+                    add_task(parse_task_yaml(e.path, warnings));
+                    g.members.push_back(e.task);
+                }
+            }
+        }
+        if (g.members.empty()) {
+            std::vector<std::pair<size_t, std::string>> close;
+            for (const auto & e : entries_) close.push_back({edit_distance(name, e.task), e.task});
+            std::sort(close.begin(), close.end());
+            std::string hint;
+            for (size_t i = 0; i < close.size() && i < 3 && close[i].first <= std::max<size_t>(3, name.size() / 3); ++i) {
+                hint += (hint.empty() ? "" : ", ") + close[i].second;
+            }
+            throw Error("unknown task '" + name + "'" + (hint.empty() ? "" : "; did you mean: " + hint + "?") +
+                        " ('rightsize tasks' lists every task; a path to a .yaml file also works)");
+        }
+        if (groups) groups->push_back(std::move(g));
+    };
+    for (const auto & n : names) add_name(n, 0);
+    return out;
+}
+
+}  // namespace rightsize
+
+namespace rightsize {
+
+std::vector<std::string> builtin_task_dirs() {
+    std::vector<std::string> dirs;
+    if (const char * env = std::getenv("RIGHTSIZE_TASKS"); env && *env) {
+        std::string s = env;
+        for (size_t start = 0; start <= s.size();) {
+            const size_t colon = s.find(':', start);
+            const std::string d = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+            if (!d.empty()) dirs.push_back(d);
+            if (colon == std::string::npos) break;
+            start = colon + 1;
+        }
+        return dirs;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "rightsize" / "tasks";
+        if (fs::is_directory(installed, ec)) dirs.push_back(installed.string());
+    }
+    if (dirs.empty() && fs::is_directory(RIGHTSIZE_SOURCE_TASKS_DIR, ec)) dirs.push_back(RIGHTSIZE_SOURCE_TASKS_DIR);
+    return dirs;
+}
+
+}  // namespace rightsize
