@@ -19,6 +19,7 @@ struct LoglikelihoodRequest {
 struct LoglikelihoodResult {
     double logprob = 0.0;               // sum of the per-token log-probabilities (natural log)
     std::vector<float> token_logprobs;  // one per continuation token
+    std::vector<int32_t> tokens;        // the continuation's token ids
     bool is_greedy = false;             // every continuation token was the argmax
     int n_context_tokens = 0;           // after truncation (see truncated)
     bool truncated = false;             // the context was cut from the left to fit the window

@@ -175,14 +175,14 @@ void write_results_json(const RunOptions & o, const RunInfo & run, const ModelRu
 
 int cmd_run(int argc, char ** argv) {
     RunOptions o;
-    o.llama.n_ctx = 4096;
     ArgParser p("run", "-m MODEL [-m MODEL ...] --tasks T1,T2 [options]\n\n"
                        "Evaluates every model on every task (lm-evaluation-harness task YAML; built-in tasks are\n"
                        "listed by 'rightsize tasks') and measures efficiency per task at Cao et al.'s granularity:\n"
                        "samples/s and ms/sample for scoring tasks, tokens/s, ms/token, TTFT and TPOT for generation,\n"
                        "plus peak RSS and model size. Writes OUTPUT/<model>/results.json (lm-eval's layout plus\n"
                        "'efficiency'), OUTPUT/<model>/samples_<task>.jsonl and the SQLite store OUTPUT/rightsize.sqlite.\n"
-                       "Re-running an interrupted command continues where it stopped (same options → same run).");
+                       "Re-running an interrupted command continues where it stopped (same options → same run).\n"
+                       "Here -c defaults to 8192 (KV cells shared by the -np parallel sequences).");
     p.value({"-m", "--model"}, "FILE", "GGUF model file (repeatable)", [&](const std::string & v) { o.models.push_back(v); });
     p.value({"--tasks"}, "T1,T2", "tasks, tags, groups or task YAML files, comma-separated",
             [&](const std::string & v) { for (auto & t : split_commas(v)) o.tasks.push_back(t); });
@@ -221,6 +221,9 @@ int cmd_run(int argc, char ** argv) {
     p.flag({"--offline"}, "never download datasets (local files and the cache only)", [&] { o.eval.data.allow_download = false; });
     add_llama_options(p, o.llama, &o.ctx_given);
     if (!p.parse(argc, argv, 2)) return 0;
+    // Room for -np parallel generations of a few-shot prompt and its answer (gsm8k 5-shot needs
+    // ~1,100 tokens each); the KV cache is allocated once per model.
+    if (!o.ctx_given) o.llama.n_ctx = 8192;
     if (o.models.empty()) throw UsageError("run needs at least one -m MODEL; see 'rightsize run --help'");
     if (o.tasks.empty()) throw UsageError("run needs --tasks T1,T2 ('rightsize tasks' lists them); see 'rightsize run --help'");
     for (const auto & m : o.models) validate_gguf_file(m);

@@ -106,20 +106,28 @@ ResultsStore::ResultsStore(const std::string & path) : path_(path) {
         throw Error(path + ": cannot open the results database: " + msg);
     }
     sqlite3_busy_timeout(db_, 10000);
-    // WAL: a reader (rightsize report) never blocks the run writing; synchronous=NORMAL keeps
-    // every committed transaction across a process crash.
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-    exec(kSchema);
-    Stmt v(db_, "SELECT value FROM meta WHERE key='schema_version'", path_);
-    if (v.step()) {
-        const int have = std::stoi(v.text(0));
-        if (have > kSchemaVersion) {
-            throw Error(path + ": the results database has schema version " + std::to_string(have) +
-                        ", newer than this rightsize understands (" + std::to_string(kSchemaVersion) + "); upgrade rightsize");
+    // The destructor does not run when the constructor throws: close the handle here.
+    try {
+        // WAL: a reader (rightsize report) never blocks the run writing; synchronous=NORMAL keeps
+        // every committed transaction across a process crash.
+        exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        exec(kSchema);
+        Stmt v(db_, "SELECT value FROM meta WHERE key='schema_version'", path_);
+        if (v.step()) {
+            const int have = std::stoi(v.text(0));
+            if (have > kSchemaVersion) {
+                throw Error(path + ": the results database has schema version " + std::to_string(have) +
+                            ", newer than this rightsize understands (" + std::to_string(kSchemaVersion) +
+                            "); upgrade rightsize");
+            }
+        } else {
+            Stmt ins(db_, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", path_);
+            ins.bind(1, std::to_string(kSchemaVersion)).step();
         }
-    } else {
-        Stmt ins(db_, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", path_);
-        ins.bind(1, std::to_string(kSchemaVersion)).step();
+    } catch (...) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
     }
 }
 
@@ -171,7 +179,7 @@ void ResultsStore::add_samples(const std::string & run_id, const std::string & m
     try {
         Stmt s(db_, "INSERT OR REPLACE INTO samples (run_id, model, task, doc_id, record_json) VALUES (?, ?, ?, ?, ?)", path_);
         for (const auto & r : samples) {
-            s.bind(1, run_id).bind(2, model).bind(3, task).bind(4, r["doc_id"].get<long long>()).bind(5, r.dump());
+            s.bind(1, run_id).bind(2, model).bind(3, task).bind(4, r.at("doc_id").get<long long>()).bind(5, r.dump());
             s.step();
             s.reset();
         }

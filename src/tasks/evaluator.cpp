@@ -250,7 +250,26 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                     golds.push_back(gold.get<int>());
                 }
                 auto hit = [&](size_t pred) { return std::find(golds.begin(), golds.end(), int(pred)) != golds.end() ? 1.0 : 0.0; };
-                const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(s);
+                // acc_norm_tokens is llama-perplexity's HellaSwag score: the mean log-probability of
+                // each choice's tokens after the tokens every choice shares.
+                auto all_share = [&](size_t pos) {
+                    const auto & t0 = res[first[k]].tokens;
+                    for (size_t c = 0; c < choices[k].size(); ++c) {
+                        const auto & t = res[first[k] + c].tokens;
+                        if (pos >= t.size() || pos >= t0.size() || t[pos] != t0[pos]) return false;
+                    }
+                    return choices[k].size() > 1;
+                };
+                size_t shared = 0;
+                while (all_share(shared)) ++shared;
+                ChoiceScores tail = s;
+                for (size_t c = 0; c < choices[k].size(); ++c) {
+                    const auto & lp = res[first[k] + c].token_logprobs;
+                    if (shared >= lp.size()) continue;  // a choice inside another: score it whole
+                    tail.logprob[c] = std::accumulate(lp.begin() + long(shared), lp.end(), 0.0);
+                    tail.n_tokens[c] = lp.size() - shared;
+                }
+                const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(tail);
                 rec["pred"] = pred;
                 for (const auto & spec : task_.metrics) {
                     if (spec.name == "acc" || spec.name == "mc1") m[spec.name] = hit(pred);

@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include <rightsize/error.h>
+#include <rightsize/evaluator.h>
 
 #include <cmath>
 
@@ -167,6 +168,47 @@ TEST_F(SmolLM2, PerplexityOfOrdinaryTextIsPlausible) {
     const double ppl = std::exp(-r.logprob / r.n_tokens);
     EXPECT_GT(ppl, 1.5);
     EXPECT_LT(ppl, 60.0) << "a 135M instruct model should find plain English fairly predictable";
+}
+
+namespace {
+
+TaskEvaluator shared_data_task(Backend & backend, const std::string & name, double limit, bool chat = false) {
+    TaskRegistry reg;
+    reg.add_directory(std::string(RIGHTSIZE_TASKS_DIR));
+    EvalOptions o;
+    o.limit = limit;
+    o.apply_chat_template = chat;
+    o.data.data_dir = RIGHTSIZE_SHARED_DATA;
+    o.data.allow_download = false;
+    return TaskEvaluator(backend, reg.resolve({name}, nullptr, nullptr).at(0), o);
+}
+
+}  // namespace
+
+// ARC-Easy: 4 choices, chance is 25%; SmolLM2-135M scores well above it (its model card reports
+// about 60%). 60 questions give a standard error near 6 points, so 40% is a safe floor.
+TEST_F(SmolLM2, ArcEasyIsWellAboveChance) {
+    auto ev = shared_data_task(*backend_, "arc_easy", 60);
+    const auto samples = ev.run({});
+    const auto agg = ev.aggregate(samples);
+    EXPECT_GT(agg["acc,none"].get<double>(), 0.40) << agg.dump();
+    EXPECT_GT(agg["acc_norm,none"].get<double>(), 0.30) << agg.dump();
+}
+
+// Chat mode: few-shot examples become user/assistant turns of the model's ChatML template.
+TEST_F(SmolLM2, ChatModeRendersFewShotAsTurns) {
+    auto ev = shared_data_task(*backend_, "mmlu_anatomy", 1, true);
+    const std::string p = ev.prompt(0);
+    size_t users = 0, assistants = 0;
+    for (size_t at = p.find("<|im_start|>user"); at != std::string::npos; at = p.find("<|im_start|>user", at + 1)) ++users;
+    for (size_t at = p.find("<|im_start|>assistant"); at != std::string::npos; at = p.find("<|im_start|>assistant", at + 1)) ++assistants;
+    EXPECT_EQ(users, 6u) << p;
+    EXPECT_EQ(assistants, 6u) << p;  // 5 answered examples and the open turn
+    EXPECT_NE(p.find("<|im_start|>system\nThe following are multiple choice questions (with answers) about anatomy."),
+              std::string::npos) << p;
+    EXPECT_TRUE(p.ends_with("<|im_start|>assistant\n")) << p;
+    const auto samples = ev.run({});
+    EXPECT_EQ(samples.size(), 1u);
 }
 
 TEST(Gemma3, LoadsAndScores) {

@@ -87,6 +87,7 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         results[i].n_context_tokens = int(e.context.size());
         results[i].truncated = e.truncated;
         results[i].token_logprobs.assign(e.continuation.size(), 0.0f);
+        results[i].tokens.assign(e.continuation.begin(), e.continuation.end());
         results[i].is_greedy = true;
     }
 

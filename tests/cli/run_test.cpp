@@ -1,0 +1,269 @@
+// `rightsize run` as a user runs it, on the tiny generated model: the files it writes (results.json
+// in lm-eval's layout, samples JSONL, the SQLite store), resuming after a real kill, and its errors.
+#include "test_support.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string cli() { return std::string(RIGHTSIZE_CLI); }
+
+void write(const fs::path & p, const std::string & text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+}
+
+json read_json(const fs::path & p) {
+    std::ifstream in(p);
+    return json::parse(in);
+}
+
+std::vector<json> read_jsonl(const fs::path & p) {
+    std::vector<json> out;
+    std::ifstream in(p);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+}
+
+long long sql_count(const fs::path & db, const std::string & sql) {
+    sqlite3 * h = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt * s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+    long long n = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return n;
+}
+
+// A task folder: a multiple-choice task and a generation task over 6 small documents.
+fs::path make_tasks() {
+    const fs::path dir = temp_dir() / "run-tasks";
+    std::string docs;
+    const char * words[] = {"red", "blue", "green", "black", "white", "pink"};
+    for (int i = 0; i < 6; ++i) {
+        docs += json{{"question", std::string("Which colour is number ") + std::to_string(i) + "?"},
+                     {"choices", {words[i], words[(i + 1) % 6], words[(i + 2) % 6]}},
+                     {"answer", i % 3},
+                     {"reply", words[i]}}
+                    .dump() +
+                "\n";
+    }
+    write(dir / "data" / "colours.jsonl", docs);
+    write(dir / "mc_colours.yaml", R"(task: mc_colours
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: data/colours.jsonl
+test_split: test
+output_type: multiple_choice
+doc_to_text: "Q: {{question}}\nA:"
+doc_to_choice: "{{choices}}"
+doc_to_target: answer
+metric_list:
+  - metric: acc
+  - metric: acc_norm
+  - metric: acc_norm_tokens
+metadata:
+  version: 2.0
+)");
+    write(dir / "gen_colours.yaml", R"yaml(task: gen_colours
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: data/colours.jsonl
+test_split: test
+output_type: generate_until
+doc_to_text: "Q: {{question}}\nA:"
+doc_to_target: "{{reply}}"
+num_fewshot: 2
+generation_kwargs:
+  until: ["\n"]
+  max_gen_toks: 8
+filter_list:
+  - name: first-word
+    filter:
+      - function: regex
+        regex_pattern: "([a-z]+)"
+      - function: take_first
+metric_list:
+  - metric: exact_match
+    ignore_case: true
+)yaml");
+    return dir;
+}
+
+std::string run_cmd(const fs::path & tasks, const fs::path & out, const std::string & extra = "") {
+    return cli() + " run -m " + tiny_model_path() + " --include-path " + tasks.string() + " -o " + out.string() +
+           " -t 2 -c 1024 " + extra;
+}
+
+}  // namespace
+
+TEST(RunCli, WritesResultsJsonSamplesAndDatabase) {
+    const auto tasks = make_tasks();
+    const auto out = temp_dir() / "run-out";
+    fs::remove_all(out);
+    const auto r = run_command(run_cmd(tasks, out, "--tasks mc_colours,gen_colours"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    // The summary table names both tasks and their metrics.
+    EXPECT_NE(r.out.find("mc_colours"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("exact_match (first-word)"), std::string::npos) << r.out;
+
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json j = read_json(out / key / "results.json");
+    for (const char * k : {"results", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples",
+                           "config", "model", "efficiency", "git_hash", "llama_cpp_version", "hardware", "run_id",
+                           "config_hash", "date", "rightsize_version"}) {
+        EXPECT_TRUE(j.contains(k)) << "results.json lacks " << k;
+    }
+    const auto & mc = j["results"]["mc_colours"];
+    for (const char * m : {"acc", "acc_norm", "acc_norm_tokens"}) {
+        const double v = mc[std::string(m) + ",none"].get<double>();
+        EXPECT_GE(v, 0.0);
+        EXPECT_LE(v, 1.0);
+        EXPECT_TRUE(mc[std::string(m) + "_stderr,none"].is_number());
+    }
+    EXPECT_TRUE(j["results"]["gen_colours"].contains("exact_match,first-word"));
+    EXPECT_EQ(j["versions"]["mc_colours"].get<double>(), 2.0);
+    EXPECT_EQ(j["n-shot"]["gen_colours"].get<int>(), 2);
+    EXPECT_EQ(j["n-samples"]["mc_colours"]["original"].get<int>(), 6);
+    EXPECT_EQ(j["n-samples"]["mc_colours"]["effective"].get<int>(), 6);
+    EXPECT_EQ(j["configs"]["mc_colours"]["doc_to_text"].get<std::string>(), "Q: {{question}}\nA:");
+    EXPECT_TRUE(j["higher_is_better"]["mc_colours"]["acc"].get<bool>());
+    EXPECT_GT(j["model"]["n_params"].get<double>(), 0);
+
+    const auto & e_mc = j["efficiency"]["mc_colours"];
+    EXPECT_EQ(e_mc["granularity"], "samples");
+    EXPECT_GT(e_mc["samples_per_s"].get<double>(), 0.0);
+    EXPECT_NEAR(e_mc["ms_per_sample"].get<double>() * e_mc["samples_per_s"].get<double>(), 1000.0, 1e-6);
+    EXPECT_TRUE(e_mc["tokens_per_s"].is_null());
+    EXPECT_GT(e_mc["peak_rss_mb"].get<double>(), 1.0);
+    EXPECT_GT(e_mc["model_mb"].get<double>(), 0.0);
+    const auto & e_gen = j["efficiency"]["gen_colours"];
+    EXPECT_EQ(e_gen["granularity"], "tokens");
+    EXPECT_GT(e_gen["tokens_per_s"].get<double>(), 0.0);
+    EXPECT_GT(e_gen["ms_per_token"].get<double>(), 0.0);
+    EXPECT_LE(e_gen["ttft_ms"]["p50"].get<double>(), e_gen["ttft_ms"]["p99"].get<double>());
+
+    // Per-sample records: one per document with the prompt, scores and metric values.
+    const auto samples = read_jsonl(out / key / "samples_mc_colours.jsonl");
+    ASSERT_EQ(samples.size(), 6u);
+    for (size_t i = 0; i < samples.size(); ++i) {
+        EXPECT_EQ(samples[i]["doc_id"].get<size_t>(), i);
+        EXPECT_EQ(samples[i]["resps"].size(), 3u);
+        EXPECT_EQ(samples[i]["target"].get<int>(), int(i % 3));
+        EXPECT_TRUE(samples[i]["prompt"].get<std::string>().ends_with("?\nA:"));
+    }
+    // acc is the mean of the per-document values.
+    double sum = 0;
+    for (const auto & s : samples) sum += s["metrics"]["none"]["acc"].get<double>();
+    EXPECT_NEAR(mc["acc,none"].get<double>(), sum / 6.0, 1e-12);
+    const auto gen = read_jsonl(out / key / "samples_gen_colours.jsonl");
+    ASSERT_EQ(gen.size(), 6u);
+    // Two examples precede each question, never the question itself.
+    const std::string p0 = gen[0]["prompt"];
+    EXPECT_EQ(std::count(p0.begin(), p0.end(), 'Q'), 3) << p0;
+    EXPECT_EQ(p0.find("number 0?"), p0.rfind("number 0?"));
+    EXPECT_TRUE(gen[0]["filtered_resps"].contains("first-word"));
+
+    const auto db = out / "rightsize.sqlite";
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs WHERE status='complete'"), 1);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM task_results"), 2);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM samples WHERE task='mc_colours'"), 6);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM metrics WHERE task='mc_colours' AND filter='none'"), 3);
+
+    // A second run of the same command is a new run (the first finished) in the same store.
+    const auto again = run_command(run_cmd(tasks, out, "--tasks mc_colours"));
+    ASSERT_EQ(again.status, 0) << again.err;
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs"), 2);
+}
+
+TEST(RunCli, ResumesAfterTheProcessIsKilled) {
+    const auto tasks = make_tasks();
+    const auto whole = temp_dir() / "run-whole", broken = temp_dir() / "run-broken";
+    fs::remove_all(whole);
+    fs::remove_all(broken);
+    const std::string opts = "--tasks mc_colours --batch-docs 2";
+    ASSERT_EQ(run_command(run_cmd(tasks, whole, opts)).status, 0);
+
+    // SIGKILL after the first checkpoint (2 of 6 documents committed).
+    const auto killed = run_command("RIGHTSIZE_KILL_AFTER_CHUNKS=1 " + run_cmd(tasks, broken, opts));
+    EXPECT_NE(killed.status, 0);
+    const auto db = broken / "rightsize.sqlite";
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM samples"), 2);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs WHERE status='running'"), 1);
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    EXPECT_FALSE(fs::exists(broken / key / "samples_mc_colours.jsonl"));  // nothing half-written
+
+    const auto resumed = run_command(run_cmd(tasks, broken, opts));
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_NE(resumed.err.find("resuming an unfinished run"), std::string::npos) << resumed.err;
+    EXPECT_NE(resumed.err.find("2 of 6 documents already scored"), std::string::npos) << resumed.err;
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs"), 1);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs WHERE status='complete'"), 1);
+
+    // The resumed run's scores equal the uninterrupted run's.
+    const json a = read_json(whole / key / "results.json"), b = read_json(broken / key / "results.json");
+    for (const char * m : {"acc,none", "acc_norm,none", "acc_norm_tokens,none"}) {
+        EXPECT_DOUBLE_EQ(a["results"]["mc_colours"][m].get<double>(), b["results"]["mc_colours"][m].get<double>()) << m;
+    }
+    EXPECT_EQ(read_jsonl(broken / key / "samples_mc_colours.jsonl").size(), 6u);
+
+    // --fresh starts over as a new run.
+    ASSERT_EQ(run_command(run_cmd(tasks, broken, opts + " --fresh")).status, 0);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs"), 2);
+}
+
+TEST(RunCli, SentimentOnAUserCsv) {
+    const auto out = temp_dir() / "run-sentiment";
+    fs::remove_all(out);
+    const std::string csv = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/data/sentiment_example.csv";
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks sentiment --data-file sentiment=" + csv +
+                               " -o " + out.string() + " -t 2 -c 1024");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json j = read_json(out / fs::path(tiny_model_path()).stem() / "results.json");
+    const auto & res = j["results"]["sentiment"];
+    EXPECT_TRUE(res["acc,none"].is_number());
+    EXPECT_TRUE(res["f1,none"].is_number());
+    EXPECT_EQ(j["n-samples"]["sentiment"]["effective"].get<int>(), 16);
+}
+
+TEST(RunCli, ClearErrors) {
+    const auto tasks = make_tasks();
+    const auto out = temp_dir() / "run-errors";
+    auto r = run_command(run_cmd(tasks, out, "--tasks mc_colurs"));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("unknown task 'mc_colurs'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("mc_colours"), std::string::npos) << r.err;  // the suggestion
+
+    write(tasks / "bad" / "fn.yaml", "task: fn_task\ndataset_path: json\ntest_split: test\n"
+                                     "process_docs: !function utils.process_docs\ndoc_to_text: q\ndoc_to_target: a\n");
+    r = run_command(run_cmd(tasks, out, "--tasks " + (tasks / "bad" / "fn.yaml").string()));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("fn.yaml:4"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("!function"), std::string::npos) << r.err;
+
+    r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks arc_easy --data-dir " + (temp_dir() / "nowhere").string() +
+                    " --offline -o " + out.string());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("--data-dir"), std::string::npos) << r.err;
+
+    r = run_command(run_cmd(tasks, out, "--tasks mc_colours --data-file nonsense"));
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("TASK=FILE"), std::string::npos) << r.err;
+
+    r = run_command(cli() + " run --tasks arc_easy");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("-m MODEL"), std::string::npos) << r.err;
+}
