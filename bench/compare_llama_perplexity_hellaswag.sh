@@ -8,12 +8,14 @@
 # per-token mean over each ending's tokens after the shared prefix) against llama-perplexity's
 # final accuracy, in points. Speed: items per second of whole-process wall time (model load
 # included for both), alternating A B / B A over --rounds; the median ratio rightsize/llama-perplexity.
+# Both run with the same -fa (default off: llama.cpp's CPU flash attention rounds through F16,
+# which makes scores depend on batch composition).
 #
-#   bench/compare_llama_perplexity_hellaswag.sh [-m MODEL]... [-N 200] [-t THREADS] [--rounds 3] [--data DIR]
+#   bench/compare_llama_perplexity_hellaswag.sh [-m MODEL]... [-N 200] [-t THREADS] [--rounds 3] [--data DIR] [-fa off|on]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build/bin"
-models=() N=200 t=$(nproc) rounds=3 data="$root/../shared/data"
+models=() N=200 t=$(nproc) rounds=3 data="$root/../shared/data" fa=off
 while [ $# -gt 0 ]; do
   case "$1" in
     -m) models+=("$2"); shift 2 ;;
@@ -21,7 +23,8 @@ while [ $# -gt 0 ]; do
     -t) t=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -fa) fa=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +45,7 @@ now() { date +%s.%N; }
 run_lp() {
   local s e acc
   s=$(now)
-  acc=$("$bin/llama-perplexity" -m "$1" -f "$work/hs.txt" --hellaswag --hellaswag-tasks "$N" -t "$t" -c 2048 -b 2048 2>&1 |
+  acc=$("$bin/llama-perplexity" -m "$1" -f "$work/hs.txt" --hellaswag --hellaswag-tasks "$N" -t "$t" -c 2048 -b 2048 -fa "$fa" 2>&1 |
         grep -E "^[0-9]+[[:space:]]+[0-9.]+%?" | tail -1 | awk '{gsub("%","",$2); print $2}')
   e=$(now)
   echo "$acc $(awk -v a="$s" -v b="$e" 'BEGIN{print b-a}')"
@@ -51,7 +54,7 @@ run_rs() {
   local s e out="$work/rs" acc
   rm -rf "$out"
   s=$(now)
-  "$bin/rightsize" run -m "$1" --tasks hellaswag --limit "$N" --data-dir "$data" -t "$t" -o "$out" --fresh >/dev/null 2>&1
+  "$bin/rightsize" run -m "$1" --tasks hellaswag --limit "$N" --data-dir "$data" -t "$t" -fa "$fa" -o "$out" --fresh >/dev/null 2>&1
   e=$(now)
   acc=$(jq -r '.results.hellaswag["acc_norm_tokens,none"] * 100' "$out"/*/results.json)
   echo "$acc $(awk -v a="$s" -v b="$e" 'BEGIN{print b-a}')"
@@ -74,4 +77,4 @@ for m in "${models[@]}"; do
     "$(printf '%s\n' "${lp_rates[@]}" | median)" "$(printf '%s\n' "${rs_rates[@]}" | median)" \
     "$(printf '%s\n' "${ratios[@]}" | median)"
 done
-echo "items/s from whole-process wall time (model load included); speed ratio: median of $rounds alternating rounds; t=$t"
+echo "items/s from whole-process wall time (model load included); speed ratio: median of $rounds alternating rounds; t=$t, -fa $fa"

@@ -59,7 +59,7 @@ int cmd_bench(int argc, char ** argv) {
         parse_format(v);
         format = v;
     });
-    add_llama_options(p, o.llama, &o.ctx_given);
+    add_llama_options(p, o.llama, &o.ctx_given, "sized to the test: -p + -n rounded up to 256");
     if (!p.parse(argc, argv, 2)) return 0;
     if (models.empty()) throw UsageError("bench needs at least one -m MODEL; see 'rightsize bench --help'");
 

@@ -182,7 +182,8 @@ int cmd_run(int argc, char ** argv) {
                        "plus peak RSS and model size. Writes OUTPUT/<model>/results.json (lm-eval's layout plus\n"
                        "'efficiency'), OUTPUT/<model>/samples_<task>.jsonl and the SQLite store OUTPUT/rightsize.sqlite.\n"
                        "Re-running an interrupted command continues where it stopped (same options → same run).\n"
-                       "Here -c defaults to 8192 (KV cells shared by the -np parallel sequences).");
+                       "-c is the KV cells shared by the -np parallel sequences; -fa defaults to off here so that\n"
+                       "batched scores equal scoring each document alone (CPU flash attention rounds through F16).");
     p.value({"-m", "--model"}, "FILE", "GGUF model file (repeatable)", [&](const std::string & v) { o.models.push_back(v); });
     p.value({"--tasks"}, "T1,T2", "tasks, tags, groups or task YAML files, comma-separated",
             [&](const std::string & v) { for (auto & t : split_commas(v)) o.tasks.push_back(t); });
@@ -219,11 +220,15 @@ int cmd_run(int argc, char ** argv) {
             [&](const std::string & v) { o.eval.chunk_docs = size_t(parse_int("--batch-docs", v, 1, 100000)); });
     p.flag({"--fresh"}, "start a new run even if an unfinished run with the same options exists", [&] { o.fresh = true; });
     p.flag({"--offline"}, "never download datasets (local files and the cache only)", [&] { o.eval.data.allow_download = false; });
-    add_llama_options(p, o.llama, &o.ctx_given);
-    if (!p.parse(argc, argv, 2)) return 0;
     // Room for -np parallel generations of a few-shot prompt and its answer (gsm8k 5-shot needs
     // ~1,100 tokens each); the KV cache is allocated once per model.
-    if (!o.ctx_given) o.llama.n_ctx = 8192;
+    o.llama.n_ctx = 8192;
+    // llama.cpp's CPU flash attention rounds through F16, so a document's scores would depend on
+    // which other documents share its batch (by up to ~0.05 nats per token, enough to flip close
+    // HellaSwag items); without it batched scores equal scoring each request alone exactly.
+    o.llama.flash_attn = "off";
+    add_llama_options(p, o.llama, &o.ctx_given);
+    if (!p.parse(argc, argv, 2)) return 0;
     if (o.models.empty()) throw UsageError("run needs at least one -m MODEL; see 'rightsize run --help'");
     if (o.tasks.empty()) throw UsageError("run needs --tasks T1,T2 ('rightsize tasks' lists them); see 'rightsize run --help'");
     for (const auto & m : o.models) validate_gguf_file(m);

@@ -12,8 +12,8 @@ int cmd_info(int argc, char ** argv);
 int cmd_run(int argc, char ** argv);
 int cmd_tasks(int argc, char ** argv);
 
-// Registers llama.cpp's own flag names (-t, -c, -b, -ub, -ngl, -fa, -np, --lora, --verbose).
-void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given = nullptr);
+// Registers llama.cpp's own flag names; the help shows o's current values as the defaults (-t, -c, -b, -ub, -ngl, -fa, -np, --lora, --verbose).
+void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given = nullptr, const std::string & ctx_default = "");
 
 enum class OutputFormat { Table, Json, Csv, Markdown };
 OutputFormat parse_format(const std::string & text);

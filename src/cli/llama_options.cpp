@@ -2,10 +2,10 @@
 
 namespace rightsize::cli {
 
-void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given) {
+void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given, const std::string & ctx_default) {
     p.value({"-t", "--threads"}, "N", "CPU threads (default: all hardware threads)",
             [&o](const std::string & v) { o.n_threads = parse_int("-t", v, 1, 1024); });
-    p.value({"-c", "--ctx-size"}, "N", "context size in tokens (default: sized to the work)", [&o, ctx_given](const std::string & v) {
+    p.value({"-c", "--ctx-size"}, "N", "context size in tokens (default " + (ctx_default.empty() ? std::to_string(o.n_ctx) : ctx_default) + ")", [&o, ctx_given](const std::string & v) {
         o.n_ctx = parse_int("-c", v, 8, 1 << 24);
         if (ctx_given) *ctx_given = true;
     });
@@ -15,7 +15,7 @@ void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given) {
             [&o](const std::string & v) { o.n_ubatch = parse_int("-ub", v, 1, 1 << 20); });
     p.value({"-ngl", "--n-gpu-layers"}, "N", "layers to offload to the GPU (default all; no effect on CPU builds)",
             [&o](const std::string & v) { o.n_gpu_layers = parse_int("-ngl", v, -1, 100000); });
-    p.value({"-fa", "--flash-attn"}, "on|off|auto", "flash attention (default auto)", [&o](const std::string & v) {
+    p.value({"-fa", "--flash-attn"}, "on|off|auto", "flash attention (default " + o.flash_attn + ")", [&o](const std::string & v) {
         if (v != "on" && v != "off" && v != "auto" && v != "1" && v != "0") {
             throw UsageError("option '-fa' expects on, off or auto, got '" + v + "'");
         }

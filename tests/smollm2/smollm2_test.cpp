@@ -170,6 +170,23 @@ TEST_F(SmolLM2, PerplexityOfOrdinaryTextIsPlausible) {
     EXPECT_LT(ppl, 60.0) << "a 135M instruct model should find plain English fairly predictable";
 }
 
+// With flash attention off (rightsize run's default) a document's scores barely depend on which
+// other documents share its batch: only the quantised matmul kernels differ with batch size
+// (~1e-3 per token). llama.cpp's CPU flash attention rounds through F16 and moved HellaSwag
+// scores by up to 0.05 nats per token, enough to flip close items.
+TEST(SmolLM2Scoring, BatchCompositionDoesNotChangeScoresWithoutFlashAttention) {
+    auto o = model_options(smollm2_path(), 2048, 8);
+    o.flash_attn = "off";
+    LlamaBackend backend(o);
+    const auto reqs = choice_requests();
+    const auto together = backend.loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto alone = backend.loglikelihood(std::span(&reqs[i], 1));
+        const double per_token = std::abs(together[i].logprob - alone[0].logprob) / double(alone[0].token_logprobs.size());
+        EXPECT_LT(per_token, 5e-3) << i;
+    }
+}
+
 namespace {
 
 TaskEvaluator shared_data_task(Backend & backend, const std::string & name, double limit, bool chat = false) {
