@@ -30,6 +30,7 @@ struct LlamaOptions {
     std::string flash_attn = "auto";  // -fa on|off|auto
     int n_parallel = 8;         // -np; sequences decoded together
     std::vector<LoraAdapter> loras;
+    std::string chat_template;  // --chat-template: a llama.cpp built-in name or template text; empty = the model's
     bool verbose = false;       // pass llama.cpp's own log through to stderr
 };
 

@@ -110,7 +110,8 @@ nlohmann::json run_config(const RunOptions & o, const std::vector<TaskConfig> & 
             {"data_files", overrides},
             {"llama", {{"threads", o.llama.n_threads}, {"ctx_size", o.llama.n_ctx}, {"batch_size", o.llama.n_batch},
                        {"ubatch_size", o.llama.n_ubatch}, {"n_gpu_layers", o.llama.n_gpu_layers},
-                       {"flash_attn", o.llama.flash_attn}, {"parallel", o.llama.n_parallel}}}};
+                       {"flash_attn", o.llama.flash_attn}, {"parallel", o.llama.n_parallel},
+                       {"chat_template", o.llama.chat_template}}}};
 }
 
 std::string fmt(const nlohmann::json & v, int d) {

@@ -25,6 +25,8 @@ void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given, const 
             [&o](const std::string & v) { o.n_parallel = parse_int("-np", v, 1, 256); });
     p.value({"--lora"}, "FILE[:SCALE]", "apply a LoRA adapter (repeatable; scale default 1.0)",
             [&o](const std::string & v) { o.loras.push_back(parse_lora_arg(v)); });
+    p.value({"--chat-template"}, "NAME", "chat template for chat mode: a llama.cpp built-in (chatml, llama3, gemma, …) "
+            "or template text (default: the model's)", [&o](const std::string & v) { o.chat_template = v; });
     p.flag({"--verbose"}, "pass llama.cpp's own log through to stderr", [&o] { o.verbose = true; });
 }
 

@@ -221,8 +221,8 @@ std::vector<Document> load_task_split(const TaskConfig & task, const std::string
         throw Error(task.source + ": dataset_path '" + task.dataset_path +
                     "' is neither a hub repository (owner/name) nor backed by dataset_kwargs.data_files");
     }
-    if (!o.allow_download) throw Error("task " + task.task + ": downloads are off and no local data files were found");
-    const auto opts = HubOptions::from_environment();
+    auto opts = HubOptions::from_environment();
+    if (!o.allow_download) opts.offline = true;  // the cache may still hold it
     auto docs = hub_dataset_rows(task.dataset_path, task.dataset_name.empty() ? "default" : task.dataset_name, split, opts);
     return apply_process_docs(task.process_docs, std::move(docs), task.dataset_path);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -100,6 +101,12 @@ metric_list:
   - metric: exact_match
     ignore_case: true
 )yaml");
+    write(dir / "ll_colours.yaml", "task: ll_colours\ndataset_path: json\ndataset_kwargs:\n  data_files:\n    test: data/colours.jsonl\n"
+                                   "test_split: test\noutput_type: loglikelihood\ndoc_to_text: \"Q: {{question}}\\nA:\"\n"
+                                   "doc_to_target: \"{{reply}}\"\n");
+    write(dir / "ppl_colours.yaml", "task: ppl_colours\ndataset_path: json\ndataset_kwargs:\n  data_files:\n    test: data/colours.jsonl\n"
+                                    "test_split: test\noutput_type: loglikelihood_rolling\ndoc_to_text: \"\"\n"
+                                    "doc_to_target: \"{{question}}\"\n");
     return dir;
 }
 
@@ -114,7 +121,7 @@ TEST(RunCli, WritesResultsJsonSamplesAndDatabase) {
     const auto tasks = make_tasks();
     const auto out = temp_dir() / "run-out";
     fs::remove_all(out);
-    const auto r = run_command(run_cmd(tasks, out, "--tasks mc_colours,gen_colours"));
+    const auto r = run_command(run_cmd(tasks, out, "--tasks mc_colours,gen_colours,ll_colours,ppl_colours"));
     ASSERT_EQ(r.status, 0) << r.err;
     // The summary table names both tasks and their metrics.
     EXPECT_NE(r.out.find("mc_colours"), std::string::npos) << r.out;
@@ -135,6 +142,14 @@ TEST(RunCli, WritesResultsJsonSamplesAndDatabase) {
         EXPECT_TRUE(mc[std::string(m) + "_stderr,none"].is_number());
     }
     EXPECT_TRUE(j["results"]["gen_colours"].contains("exact_match,first-word"));
+    // loglikelihood: perplexity of the target and whether it is the greedy continuation.
+    EXPECT_GT(j["results"]["ll_colours"]["perplexity,none"].get<double>(), 1.0);
+    EXPECT_TRUE(j["results"]["ll_colours"]["acc,none"].is_number());
+    // Rolling: byte perplexity is 2 to the bits per byte (the same log-likelihoods and bytes).
+    const auto & ppl = j["results"]["ppl_colours"];
+    EXPECT_GT(ppl["word_perplexity,none"].get<double>(), ppl["byte_perplexity,none"].get<double>());
+    EXPECT_NEAR(std::log2(ppl["byte_perplexity,none"].get<double>()), ppl["bits_per_byte,none"].get<double>(), 1e-9);
+    EXPECT_TRUE(ppl["bits_per_byte_stderr,none"].is_number());
     EXPECT_EQ(j["versions"]["mc_colours"].get<double>(), 2.0);
     EXPECT_EQ(j["n-shot"]["gen_colours"].get<int>(), 2);
     EXPECT_EQ(j["n-samples"]["mc_colours"]["original"].get<int>(), 6);
@@ -179,7 +194,7 @@ TEST(RunCli, WritesResultsJsonSamplesAndDatabase) {
 
     const auto db = out / "rightsize.sqlite";
     EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM runs WHERE status='complete'"), 1);
-    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM task_results"), 2);
+    EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM task_results"), 4);
     EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM samples WHERE task='mc_colours'"), 6);
     EXPECT_EQ(sql_count(db, "SELECT COUNT(*) FROM metrics WHERE task='mc_colours' AND filter='none'"), 3);
 

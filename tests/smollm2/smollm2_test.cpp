@@ -237,3 +237,18 @@ TEST(Gemma3, LoadsAndScores) {
     const auto r = b.loglikelihood(reqs);
     EXPECT_GT(r[0].logprob, r[1].logprob);
 }
+
+// Gemma 3's GGUF carries no tokenizer.chat_template: chat mode falls back to llama.cpp's built-in
+// Gemma template rather than failing; --chat-template overrides any model's.
+TEST(Gemma3, ChatModeFallsBackToTheGemmaTemplate) {
+    auto o = model_options(gemma_path(), 512, 1);
+    LlamaBackend gemma(o);
+    ASSERT_TRUE(gemma.facts().chat_template.empty());
+    const std::vector<ChatMessage> msgs = {{"user", "Hello"}};
+    const std::string p = gemma.apply_chat_template(msgs, true);
+    EXPECT_NE(p.find("<start_of_turn>user\nHello<end_of_turn>"), std::string::npos) << p;
+    EXPECT_TRUE(p.ends_with("<start_of_turn>model\n")) << p;
+    o.chat_template = "chatml";
+    LlamaBackend chatml(o);
+    EXPECT_NE(chatml.apply_chat_template(msgs, true).find("<|im_start|>user\nHello<|im_end|>"), std::string::npos);
+}

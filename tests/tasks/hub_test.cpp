@@ -4,6 +4,7 @@
 #include <rightsize/error.h>
 #include <rightsize/hub.h>
 #include <rightsize/sha256.h>
+#include <rightsize/task.h>
 
 #include <httplib.h>
 
@@ -134,4 +135,37 @@ TEST(Hub, RowsArePagedCachedAndLimited) {
     EXPECT_EQ(hub_dataset_rows("org/sentiment", "default", "test", offline).size(), 250u);
     EXPECT_EQ(hub.row_requests, after_all);
     EXPECT_NE(error_message([&] { hub_dataset_rows("org/other", "default", "test", o); }).find("HTTP 404"), std::string::npos);
+}
+
+// A task whose dataset_path names a hub repository and has no local files fetches its split
+// through the datasets-server rows API (pointed at the loopback server by the environment, as a
+// user would with RIGHTSIZE_DATASETS_SERVER), caches it, and reads the cache offline.
+TEST(Hub, TaskWithoutLocalFilesDownloadsItsSplit) {
+    LocalHub hub;
+    const auto cache = fresh_cache("task-cache");
+    const auto o = hub.options(cache);
+    setenv("RIGHTSIZE_DATASETS_SERVER", o.rows_endpoint.c_str(), 1);
+    setenv("HF_ENDPOINT", o.endpoint.c_str(), 1);
+    setenv("RIGHTSIZE_CACHE", cache.c_str(), 1);
+    const auto task = parse_task_yaml_text("task: hub_sentiment\ndataset_path: org/sentiment\ntest_split: test\n"
+                                           "output_type: multiple_choice\ndoc_to_text: \"{{text}}\"\n"
+                                           "doc_to_choice: [neg, pos]\ndoc_to_target: label\n",
+                                           "hub_sentiment.yaml", temp_dir().string());
+    DataOptions data;
+    data.data_dir = (temp_dir() / "no-local-data").string();
+    const auto docs = load_task_split(task, "test", data);
+    ASSERT_EQ(docs.size(), 250u);
+    EXPECT_EQ(docs[3]["text"], "review 3");
+    EXPECT_EQ(docs[3]["label"], 1);
+    const int requests = hub.row_requests;
+    EXPECT_EQ(requests, 3);  // pages of 100
+    data.allow_download = false;  // the cache serves it now; without a cache it is an error
+    EXPECT_EQ(load_task_split(task, "test", data).size(), 250u);
+    EXPECT_EQ(hub.row_requests.load(), requests);
+    std::filesystem::remove_all(cache);
+    const std::string msg = error_message([&] { load_task_split(task, "test", data); });
+    EXPECT_NE(msg.find("offline mode is on"), std::string::npos) << msg;
+    unsetenv("RIGHTSIZE_DATASETS_SERVER");
+    unsetenv("HF_ENDPOINT");
+    unsetenv("RIGHTSIZE_CACHE");
 }

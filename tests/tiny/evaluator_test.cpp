@@ -146,3 +146,13 @@ TEST(Evaluator, MissingFieldsFailBeforeAnyModelWork) {
     EXPECT_NE(msg.find("'stem' is undefined"), std::string::npos) << msg;
     EXPECT_NE(msg.find("answerKey"), std::string::npos) << msg;  // the fields it does have
 }
+
+// A group's score: each metric's mean over members weighted by document counts; stderr pooled.
+TEST(Evaluator, GroupAggregateWeightsByDocuments) {
+    const nlohmann::json a = {{"alias", "a"}, {"acc,none", 0.5}, {"acc_stderr,none", 0.1}};
+    const nlohmann::json b = {{"alias", "b"}, {"acc,none", 0.8}, {"acc_stderr,none", 0.2}};
+    const auto g = aggregate_group({{a, 10}, {b, 30}});
+    EXPECT_DOUBLE_EQ(g["acc,none"].get<double>(), (0.5 * 10 + 0.8 * 30) / 40);
+    EXPECT_DOUBLE_EQ(g["acc_stderr,none"].get<double>(), std::sqrt(100 * 0.01 + 900 * 0.04) / 40);
+    EXPECT_FALSE(g.contains("alias"));
+}

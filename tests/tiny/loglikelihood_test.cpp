@@ -133,3 +133,29 @@ TEST(TinyLoglikelihood, RollingWindowsScoreEveryTokenOnce) {
     EXPECT_LT(w.logprob, 0.0);
     EXPECT_NE(n.logprob, w.logprob);
 }
+
+// Contexts that share a long beginning (a task's instructions and fixed examples): the shared
+// tokens are decoded once and reused by every pass, and every score still equals the log-softmax
+// of logits computed independently from the whole token sequence.
+TEST(TinyLoglikelihood, SharedPromptPrefixIsReusedAcrossPassesAndStaysExact) {
+    LlamaOptions o = tiny_options();
+    o.n_parallel = 3;  // two sequences per pass besides the prefix's: many passes
+    LlamaBackend b(o);
+    const std::string prefix = "the question is what the answer is, and the answer is what the question was. ";
+    std::vector<LoglikelihoodRequest> reqs;
+    for (const char * q : {"one", "two people", "water is down", "a small model"}) {
+        for (const char * c : {" x", " people", " the capital"}) reqs.push_back({prefix + q, c});
+    }
+    ASSERT_GT(b.tokenize(prefix, true, false).size(), 16u) << "the prefix must be long enough to be shared";
+    const auto got = b.loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto ctx = b.tokenize(reqs[i].context, true, false);
+        const auto whole = b.tokenize(reqs[i].context + reqs[i].continuation, true, false);
+        ASSERT_EQ(got[i].token_logprobs.size(), whole.size() - ctx.size()) << i;
+        for (size_t t = ctx.size(); t < whole.size(); ++t) {
+            const std::vector<int32_t> head(whole.begin(), whole.begin() + long(t));
+            EXPECT_NEAR(got[i].token_logprobs[t - ctx.size()], log_softmax_at(b.last_logits(head), whole[t]), 1e-4)
+                << "request " << i << " token " << t;
+        }
+    }
+}

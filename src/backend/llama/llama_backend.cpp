@@ -340,9 +340,13 @@ std::string LlamaBackend::detokenize(std::span<const int32_t> tokens) const {
 }
 
 std::string LlamaBackend::apply_chat_template(std::span<const ChatMessage> messages, bool add_assistant) const {
-    const std::string & tmpl = impl_->facts.chat_template;
+    // --chat-template, else the model's own, else llama.cpp's built-in template for the model's
+    // family where there is exactly one (Gemma GGUFs converted without tokenizer.chat_template).
+    std::string tmpl = impl_->options.chat_template.empty() ? impl_->facts.chat_template : impl_->options.chat_template;
+    if (tmpl.empty() && impl_->facts.architecture.rfind("gemma", 0) == 0) tmpl = "gemma";
     if (tmpl.empty()) {
-        throw Error("model '" + impl_->facts.path + "' has no chat template (tokenizer.chat_template); run without chat formatting");
+        throw Error("model '" + impl_->facts.path + "' has no chat template (tokenizer.chat_template); pass --chat-template "
+                    "NAME (a llama.cpp built-in such as chatml, llama3, gemma, mistral-v7) or run without chat formatting");
     }
     std::vector<llama_chat_message> msgs;
     msgs.reserve(messages.size());
@@ -359,7 +363,8 @@ std::string LlamaBackend::apply_chat_template(std::span<const ChatMessage> messa
     }
     if (n < 0) {
         throw Error("the chat template of '" + impl_->facts.path +
-                    "' is not one llama.cpp recognises without a Jinja engine; run without chat formatting");
+                    "' is not one llama.cpp recognises without a Jinja engine; pass --chat-template NAME (chatml, llama3, "
+                    "gemma, …) or run without chat formatting");
     }
     out.resize(size_t(n));
     return out;

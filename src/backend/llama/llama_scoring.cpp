@@ -41,6 +41,9 @@ struct Target {
     size_t token_index;
 };
 
+// A common context prefix shorter than this is not worth its own sequence.
+constexpr size_t kMinSharedPrefix = 16;
+
 }  // namespace
 
 std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
@@ -100,16 +103,37 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         if (fresh) groups.push_back({&it->first, {}, &enc});
         groups[it->second].members.push_back(i);
     }
-    // Split groups that need more sequences or tokens than one pass holds.
+    // The contexts of one call often start with the same tokens (a task's description and fixed
+    // few-shot examples, a QA primer). Those are decoded once, on a sequence of their own that
+    // lives across passes, and every pass's sequences join its cells (llama_memory_seq_cp adds
+    // sequence ids to cells of the unified KV cache; nothing is copied). Each context's last
+    // token is always decoded in its own pass: its logits predict the first continuation token.
     const int n_seq = d.n_seq_max();
-    const int pass_tokens = std::min(window, d.n_batch());
+    size_t shared = 0;
+    if (!groups.empty() && n_seq > 1) {
+        const auto & c0 = *groups[0].context;
+        shared = c0.size() - 1;
+        for (const Group & g : groups) {
+            const auto & c = *g.context;
+            size_t k = 0;
+            const size_t limit = std::min(shared, c.size() - 1);
+            while (k < limit && c[k] == c0[k]) ++k;
+            shared = k;
+        }
+        if (shared < kMinSharedPrefix) shared = 0;
+    }
+    const llama_seq_id prefix_seq = n_seq - 1;
+    const int unit_seqs = shared > 0 ? n_seq - 1 : n_seq;
+
+    // Split groups that need more sequences or tokens than one pass holds.
+    const int pass_tokens = std::min(window - int(shared), d.n_batch());
     std::vector<Group> units;
     for (const Group & g : groups) {
         Group cur{g.context, {}, &enc};
         for (size_t m : g.members) {
             Group trial = cur;
             trial.members.push_back(m);
-            if (!cur.members.empty() && (int(trial.members.size()) > n_seq || trial.n_tokens() > window)) {
+            if (!cur.members.empty() && (int(trial.members.size()) > unit_seqs || trial.n_tokens() > window)) {
                 units.push_back(cur);
                 cur.members = {m};
             } else {
@@ -157,17 +181,24 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         batch.add(tok, pos, seqs, output);
     };
 
+    llama_memory_clear(d.mem(), false);
+    if (shared > 0) {
+        const auto & c0 = *groups[0].context;
+        for (size_t p = 0; p < shared; ++p) push(c0[p], llama_pos(p), {&prefix_seq, 1}, {});
+        flush();
+    }
     size_t u = 0;
     while (u < units.size()) {
-        // One pass: as many whole units as fit in the sequences and tokens; KV cleared after.
-        llama_memory_clear(d.mem(), false);
+        // One pass: as many whole units as fit in the sequences and tokens; its sequences are
+        // removed after it (the shared prefix stays).
+        for (llama_seq_id s = 0; s < unit_seqs; ++s) llama_memory_seq_rm(d.mem(), s, -1, -1);
         int used_tokens = 0;
         int used_seqs = 0;
         size_t end = u;
         while (end < units.size()) {
-            const int t = units[end].n_tokens();
+            const int t = units[end].n_tokens() - int(shared);
             const int s = int(units[end].members.size());
-            if (end > u && (used_tokens + t > pass_tokens || used_seqs + s > n_seq)) break;
+            if (end > u && (used_tokens + t > pass_tokens || used_seqs + s > unit_seqs)) break;
             used_tokens += t;
             used_seqs += s;
             ++end;
@@ -177,8 +208,11 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
             const Group & g = units[k];
             std::vector<llama_seq_id> seqs;
             for (size_t j = 0; j < g.members.size(); ++j) seqs.push_back(next_seq++);
+            if (shared > 0) {
+                for (llama_seq_id s : seqs) llama_memory_seq_cp(d.mem(), prefix_seq, s, -1, -1);
+            }
             const auto & ctx_tok = *g.context;
-            for (size_t p = 0; p < ctx_tok.size(); ++p) {
+            for (size_t p = shared; p < ctx_tok.size(); ++p) {
                 std::vector<Target> targets;
                 if (p + 1 == ctx_tok.size()) {
                     for (size_t m : g.members) targets.push_back({m, 0});
