@@ -25,6 +25,14 @@ inline std::filesystem::path temp_dir() {
     return dir;
 }
 
+// An empty folder under temp_dir(), made afresh on every call.
+inline std::filesystem::path fresh_subdir(const std::string & name) {
+    const auto d = temp_dir() / name;
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+
 inline const std::string & tiny_model_path() {
     static const std::string path = [] {
         const auto p = (temp_dir() / "tiny.gguf").string();

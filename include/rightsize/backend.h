@@ -36,9 +36,10 @@ public:
     virtual std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) = 0;
 
     // Generates for every request (several in parallel where the backend can); on_token, when
-    // given, is called for every token as it arrives.
+    // given, is called for every token as it arrives, on_finished as each request ends.
     virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests,
-                                                 const StreamCallback & on_token = {}) = 0;
+                                                 const StreamCallback & on_token = {},
+                                                 const FinishCallback & on_finished = {}) = 0;
 };
 
 }  // namespace rightsize

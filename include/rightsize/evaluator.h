@@ -62,8 +62,9 @@ public:
     nlohmann::json efficiency(std::span<const SampleRecord> samples) const;
 
 private:
-    struct Prepared;
-    std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids);
+    // on_doc_done(n): n more documents of the chunk are finished (generation reports them as
+    // they end; scoring reports none before the chunk returns).
+    std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids, const std::function<void(size_t)> & on_doc_done);
     std::vector<std::string> choices_of(const Document & doc) const;
     nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
     std::string target_text(const Document & doc) const;

@@ -74,7 +74,8 @@ public:
     std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) override;
     // Up to n_parallel requests decode together, one token each per step.
     std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests,
-                                         const StreamCallback & on_token = {}) override;
+                                         const StreamCallback & on_token = {},
+                                         const FinishCallback & on_finished = {}) override;
 
     // Replaces the active LoRA adapters (an empty list removes them). Adapters are loaded once
     // and kept for the backend's lifetime.

@@ -72,6 +72,8 @@ struct StreamEvent {
     double t_ms;  // since the request started
 };
 using StreamCallback = std::function<bool(const StreamEvent &)>;
+// Called once per request when it finishes (any reason), with its index: for progress.
+using FinishCallback = std::function<void(size_t request_index)>;
 
 const char * to_string(FinishReason r);
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -56,6 +57,7 @@ public:
 
 private:
     void exec(const char * sql);
+    void transaction(const std::function<void()> & body);  // all of body's writes, or none
     sqlite3 * db_ = nullptr;
     std::string path_;
 };

@@ -142,6 +142,17 @@ void ResultsStore::exec(const char * sql) {
     }
 }
 
+void ResultsStore::transaction(const std::function<void()> & body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+        body();
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 std::optional<std::string> ResultsStore::unfinished_run(const std::string & config_hash) {
     Stmt s(db_, "SELECT run_id FROM runs WHERE config_hash=? AND status='running' ORDER BY started_at DESC LIMIT 1", path_);
     s.bind(1, config_hash);
@@ -175,26 +186,20 @@ std::map<size_t, nlohmann::json> ResultsStore::samples(const std::string & run_i
 
 void ResultsStore::add_samples(const std::string & run_id, const std::string & model, const std::string & task,
                                std::span<const nlohmann::json> samples) {
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
         Stmt s(db_, "INSERT OR REPLACE INTO samples (run_id, model, task, doc_id, record_json) VALUES (?, ?, ?, ?, ?)", path_);
         for (const auto & r : samples) {
             s.bind(1, run_id).bind(2, model).bind(3, task).bind(4, r.at("doc_id").get<long long>()).bind(5, r.dump());
             s.step();
             s.reset();
         }
-        exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-    }
+    });
 }
 
 void ResultsStore::put_task_result(const std::string & run_id, const std::string & model, const std::string & task,
                                    const nlohmann::json & facts, const nlohmann::json & results,
                                    const nlohmann::json & efficiency) {
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
         Stmt s(db_,
                "INSERT OR REPLACE INTO task_results (run_id, model, task, model_json, results_json, efficiency_json, finished_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -213,11 +218,7 @@ void ResultsStore::put_task_result(const std::string & run_id, const std::string
             m.step();
             m.reset();
         }
-        exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-    }
+    });
 }
 
 std::optional<nlohmann::json> ResultsStore::task_result(const std::string & run_id, const std::string & model,

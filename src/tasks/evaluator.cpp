@@ -194,7 +194,8 @@ std::string TaskEvaluator::build_prompt(size_t i) const {
 
 std::string TaskEvaluator::prompt(size_t i) const { return build_prompt(i); }
 
-std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> ids) {
+std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> ids,
+                                                        const std::function<void(size_t)> & on_doc_done) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<SampleRecord> out(ids.size());
     std::vector<std::string> prompts(ids.size());
@@ -332,7 +333,13 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                 reqs.push_back(std::move(q));
             }
         }
-        const auto res = backend_.generate(reqs);
+        // Progress per document as its last repeat finishes, not per chunk: a chunk of 5-shot
+        // generations can take minutes.
+        std::vector<int> left(ids.size(), task_.repeats);
+        const auto res = backend_.generate(reqs, {}, [&](size_t r) {
+            const size_t k = r / size_t(task_.repeats);
+            if (--left[k] == 0 && on_doc_done) on_doc_done(1);
+        });
         for (size_t k = 0; k < ids.size(); ++k) {
             auto & rec = out[k];
             const Document & doc = docs_[ids[k]];
@@ -397,7 +404,11 @@ std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done
     const size_t chunk = std::max<size_t>(1, options_.chunk_docs);
     for (size_t start = 0; start < todo.size(); start += chunk) {
         const std::span<const size_t> ids(todo.data() + start, std::min(chunk, todo.size() - start));
-        auto recs = evaluate_chunk(ids);
+        size_t in_chunk = 0;  // documents of this chunk already reported
+        auto recs = evaluate_chunk(ids, [&](size_t n) {
+            in_chunk += n;
+            if (on_progress) on_progress(finished + in_chunk);
+        });
         if (on_chunk) on_chunk(recs);
         for (auto & r : recs) {
             const size_t id = r["doc_id"].get<size_t>();  // before the move: json's operator= takes its argument by value

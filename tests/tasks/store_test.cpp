@@ -15,13 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder per test.
-fs::path fresh_dir(const std::string & name) {
-    const auto d = temp_dir() / ("store-" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+fs::path fresh_dir(const std::string & name) { return fresh_subdir("store-" + name); }
 
 std::string read(const fs::path & p) {
     std::ifstream in(p, std::ios::binary);

@@ -16,11 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fresh folder per test for include: files and task files.
-std::string task_dir(const std::string & name) {
-    const auto d = temp_dir() / ("tasks-" + name);
-    fs::create_directories(d);
-    return d.string();
-}
+std::string task_dir(const std::string & name) { return fresh_subdir("tasks-" + name).string(); }
 
 void write(const std::string & path, const std::string & text) { std::ofstream(path, std::ios::binary) << text; }
 

@@ -2,6 +2,8 @@
 
 #include <rightsize/error.h>
 
+#include <algorithm>
+
 using namespace rightsize;
 using namespace rightsize::testing;
 
@@ -136,4 +138,17 @@ TEST(TinyGenerate, MaxTokensBeyondTheContextIsAnError) {
     LlamaBackend b(tiny_options(64));
     const auto rq = greedy("the", 64);
     EXPECT_THROW(b.generate({&rq, 1}), Error);
+}
+
+TEST(TinyGenerate, FinishCallbackReportsEachRequestOnce) {
+    LlamaBackend b(tiny_options());
+    std::vector<GenerateRequest> reqs = {greedy("a small model", 3), greedy("the question is", 9), greedy("one two", 5)};
+    std::vector<size_t> order;
+    const auto r = b.generate(reqs, {}, [&](size_t i) { order.push_back(i); });
+    ASSERT_EQ(order.size(), 3u);
+    std::vector<size_t> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, (std::vector<size_t>{0, 1, 2}));
+    EXPECT_EQ(order.back(), 1u);  // the longest request ends last
+    EXPECT_EQ(r[1].n_generated_tokens, 9);
 }

@@ -65,7 +65,8 @@ struct Slot {
 
 }  // namespace
 
-std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest> requests, const StreamCallback & on_token) {
+std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest> requests, const StreamCallback & on_token,
+                                                   const FinishCallback & on_finished) {
     Impl & d = *impl_;
     const int window = d.n_ctx();
     std::vector<GenerateResult> results(requests.size());
@@ -135,6 +136,7 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
         return true;
     };
     auto release = [&](Slot & s) {
+        if (on_finished) on_finished(s.request);
         llama_memory_seq_rm(d.mem(), s.seq, -1, -1);
         reserved -= s.reserved;
         s.active = false;
