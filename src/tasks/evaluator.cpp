@@ -215,7 +215,9 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
             first[k] = reqs.size();
             choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
                                                                          : std::vector<std::string>{target_text(doc)};
-            for (const auto & c : choices[k]) reqs.push_back({prompts[k], delim + c});
+            // lm-eval: a loglikelihood task's target carries its own spacing (no delimiter).
+            const std::string & sep = task_.output_type == OutputType::MultipleChoice ? delim : std::string();
+            for (const auto & c : choices[k]) reqs.push_back({prompts[k], sep + c});
         }
         const auto res = backend_.loglikelihood(reqs);
         for (size_t k = 0; k < ids.size(); ++k) {
