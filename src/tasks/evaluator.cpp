@@ -56,22 +56,21 @@ TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptio
     }
     if (docs_.empty()) throw Error("task " + task_.task + ": split '" + split + "' has no documents");
     n_original_ = docs_.size();
+    n_shot_ = options_.num_fewshot.value_or(task_.num_fewshot.value_or(0));
+    // Examples drawn from the evaluated split come from all of it (before --limit), as loaded
+    // above (a --data-file included), so the file is read once.
+    std::string fs = task_.fewshot_split;
+    if (fs.empty()) fs = !task_.training_split.empty() ? task_.training_split : task_.validation_split;
+    fewshot_is_eval_split_ = n_shot_ > 0 && (fs.empty() || fs == split);
+    if (fewshot_is_eval_split_) fewshot_docs_ = docs_;
     if (options_.limit > 0) {
         const size_t n = options_.limit < 1 ? size_t(std::ceil(options_.limit * double(n_original_))) : size_t(options_.limit);
         if (n < docs_.size()) docs_.resize(n);
     }
-    n_shot_ = options_.num_fewshot.value_or(task_.num_fewshot.value_or(0));
     if (n_shot_ > 0) {
         // lm-eval: fewshot_split, else the training split, else the validation split; with none,
         // the evaluated split itself (the document is never its own example).
-        std::string fs = task_.fewshot_split;
-        if (fs.empty()) fs = !task_.training_split.empty() ? task_.training_split : task_.validation_split;
-        if (fs.empty() || fs == split) {
-            fewshot_is_eval_split_ = true;
-            fewshot_docs_ = load_task_split(task_, split, options_.data);
-        } else {
-            fewshot_docs_ = load_task_split(task_, fs, options_.data);
-        }
+        if (!fewshot_is_eval_split_) fewshot_docs_ = load_task_split(task_, fs, options_.data);
         const size_t need = size_t(n_shot_) + (fewshot_is_eval_split_ ? 1 : 0);
         if (fewshot_docs_.size() < need) {
             throw Error("task " + task_.task + ": " + std::to_string(n_shot_) + "-shot needs " + std::to_string(need) +

@@ -252,6 +252,19 @@ TEST(RunCli, SentimentOnAUserCsv) {
     EXPECT_TRUE(res["acc,none"].is_number());
     EXPECT_TRUE(res["f1,none"].is_number());
     EXPECT_EQ(j["n-samples"]["sentiment"]["effective"].get<int>(), 16);
+
+    // Few-shot examples come from the user's file too (the evaluated split), never the question itself.
+    const auto shots = run_command(cli() + " run -m " + tiny_model_path() + " --tasks sentiment --data-file sentiment=" + csv +
+                                   " --num-fewshot 2 --limit 4 -o " + out.string() + " -t 2 -c 1024");
+    ASSERT_EQ(shots.status, 0) << shots.err;
+    const json k = read_json(out / fs::path(tiny_model_path()).stem() / "results.json");
+    EXPECT_EQ(k["n-shot"]["sentiment"].get<int>(), 2);
+    const auto samples = read_jsonl(out / fs::path(tiny_model_path()).stem() / "samples_sentiment.jsonl");
+    ASSERT_EQ(samples.size(), 4u);
+    const std::string p = samples[0]["prompt"];
+    size_t reviews = 0;
+    for (size_t at = p.find("Review:"); at != std::string::npos; at = p.find("Review:", at + 1)) ++reviews;
+    EXPECT_EQ(reviews, 3u) << p;  // two examples, then the question
 }
 
 TEST(RunCli, ClearErrors) {
