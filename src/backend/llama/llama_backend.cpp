@@ -271,14 +271,28 @@ LlamaBackend::LlamaBackend(const LlamaOptions & options) : impl_(std::make_uniqu
     d.vocab = llama_model_get_vocab(d.model.get());
     d.n_vocab = llama_vocab_n_tokens(d.vocab);
 
+    d.use_context(true, options.n_parallel);
+    d.memory = LogCapture::instance().memory();
+    set_loras(options.loras);
+}
+
+void LlamaBackend::Impl::use_context(bool kv_unified, int n_seq) {
+    if (ctx && unified == kv_unified && n_seqs == n_seq) return;
+    ctx.reset();
+    llama_context_params p = context_params(options, options.n_ctx, n_seq);
+    p.kv_unified = kv_unified;
     LogCapture::instance().begin();
-    d.ctx.reset(llama_init_from_model(d.model.get(), context_params(options, options.n_ctx, options.n_parallel)));
-    if (!d.ctx) {
+    ctx.reset(llama_init_from_model(model.get(), p));
+    if (!ctx) {
         throw Error("llama.cpp could not create a context for '" + options.model_path + "' with -c " +
                     std::to_string(options.n_ctx) + ": " + LogCapture::instance().last_error());
     }
-    d.memory = LogCapture::instance().memory();
-    set_loras(options.loras);
+    unified = kv_unified;
+    n_seqs = n_seq;
+    if (!lora_handles.empty() &&
+        llama_set_adapters_lora(ctx.get(), lora_handles.data(), lora_handles.size(), lora_scales.data()) != 0) {
+        throw Error("llama.cpp refused the LoRA adapter set");
+    }
 }
 
 LlamaBackend::~LlamaBackend() = default;
@@ -392,6 +406,8 @@ void LlamaBackend::set_loras(const std::vector<LoraAdapter> & loras) {
     if (llama_set_adapters_lora(d.ctx.get(), handles.data(), handles.size(), scales.data()) != 0) {
         throw Error("llama.cpp refused the LoRA adapter set");
     }
+    d.lora_handles = std::move(handles);
+    d.lora_scales = std::move(scales);
     d.options.loras = loras;
 }
 
@@ -399,6 +415,7 @@ std::vector<float> LlamaBackend::last_logits(std::span<const int32_t> tokens) {
     Impl & d = *impl_;
     if (tokens.empty()) throw Error("last_logits needs at least one token");
     if (int(tokens.size()) > d.n_ctx()) throw Error("sequence longer than the context (-c)");
+    d.use_context(true, d.options.n_parallel);
     llama_memory_clear(d.mem(), true);
     Batch batch(d.n_batch(), 1);
     const llama_seq_id seq0 = 0;

@@ -85,6 +85,12 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
         if (int(prompts[i].size()) > room) prompts[i].erase(prompts[i].begin(), prompts[i].end() - room);
         results[i].n_prompt_tokens = int(prompts[i].size());
     }
+    // One KV stream per parallel sequence, each large enough for the longest request: as many
+    // sequences as -np allows and the window holds.
+    int need_max = 1;
+    for (size_t i = 0; i < requests.size(); ++i) need_max = std::max(need_max, int(prompts[i].size()) + requests[i].max_tokens);
+    const int n_seq = std::max(1, std::min({d.options.n_parallel, int(std::max<size_t>(1, requests.size())), window / need_max}));
+    d.use_context(false, n_seq);
 
     std::deque<size_t> queue;
     for (size_t i = 0; i < requests.size(); ++i) queue.push_back(i);

@@ -91,6 +91,13 @@ struct LlamaBackend::Impl {
     int n_vocab = 0;
     ContextMemory memory;
     std::map<std::string, llama_adapter_lora *> adapters;  // owned by the model
+    std::vector<llama_adapter_lora *> lora_handles;         // the set applied to ctx
+    std::vector<float> lora_scales;
+    // The context's KV layout. Scoring uses one unified buffer (sequences share prompt prefixes);
+    // generation uses one stream per sequence, so each token attends over its own sequence's
+    // cells only instead of every cell in use (np times less attention work with -fa off).
+    bool unified = true;
+    int n_seqs = 0;
 
     // The window requests may use: the -c the user asked for (llama.cpp pads its own context
     // size up, e.g. to a multiple of 256; the padding is not ours to hand out).
@@ -98,6 +105,8 @@ struct LlamaBackend::Impl {
     int n_batch() const { return int(llama_n_batch(ctx.get())); }
     int n_seq_max() const { return int(llama_n_seq_max(ctx.get())); }
     llama_memory_t mem() const { return llama_get_memory(ctx.get()); }
+    // Recreates ctx when its layout differs (the old KV buffer is freed first); LoRAs re-applied.
+    void use_context(bool kv_unified, int n_seq);
     // Decodes, turning llama.cpp's status codes into rightsize::Error.
     void decode(const llama_detail::Batch & batch, const char * what) const;
     std::vector<llama_token> tokenize(std::string_view text, bool add_special, bool parse_special) const;

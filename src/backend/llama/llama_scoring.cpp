@@ -48,6 +48,7 @@ constexpr size_t kMinSharedPrefix = 16;
 
 std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
     Impl & d = *impl_;
+    d.use_context(true, d.options.n_parallel);
     const int window = d.n_ctx();
     std::vector<Encoded> enc(requests.size());
     std::vector<LoglikelihoodResult> results(requests.size());
@@ -241,6 +242,7 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
 
 std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const RollingRequest> requests) {
     Impl & d = *impl_;
+    d.use_context(true, d.options.n_parallel);
     const int window = d.n_ctx();
     std::vector<RollingResult> results(requests.size());
     Batch batch(d.n_batch(), 1);
