@@ -1,0 +1,260 @@
+// rightsize per: PER (Cao et al.) per task over the models compared, the Pareto set and the
+// recommendation, from the user's CSV or from the results.json files `rightsize run` writes.
+#include "commands.h"
+
+#include "../report/table.h"
+
+#include <rightsize/error.h>
+#include <rightsize/per.h>
+#include <rightsize/per_input.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace rightsize::cli {
+
+namespace {
+
+std::string num(double v) { return format_fixed(v, 3); }
+
+std::string range(double lo, double hi) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%g–%g", lo, hi);
+    return buf;
+}
+
+// The line above the table that says which PER it shows: the numbers mean different things.
+std::string describe(const PerOptions & o, bool any_energy) {
+    std::string s = std::string("PER variant: ") + per_variant_name(o.variant) + " — ";
+    switch (o.variant) {
+        case PerVariant::Relative:
+        case PerVariant::FixedBounds: s += "(acc·thr·lat·mem)^(1/4)"; break;
+        case PerVariant::EnergyAware: s += "(acc·thr·lat·mem·energy)^(1/5)"; break;
+        case PerVariant::Weighted: {
+            char buf[160];
+            snprintf(buf, sizeof buf, "Π xᵢ^(wᵢ/Σw), weights acc %g, thr %g, lat %g, mem %g%s", o.w_acc, o.w_thr, o.w_lat, o.w_mem,
+                     any_energy ? "" : " (energy: where every model of a task has it)");
+            s += buf;
+            if (any_energy) {
+                snprintf(buf, sizeof buf, ", energy %g", o.w_energy);
+                s += buf;
+            }
+            break;
+        }
+    }
+    if (o.bounds) {
+        const auto & b = *o.bounds;
+        s += "; fixed bounds acc " + range(b.acc_min, b.acc_max) + ", thr/device " + range(b.thr_min, b.thr_max) + ", lat " +
+             range(b.lat_min, b.lat_max) + " ms, mem " + range(b.mem_min, b.mem_max) + " MB";
+        if (o.variant == PerVariant::EnergyAware || (o.variant == PerVariant::Weighted && any_energy)) {
+            s += ", energy " + range(b.energy_min, b.energy_max) + " J";
+        }
+        s += ", clamped: a model's PER does not move when others are added";
+    } else {
+        s += "; each dimension min-max normalised over the models of its task: adding or removing a model changes every PER";
+    }
+    return s;
+}
+
+std::string read_bounds(const std::string & v) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(v, ec)) {
+        std::ifstream in(v);
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    if (v.find('=') == std::string::npos) {
+        throw UsageError("option '--bounds' expects a file or acc=MIN:MAX,thr=MIN:MAX,…; '" + v + "' is neither");
+    }
+    return v;
+}
+
+}  // namespace
+
+int cmd_per(int argc, char ** argv) {
+    std::vector<std::string> inputs, metrics;
+    std::string variant_text, bounds_text, weights_text, format = "table";
+    double delta = 0.02;
+    ArgParser p("per", "--input FILE|DIR [--input …] [options]\n\n"
+                       "PER (Cao et al.) = (ACC·THR·LAT·MEM)^(1/4) per task, each dimension normalised over the models\n"
+                       "compared (throughput per device; samples for scoring tasks, tokens for generation), the Pareto\n"
+                       "set (quality vs latency, memory, energy) and a recommendation: the smallest model within --delta\n"
+                       "of the most accurate, or a plain statement that the data cannot separate them. See docs/per.md.");
+    p.value({"-i", "--input"}, "FILE|DIR",
+            "a CSV (task,model,acc,thr,lat_ms,mem_mb[,energy,n_devices,granularity,acc_stderr,size_mb,n]), a results.json "
+            "of 'rightsize run', or its -o folder (repeatable)",
+            [&](const std::string & v) { inputs.push_back(v); });
+    p.value({"--variant"}, "NAME", "relative (default), fixed-bounds, weighted or energy-aware",
+            [&](const std::string & v) {
+                try {
+                    parse_per_variant(v);
+                } catch (const Error & e) {
+                    throw UsageError(std::string("option '--variant': ") + e.what());
+                }
+                variant_text = v;
+            });
+    p.value({"--bounds"}, "FILE|SPEC", "fixed bounds, e.g. acc=0:1,thr=0:50,lat=0:2000,mem=0:4096,energy=0:10 (implies fixed-bounds)",
+            [&](const std::string & v) { bounds_text = read_bounds(v); });
+    p.value({"--weights"}, "SPEC", "weighted variant's weights, e.g. acc=2,thr=1,lat=1,mem=1,energy=0 (implies weighted)",
+            [&](const std::string & v) { weights_text = v; });
+    p.value({"--metric"}, "[TASK=]NAME[,FILTER]", "quality metric read from results.json (default: the task's headline; repeatable)",
+            [&](const std::string & v) { metrics.push_back(v); });
+    p.value({"--delta"}, "X", "quality margin of the recommendation (default 0.02 = 2 points)",
+            [&](const std::string & v) {
+                delta = parse_double("--delta", v);
+                if (!(delta >= 0 && delta < 1)) throw UsageError("option '--delta' expects a quality margin from 0 to 1, got '" + v + "'");
+            });
+    p.value({"-o", "--format"}, "table|csv|json|md", "output format (default table)", [&](const std::string & v) {
+        parse_format(v);
+        format = v;
+    });
+    if (!p.parse(argc, argv, 2)) return 0;
+    if (inputs.empty()) throw UsageError("per needs at least one --input FILE|DIR; see 'rightsize per --help'");
+
+    PerOptions options;
+    options.variant = !variant_text.empty()      ? parse_per_variant(variant_text)
+                      : !bounds_text.empty()     ? PerVariant::FixedBounds
+                      : !weights_text.empty()    ? PerVariant::Weighted
+                                                 : PerVariant::Relative;
+    try {
+        if (!bounds_text.empty()) options.bounds = parse_per_bounds(bounds_text);
+        if (!weights_text.empty()) parse_per_weights(weights_text, options);
+    } catch (const Error & e) {
+        throw UsageError(e.what());
+    }
+    if (options.variant == PerVariant::Relative && options.bounds) {
+        throw UsageError("--variant relative normalises over the models compared and takes no --bounds; use --variant fixed-bounds");
+    }
+    if (options.variant == PerVariant::FixedBounds && !options.bounds) {
+        throw UsageError("--variant fixed-bounds needs --bounds acc=MIN:MAX,thr=MIN:MAX,lat=MIN:MAX,mem=MIN:MAX");
+    }
+    if (!weights_text.empty() && options.variant != PerVariant::Weighted) {
+        throw UsageError("--weights applies to --variant weighted, not " + std::string(per_variant_name(options.variant)));
+    }
+
+    std::vector<PerRecord> records;
+    std::vector<std::string> warnings;
+    for (const auto & in : inputs) {
+        auto part = read_per_inputs(in, metrics, &warnings);
+        records.insert(records.end(), part.begin(), part.end());
+    }
+    for (const auto & w : warnings) fprintf(stderr, "rightsize per: warning: %s\n", w.c_str());
+    check_unique_models(records);
+
+    std::vector<PerInput> per_inputs;
+    for (const auto & r : records) per_inputs.push_back(r.input);
+    const auto rows = compute_per(per_inputs, options);
+
+    // Per task, in order of first appearance: the Pareto set, and the recommendation when every
+    // model's quality has a standard error (without it "within noise" cannot be judged).
+    std::vector<std::string> tasks;
+    std::map<std::string, std::vector<const PerRecord *>> by_task;
+    for (const auto & r : records) {
+        if (!by_task.count(r.input.task)) tasks.push_back(r.input.task);
+        by_task[r.input.task].push_back(&r);
+    }
+    std::map<std::string, std::vector<std::string>> pareto;
+    std::map<std::string, bool> pareto_energy;
+    std::vector<Recommendation> recommendations;
+    std::vector<std::string> no_recommendation;
+    for (const auto & task : tasks) {
+        const auto & recs = by_task[task];
+        bool all_energy = true, all_stderr = true;
+        for (const auto * r : recs) {
+            all_energy = all_energy && r->input.energy_j.has_value();
+            all_stderr = all_stderr && r->has_stderr;
+        }
+        std::vector<std::vector<double>> points;
+        for (const auto * r : recs) {
+            points.push_back({r->input.acc, r->input.lat_ms, r->input.mem_mb});
+            if (all_energy) points.back().push_back(*r->input.energy_j);
+        }
+        std::vector<bool> maximise = {true, false, false};
+        if (all_energy) maximise.push_back(false);
+        for (size_t i : pareto_front(points, maximise)) pareto[task].push_back(recs[i]->input.model);
+        pareto_energy[task] = all_energy;
+        if (all_stderr) {
+            std::vector<Candidate> candidates;
+            for (const auto * r : recs) candidates.push_back(r->candidate);
+            recommendations.push_back(recommend(task, candidates, delta));
+        } else {
+            no_recommendation.push_back(task);
+        }
+    }
+
+    bool any_energy = false;
+    for (const auto & r : rows) any_energy = any_energy || r.energy_n.has_value();
+    const auto fmt = parse_format(format);
+    if (fmt == OutputFormat::Json) {
+        nlohmann::json out = {{"variant", per_variant_name(options.variant)},
+                              {"normalisation", options.bounds ? "fixed-bounds" : "min-max"},
+                              {"description", describe(options, any_energy)}};
+        out["rows"] = nlohmann::json::array();
+        for (const auto & r : rows) out["rows"].push_back(r.to_json());
+        out["pareto"] = pareto;
+        out["recommendations"] = nlohmann::json::array();
+        for (const auto & r : recommendations) out["recommendations"].push_back(r.to_json());
+        printf("%s\n", out.dump(2).c_str());
+        return 0;
+    }
+    if (fmt == OutputFormat::Csv) {
+        Table t;
+        t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n"};
+        for (const auto & r : rows) {
+            t.rows.push_back({per_variant_name(r.variant), r.fixed_bounds ? "fixed-bounds" : "min-max", r.task, r.model,
+                              format_fixed(r.per, 6), format_fixed(r.acc_n, 6), format_fixed(r.thr_n, 6), format_fixed(r.lat_n, 6),
+                              format_fixed(r.mem_n, 6), r.energy_n ? format_fixed(*r.energy_n, 6) : ""});
+        }
+        fputs(t.to_csv().c_str(), stdout);
+        return 0;
+    }
+
+    Table t;
+    t.header = {"task", "model", "unit", "PER", "acc_n", "thr_n", "lat_n", "mem_n"};
+    if (any_energy) t.header.push_back("energy_n");
+    for (const char * h : {"acc", "thr/device", "lat ms", "mem MB"}) t.header.push_back(h);
+    if (any_energy) t.header.push_back("energy J");
+    t.right_align.assign(t.header.size(), true);
+    t.right_align[0] = t.right_align[1] = t.right_align[2] = false;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto & r = rows[i];
+        const auto & in = per_inputs[i];
+        std::vector<std::string> cells = {r.task, r.model, in.granularity == "tokens" ? "token" : "sample", num(r.per), num(r.acc_n),
+                                          num(r.thr_n), num(r.lat_n), num(r.mem_n)};
+        if (any_energy) cells.push_back(r.energy_n ? num(*r.energy_n) : "–");
+        cells.push_back(format_fixed(in.acc, 4));
+        cells.push_back(format_fixed(in.thr / in.n_devices, 2));
+        cells.push_back(format_fixed(in.lat_ms, 1));
+        cells.push_back(format_fixed(in.mem_mb, 0));
+        if (any_energy) cells.push_back(in.energy_j ? format_fixed(*in.energy_j, 4) : "–");
+        t.rows.push_back(std::move(cells));
+    }
+    const bool md = fmt == OutputFormat::Markdown;
+    printf("%s\n\n", describe(options, any_energy).c_str());
+    fputs((md ? t.to_markdown() : t.to_text()).c_str(), stdout);
+    printf("\nPareto set (not dominated on quality ↑, latency ↓, memory ↓, and energy ↓ where every model has it):\n");
+    for (const auto & task : tasks) {
+        std::string names;
+        for (const auto & m : pareto[task]) names += (names.empty() ? "" : ", ") + m;
+        printf("%s%s%s: %s\n", md ? "- " : "  ", task.c_str(), pareto_energy[task] ? " (with energy)" : "", names.c_str());
+    }
+    if (!recommendations.empty()) {
+        printf("\nRecommendation:\n");
+        for (const auto & r : recommendations) printf("%s%s\n", md ? "- " : "  ", r.text.c_str());
+    }
+    if (!no_recommendation.empty()) {
+        std::string names;
+        for (const auto & task : no_recommendation) names += (names.empty() ? "" : ", ") + task;
+        printf("\nNo recommendation for %s: not every model's quality comes with its standard error (CSV column "
+               "acc_stderr), so a real difference cannot be told from noise.\n", names.c_str());
+    }
+    return 0;
+}
+
+}  // namespace rightsize::cli

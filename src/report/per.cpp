@@ -1,0 +1,321 @@
+#include <rightsize/error.h>
+#include <rightsize/per.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace rightsize {
+
+namespace {
+
+// The dimensions in PerRow's order; energy is last so four-dimensional PER is a prefix.
+enum Dim { kAcc, kThr, kLat, kMem, kEnergy, kDims };
+const char * const kDimName[kDims] = {"acc", "thr", "lat", "mem", "energy"};
+const bool kHigherIsBetter[kDims] = {true, true, false, false, false};
+
+std::string task_model(const PerInput & in) { return "task '" + in.task + "', model '" + in.model + "'"; }
+
+std::pair<double, double> bound(const PerBounds & b, int d) {
+    switch (d) {
+        case kAcc: return {b.acc_min, b.acc_max};
+        case kThr: return {b.thr_min, b.thr_max};
+        case kLat: return {b.lat_min, b.lat_max};
+        case kMem: return {b.mem_min, b.mem_max};
+        default: return {b.energy_min, b.energy_max};
+    }
+}
+
+double weight(const PerOptions & o, int d) {
+    const double w[kDims] = {o.w_acc, o.w_thr, o.w_lat, o.w_mem, o.w_energy};
+    return w[d];
+}
+
+// Normalises x onto [0,1] with 1 the best end of [lo, hi].
+double normalise(double x, double lo, double hi, bool higher_is_better) {
+    if (hi == lo) return 1.0;  // the dimension does not separate the models
+    const double t = (x - lo) / (hi - lo);
+    return higher_is_better ? t : 1.0 - t;
+}
+
+std::string fmt(const char * f, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+}  // namespace
+
+const char * per_variant_name(PerVariant v) {
+    switch (v) {
+        case PerVariant::Relative: return "relative";
+        case PerVariant::FixedBounds: return "fixed-bounds";
+        case PerVariant::Weighted: return "weighted";
+        case PerVariant::EnergyAware: return "energy-aware";
+    }
+    return "?";
+}
+
+nlohmann::json PerRow::to_json() const {
+    nlohmann::json j = {{"task", task},       {"model", model},   {"variant", per_variant_name(variant)},
+                        {"normalisation", fixed_bounds ? "fixed-bounds" : "min-max"},
+                        {"per", per},         {"acc_n", acc_n},   {"thr_n", thr_n},
+                        {"lat_n", lat_n},     {"mem_n", mem_n}};
+    j["energy_n"] = energy_n ? nlohmann::json(*energy_n) : nlohmann::json(nullptr);
+    return j;
+}
+
+std::vector<PerRow> compute_per(const std::vector<PerInput> & inputs, const PerOptions & options) {
+    const bool fixed = options.variant == PerVariant::FixedBounds || (options.bounds && options.variant != PerVariant::Relative);
+    if (options.variant == PerVariant::FixedBounds && !options.bounds) {
+        throw Error("PER variant fixed-bounds needs bounds for every dimension (e.g. acc=0:1,thr=0:50,lat=0:2000,mem=0:4096)");
+    }
+    if (options.variant == PerVariant::Relative && options.bounds) {
+        throw Error("PER variant relative normalises over the models compared and takes no bounds; use fixed-bounds to give them");
+    }
+    if (options.variant == PerVariant::Weighted) {
+        double sum = 0;
+        for (int d = 0; d < kDims; ++d) {
+            if (!(weight(options, d) >= 0) || !std::isfinite(weight(options, d))) {
+                throw Error(std::string("PER weight for ") + kDimName[d] + " is " + fmt("%g", weight(options, d)) +
+                            "; weights must be finite and ≥ 0");
+            }
+            sum += weight(options, d);
+        }
+        if (sum <= 0) throw Error("PER weights are all 0; give at least one dimension a positive weight");
+    }
+
+    // Tasks in order of first appearance, each with its inputs' indices.
+    std::vector<std::string> tasks;
+    std::map<std::string, std::vector<size_t>> members;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        const auto & in = inputs[i];
+        if (!members.count(in.task)) tasks.push_back(in.task);
+        members[in.task].push_back(i);
+        if (in.n_devices < 1) {
+            throw Error(task_model(in) + ": n_devices is " + std::to_string(in.n_devices) + "; count at least 1 (a CPU run is 1 device)");
+        }
+        for (double v : {in.acc, in.thr, in.lat_ms, in.mem_mb, in.energy_j.value_or(0.0)}) {
+            if (!std::isfinite(v)) throw Error(task_model(in) + ": a PER figure is not a finite number");
+        }
+    }
+
+    std::vector<PerRow> rows(inputs.size());
+    for (const auto & task : tasks) {
+        const auto & idx = members[task];
+        const auto & first = inputs[idx[0]];
+        bool all_energy = true;
+        for (size_t i : idx) {
+            const auto & in = inputs[i];
+            if (in.granularity != first.granularity) {
+                throw Error("task '" + task + "': model '" + first.model + "' is measured per " + first.granularity + " but '" +
+                            in.model + "' per " + in.granularity + "; PER compares one granularity (re-run the models with the same task)");
+            }
+            if (!in.energy_j) {
+                all_energy = false;
+                if (options.variant == PerVariant::EnergyAware) {
+                    throw Error(task_model(in) + ": energy-aware PER needs energy on every model of the task and this one has none; "
+                                "measure energy in the run or choose another --variant");
+                }
+            }
+        }
+        const bool use_energy = options.variant == PerVariant::EnergyAware || (options.variant == PerVariant::Weighted && all_energy);
+        const int dims = use_energy ? kDims : kEnergy;
+
+        // Values per dimension; throughput is per accelerator (GUIDE §3).
+        std::vector<std::array<double, kDims>> x;
+        for (size_t i : idx) {
+            const auto & in = inputs[i];
+            x.push_back({in.acc, in.thr / double(in.n_devices), in.lat_ms, in.mem_mb, in.energy_j.value_or(0.0)});
+        }
+        std::array<double, kDims> lo{}, hi{};
+        for (int d = 0; d < dims; ++d) {
+            if (fixed) {
+                std::tie(lo[d], hi[d]) = bound(*options.bounds, d);
+                if (!(hi[d] > lo[d])) {
+                    const char * const example[kDims] = {"acc=0:1", "thr=0:50", "lat=0:2000", "mem=0:4096", "energy=0:10"};
+                    throw Error(std::string("fixed bounds give no range for ") + kDimName[d] + " (" + fmt("%g", lo[d]) + ":" +
+                                fmt("%g", hi[d]) + "); add " + kDimName[d] + "=MIN:MAX with MAX > MIN, e.g. " + example[d]);
+                }
+            } else {
+                lo[d] = hi[d] = x[0][d];
+                for (const auto & v : x) {
+                    lo[d] = std::min(lo[d], v[d]);
+                    hi[d] = std::max(hi[d], v[d]);
+                }
+            }
+        }
+
+        double wsum = 0;
+        for (int d = 0; d < dims; ++d) wsum += options.variant == PerVariant::Weighted ? weight(options, d) : 1.0;
+        for (size_t k = 0; k < idx.size(); ++k) {
+            std::array<double, kDims> n{};
+            double log_sum = 0;
+            bool zero = false;
+            for (int d = 0; d < dims; ++d) {
+                n[d] = normalise(x[k][d], lo[d], hi[d], kHigherIsBetter[d]);
+                if (fixed) n[d] = std::clamp(n[d], 0.0, 1.0);
+                const double w = (options.variant == PerVariant::Weighted ? weight(options, d) : 1.0) / wsum;
+                if (w == 0) continue;  // a zero weight removes the dimension (x⁰ = 1)
+                if (n[d] <= 0) zero = true;
+                else log_sum += w * std::log(n[d]);
+            }
+            // The worst model on a dimension gets 0 there and so PER 0: the paper's intent.
+            auto & r = rows[idx[k]];
+            r.task = task;
+            r.model = inputs[idx[k]].model;
+            r.per = zero ? 0.0 : std::exp(log_sum);
+            r.acc_n = n[kAcc];
+            r.thr_n = n[kThr];
+            r.lat_n = n[kLat];
+            r.mem_n = n[kMem];
+            if (use_energy) r.energy_n = n[kEnergy];
+            r.variant = options.variant;
+            r.fixed_bounds = fixed;
+        }
+    }
+    return rows;
+}
+
+std::vector<size_t> pareto_front(const std::vector<std::vector<double>> & points, const std::vector<bool> & maximise) {
+    for (size_t i = 0; i < points.size(); ++i) {
+        if (points[i].size() != maximise.size()) {
+            throw Error("Pareto point " + std::to_string(i) + " has " + std::to_string(points[i].size()) + " values for " +
+                        std::to_string(maximise.size()) + " dimensions");
+        }
+    }
+    // b is at least as good as a on dimension d.
+    auto no_worse = [&](const std::vector<double> & b, const std::vector<double> & a, size_t d) {
+        return maximise[d] ? b[d] >= a[d] : b[d] <= a[d];
+    };
+    std::vector<size_t> front;
+    for (size_t i = 0; i < points.size(); ++i) {
+        bool dominated = false;
+        for (size_t j = 0; j < points.size() && !dominated; ++j) {
+            if (j == i) continue;
+            bool all = true, strictly = false;
+            for (size_t d = 0; d < maximise.size() && all; ++d) {
+                all = no_worse(points[j], points[i], d);
+                strictly = strictly || points[j][d] != points[i][d];
+            }
+            dominated = all && strictly;
+        }
+        if (!dominated) front.push_back(i);
+    }
+    return front;
+}
+
+nlohmann::json Recommendation::to_json() const {
+    return {{"task", task},         {"best_model", best_model},
+            {"smallest_within", smallest_within.empty() ? nlohmann::json(nullptr) : nlohmann::json(smallest_within)},
+            {"least_energy_within", least_energy_within.empty() ? nlohmann::json(nullptr) : nlohmann::json(least_energy_within)},
+            {"delta", delta},       {"separable", separable},
+            {"within", within},     {"pareto", pareto},
+            {"text", text}};
+}
+
+Recommendation recommend(const std::string & task, const std::vector<Candidate> & candidates, double delta) {
+    if (candidates.empty()) throw Error("task '" + task + "': no models to recommend from");
+    if (!(delta >= 0)) throw Error("the recommendation's delta is " + fmt("%g", delta) + "; give a quality margin ≥ 0 (0.02 = 2 points)");
+    Recommendation r;
+    r.task = task;
+    r.delta = delta;
+
+    const Candidate * best = &candidates[0];
+    for (const auto & c : candidates) {
+        if (c.acc > best->acc || (c.acc == best->acc && c.size_mb > 0 && c.size_mb < best->size_mb)) best = &c;
+    }
+    r.best_model = best->model;
+
+    // A gap is significant when it exceeds the 95 % interval of the difference of two
+    // independent estimates. With unknown stderr (0) any positive gap counts as real.
+    auto significant = [&](const Candidate & c) {
+        const double gap = best->acc - c.acc;
+        return gap > 0 && gap >= 1.96 * std::sqrt(best->acc_stderr * best->acc_stderr + c.acc_stderr * c.acc_stderr);
+    };
+    std::vector<const Candidate *> within;
+    bool any_significant = false;
+    for (const auto & c : candidates) {
+        const bool sig = significant(c);
+        any_significant = any_significant || sig;
+        if (best->acc - c.acc <= delta + 1e-12 || !sig) {
+            within.push_back(&c);
+            r.within.push_back(c.model);
+        }
+    }
+    r.separable = candidates.size() == 1 || any_significant;
+
+    bool sizes_known = true;
+    for (const auto * c : within) sizes_known = sizes_known && c->size_mb > 0;
+    const Candidate * smallest = nullptr;
+    if (sizes_known) {
+        for (const auto * c : within) {
+            if (!smallest || c->size_mb < smallest->size_mb || (c->size_mb == smallest->size_mb && c->acc > smallest->acc)) smallest = c;
+        }
+        r.smallest_within = smallest->model;
+    }
+    const Candidate * frugal = nullptr;
+    for (const auto * c : within) {
+        if (c->energy_j && (!frugal || *c->energy_j < *frugal->energy_j)) frugal = c;
+    }
+    if (frugal) r.least_energy_within = frugal->model;
+
+    bool all_energy = true;
+    for (const auto & c : candidates) all_energy = all_energy && c.energy_j.has_value();
+    std::vector<std::vector<double>> points;
+    for (const auto & c : candidates) {
+        points.push_back({c.acc, c.lat_ms, c.mem_mb});
+        if (all_energy) points.back().push_back(*c.energy_j);
+    }
+    std::vector<bool> maximise = {true, false, false};
+    if (all_energy) maximise.push_back(false);
+    for (size_t i : pareto_front(points, maximise)) r.pareto.push_back(candidates[i].model);
+
+    // The plain-words recommendation.
+    // As many decimals as the stderr's first significant digit needs (at least 2): 0.58 ± 0.05,
+    // 0.700 ± 0.002 — never "± 0.00".
+    auto quality = [](const Candidate & c) {
+        if (c.acc_stderr <= 0) return fmt("%.2f", c.acc);
+        const int d = std::clamp(int(-std::floor(std::log10(c.acc_stderr))), 2, 6);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*f ± %.*f", d, c.acc, d, c.acc_stderr);
+        return std::string(buf);
+    };
+    auto sized = [&](const Candidate & c) { return fmt("%.1f MB", c.size_mb) + ", " + quality(c); };
+    const std::string unit = std::string("J/") + (best->granularity == "tokens" ? "token" : "sample");
+    const std::string points_text = fmt("%g", delta * 100) + (delta == 0.01 ? " point" : " points");
+    std::string t = "On " + task + ", ";
+    if (candidates.size() == 1) {
+        t += "only " + best->model + " (" + quality(*best) + ") was evaluated; add models to compare.";
+    } else if (!r.separable) {
+        int n_lo = candidates[0].n, n_hi = candidates[0].n;
+        for (const auto & c : candidates) {
+            n_lo = std::min(n_lo, c.n);
+            n_hi = std::max(n_hi, c.n);
+        }
+        const std::string n = n_lo == n_hi ? std::to_string(n_lo) : std::to_string(n_lo) + "–" + std::to_string(n_hi);
+        t += "rightsize cannot separate the models: differences are within the 95 % interval" + (n_hi > 0 ? " (n = " + n + ")" : "") +
+             "; run more documents (--limit) to decide.";
+        if (smallest) t += " Until then the smallest, " + smallest->model + " (" + sized(*smallest) + "), gives up nothing measurable.";
+    } else {
+        t += best->model + " (" + quality(*best) + ") is the most accurate";
+        if (!smallest) {
+            t += ".";
+        } else if (smallest == best) {
+            t += " and no smaller model is within " + points_text + " of it or indistinguishable from it at 95 %.";
+        } else {
+            t += "; " + smallest->model + " (" + sized(*smallest) + ") is the smallest model " +
+                 (best->acc - smallest->acc <= delta + 1e-12 ? "within " + points_text + " of it."
+                                                             : "not significantly worse than it (95 % interval).");
+        }
+    }
+    if (frugal && within.size() > 1) {
+        t += " Of the models within reach, " + frugal->model + " uses the least energy (" + fmt("%.3g ", *frugal->energy_j) + unit + ").";
+    }
+    r.text = t;
+    return r;
+}
+
+}  // namespace rightsize
