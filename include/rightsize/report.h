@@ -1,0 +1,41 @@
+// The comparison people act on: per-task tables, PER, Pareto fronts, the recommendation, rendered as
+// one self-contained HTML file (inline CSS and SVG) and Markdown.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+// What a report is made from: the results.json documents of one run (one per model), as written by
+// `rightsize run` (layout in docs/results.md).
+struct ReportInput {
+    std::vector<nlohmann::json> models;  // results.json objects
+    std::string origin;                  // the directory or database it came from
+    std::string run_id;
+};
+
+// A run directory (every <dir>/*/results.json), a single results.json, or a SQLite store (the
+// latest complete run, or run_id when given; results.json objects rebuilt from task_results).
+// Throws Error naming the path and what was expected.
+ReportInput load_report_input(const std::string & path, const std::string & run_id = "");
+
+struct ReportOptions {
+    double delta = 0.02;       // recommendation: quality within delta of the best
+    std::string per_variant = "relative";
+    std::string title = "rightsize report";
+};
+
+// Everything the renderers show, computed once: per task the models' quality ± stderr, THR, LAT,
+// MEM, energy (with source), CO2e, PER (relative and energy-aware when energy exists), Pareto
+// sets, the recommendation; provenance. Also printed by `rightsize run` at the end.
+nlohmann::json analyse(const ReportInput & input, const ReportOptions & options = {});
+
+std::string render_html(const nlohmann::json & analysis);
+std::string render_markdown(const nlohmann::json & analysis);
+// A plain-text recommendation block for the terminal (one paragraph per task).
+std::string render_recommendation_text(const nlohmann::json & analysis);
+
+}  // namespace rightsize

@@ -1,0 +1,192 @@
+// The report as Markdown (for a README, an issue or a pull request) and the recommendation as
+// terminal text; both read the same analysis as the HTML report.
+#include "report_format.h"
+#include "table.h"
+
+#include <rightsize/report.h>
+
+#include <sstream>
+
+using nlohmann::json;
+
+namespace rightsize {
+
+namespace {
+
+using report_format::num;
+using report_format::sig;
+
+// Markdown table cells: a pipe would end the cell, a newline the row.
+std::string md(const std::string & s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '|') out += "\\|";
+        else if (c == '\n') out += ' ';
+        else out += c;
+    }
+    return out;
+}
+
+std::string joined(const json & list) {
+    std::string s;
+    for (const auto & x : list) s += (s.empty() ? "" : ", ") + x.get<std::string>();
+    return s;
+}
+
+std::string opt(const json & j, const char * key) {
+    const auto v = num(j, key);
+    return v ? sig(*v) : "–";
+}
+
+}  // namespace
+
+std::string render_markdown(const nlohmann::json & a) {
+    std::ostringstream o;
+    const json & p = a["provenance"];
+    o << "# " << md(a.value("title", "rightsize report")) << "\n\n";
+    o << a["models"].size() << " model(s) × " << a["tasks"].size() << " task(s)";
+    if (!p["run_ids"].empty()) o << " · run " << md(joined(p["run_ids"]));
+    if (!p["dates"].empty()) o << " · " << md(joined(p["dates"]));
+    o << "\n\n";
+    if (a["energy"]["estimated"].get<bool>()) {
+        o << "> **Energy is estimated, not measured.** No readable energy counters on this machine: energy and CO2e come from a "
+             "power model of the CPU's TDP and load, and are marked *estimated* below.\n\n";
+    } else if (!a["energy"]["any"].get<bool>()) {
+        o << "> **Energy was not measured in this run.** Energy and CO2e show \"not measured\".\n\n";
+    }
+
+    o << "## Recommendation\n\n";
+    for (const auto & t : a["tasks"]) {
+        if (t.contains("recommendation")) {
+            o << "- **" << md(t["task"]) << "**: " << md(t["recommendation"]["text"]) << " Pareto-optimal: "
+              << md(joined(t["recommendation"]["pareto"])) << ".\n";
+        } else {
+            o << "- **" << md(t["task"]) << "**: no model has complete figures.\n";
+        }
+    }
+    o << "\n";
+
+    for (const auto & t : a["tasks"]) {
+        const bool has_pe = std::any_of(t["rows"].begin(), t["rows"].end(), [](const json & r) { return r.contains("per_energy"); });
+        o << "## " << md(t["task"]) << "\n\n";
+        Table tab;
+        tab.header = {"model",
+                      md(t["headline"]["key"]) + " ± se",
+                      "THR " + t["thr_unit"].get<std::string>(),
+                      "LAT " + t["lat_unit"].get<std::string>(),
+                      "MEM MiB",
+                      "model MiB",
+                      "energy " + t["energy_unit"].get<std::string>(),
+                      "energy J",
+                      "CO2e g/1000 q",
+                      "PER (" + t["per_variant"].get<std::string>() + ")"};
+        if (has_pe) tab.header.push_back("PER (energy-aware)");
+        tab.header.push_back("Pareto");
+        tab.right_align.assign(tab.header.size(), true);
+        tab.right_align[0] = false;
+        tab.right_align.back() = false;
+        for (const auto & r : t["rows"]) {
+            const auto q = num(r["quality"], "value");
+            std::vector<std::string> row = {md(r["model"]), q ? report_format::quality(*q, num(r["quality"], "stderr")) : "–",
+                                            opt(r, "thr"), opt(r, "lat_ms"), opt(r, "peak_rss_mb"), opt(r, "model_mb")};
+            if (r["energy"].is_object()) {
+                row.push_back(opt(r["energy"], "j_per_unit") + " (" + r["energy"]["label"].get<std::string>() + ")");
+                row.push_back(opt(r["energy"], "total_j"));
+            } else {
+                row.insert(row.end(), {"not measured", "not measured"});
+            }
+            row.push_back(r["co2e"].is_object() ? opt(r["co2e"], "g_per_1000_queries") : "not measured");
+            row.push_back(r.contains("per") ? opt(r["per"], "per") : "–");
+            if (has_pe) row.push_back(r.contains("per_energy") ? opt(r["per_energy"], "per") : "–");
+            std::string fronts;
+            if (r.contains("pareto")) {
+                for (const auto & [k, label] : {std::pair{"all_dimensions", "all"}, {"quality_latency", "latency"},
+                                                {"quality_energy", "energy"}, {"quality_memory", "memory"}}) {
+                    if (r["pareto"].value(k, false)) fronts += (fronts.empty() ? "" : ", ") + std::string(label);
+                }
+            }
+            row.push_back(fronts.empty() ? "–" : fronts);
+            tab.rows.push_back(row);
+        }
+        o << tab.to_markdown() << "\n";
+        o << "PER variant: **" << md(t["per_variant"]) << "**" << (has_pe ? " (and energy-aware)" : "")
+          << ", min-max normalised over the models in this table.";
+        if (t.contains("pareto")) {
+            const auto & pf = t["pareto"];
+            o << " Pareto fronts — quality vs latency: " << md(joined(pf["quality_latency"])) << "; vs memory: "
+              << md(joined(pf["quality_memory"]));
+            if (pf["quality_energy"].is_array()) o << "; vs energy: " << md(joined(pf["quality_energy"]));
+            o << "; all of " << md(pf["all_dimensions_names"]) << ": " << md(joined(pf["all_dimensions"])) << ".";
+        }
+        o << "\n\n";
+        for (const auto & n : t["notes"]) o << "- " << md(n) << "\n";
+        if (!t["notes"].empty()) o << "\n";
+    }
+
+    o << "## Provenance\n\n";
+    o << "- input: " << md(p.value("origin", "")) << "\n";
+    o << "- rightsize: " << md(joined(p["rightsize_versions"])) << " (git " << md(joined(p["git_hashes"])) << ")\n";
+    o << "- llama.cpp: " << md(joined(p["llama_cpp_versions"])) << "\n";
+    if (p.contains("hardware")) {
+        const auto & h = p["hardware"];
+        o << "- hardware: " << md(h.value("cpu_model", "unknown CPU")) << ", " << h.value("logical_cpus", 0) << " logical CPUs, "
+          << sig(h.value("memory_total_mb", 0.0)) << " MB RAM, " << md(h.value("os", "")) << " " << md(h.value("kernel", "")) << "\n";
+    }
+    if (p.contains("energy_meter")) {
+        o << "- energy meter: " << md(p["energy_meter"].value("source", ""));
+        if (p["energy_meter"].contains("notes")) {
+            for (const auto & n : p["energy_meter"]["notes"]) o << "; " << md(n.is_string() ? n.get<std::string>() : n.dump());
+        }
+        o << "\n";
+    } else {
+        o << "- energy meter: not measured\n";
+    }
+    if (p.contains("carbon")) {
+        const auto & c = p["carbon"];
+        o << "- carbon intensity: " << opt(c, "g_per_kwh") << " gCO2e/kWh, " << md(c.value("origin", "")) << " ("
+          << md(c.value("source", "")) << "), PUE " << opt(c, "pue") << "\n";
+    }
+    if (p.contains("config")) {
+        const auto & c = p["config"];
+        o << "- settings: limit " << (c["limit"].is_number() ? report_format::plain(c["limit"].get<double>()) : "none") << ", num_fewshot "
+          << (c["num_fewshot"].is_null() ? "task default" : c["num_fewshot"].dump()) << ", few-shot seed " << c["fewshot_seed"].dump() << "\n";
+    }
+    for (const auto & [task, pt] : p["tasks"].items()) {
+        o << "- " << md(task) << ": headline " << md(pt.value("headline", ""));
+        if (pt.contains("n_shot")) o << ", " << pt["n_shot"].dump() << "-shot";
+        if (pt.contains("n_samples") && pt["n_samples"].is_object()) {
+            o << ", " << pt["n_samples"].value("effective", json()).dump() << " of " << pt["n_samples"].value("original", json()).dump()
+              << " documents";
+        }
+        o << "\n";
+    }
+    o << "\n## Notes\n\n";
+    for (const auto & n : a["notes"]) o << "- " << md(n) << "\n";
+    o << "\nGenerated by " << md(a.value("generator", "rightsize")) << ".\n";
+    return o.str();
+}
+
+std::string render_recommendation_text(const nlohmann::json & a) {
+    std::ostringstream o;
+    if (a["energy"]["estimated"].get<bool>()) o << "Note: energy figures are ESTIMATED from the CPU's TDP, not measured.\n\n";
+    for (const auto & t : a["tasks"]) {
+        if (!t.contains("recommendation")) {
+            o << t["task"].get<std::string>() << ": no model has complete figures.\n\n";
+            continue;
+        }
+        const auto & r = t["recommendation"];
+        o << r["text"].get<std::string>() << "\n";  // it names the task
+        o << "  Pareto-optimal (quality, latency, memory" << (t["energy_for_all"].get<bool>() ? ", energy" : "") << "): " << joined(r["pareto"])
+          << "\n";
+        std::string per;
+        for (const auto & row : t["rows"]) {
+            if (!row.contains("per")) continue;
+            per += (per.empty() ? "" : ", ") + row["model"].get<std::string>() + " " + sig(row["per"]["per"].get<double>());
+            if (row.contains("per_energy")) per += " (energy-aware " + sig(row["per_energy"]["per"].get<double>()) + ")";
+        }
+        o << "  PER (" << t["per_variant"].get<std::string>() << "): " << per << "\n\n";
+    }
+    return o.str();
+}
+
+}  // namespace rightsize

@@ -1,0 +1,276 @@
+// rightsize report: loading (run directory, results.json, SQLite store), the analysis (PER,
+// Pareto, recommendation, energy provenance) and the HTML/Markdown renderers.
+#include "report/report_fixture.h"
+#include "test_support.h"
+
+#include <rightsize/per.h>
+#include <rightsize/report.h>
+#include <rightsize/results_store.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const json & task_of(const json & analysis, const std::string & task) {
+    for (const auto & t : analysis["tasks"])
+        if (t["task"] == task) return t;
+    throw std::runtime_error("no task " + task);
+}
+
+const json & row_of(const json & task, const std::string & model) {
+    for (const auto & r : task["rows"])
+        if (r["model"] == model) return r;
+    throw std::runtime_error("no model " + model);
+}
+
+fs::path fixture_dir(const std::string & name, bool with_energy = true) {
+    const auto dir = fresh_subdir(name);
+    write_run_dir(dir, fixture_results(with_energy));
+    return dir;
+}
+
+}  // namespace
+
+TEST(Report, PerMatchesComputePerAndHandValues) {
+    const auto a = analyse(load_report_input(fixture_dir("per").string()));
+    const auto rel = expected_per(PerVariant::Relative), ea = expected_per(PerVariant::EnergyAware);
+    for (const std::string task : {"arc_easy", "gsm8k"}) {
+        const auto & t = task_of(a, task);
+        EXPECT_EQ(t["per_variant"], "relative");
+        ASSERT_EQ(t["rows"].size(), 3u);
+        for (const auto & r : t["rows"]) {
+            const std::string m = r["model"];
+            EXPECT_DOUBLE_EQ(r["per"]["per"].get<double>(), rel.at({task, m})) << task << " " << m;
+            EXPECT_DOUBLE_EQ(r["per_energy"]["per"].get<double>(), ea.at({task, m})) << task << " " << m;
+        }
+    }
+    // Hand values (see report_fixture.h): beta is halfway on every dimension.
+    const auto & arc = task_of(a, "arc_easy");
+    EXPECT_NEAR(row_of(arc, "beta-500m-q4")["per"]["per"].get<double>(), 0.5, 1e-12);
+    EXPECT_NEAR(row_of(arc, "beta-500m-q4")["per_energy"]["per"].get<double>(), std::pow(0.0625 * 2.0 / 3.0, 0.2), 1e-12);
+    EXPECT_EQ(row_of(arc, "alpha-1b-q4")["per"]["per"].get<double>(), 0.0);  // worst throughput
+    const auto & gsm = task_of(a, "gsm8k");
+    EXPECT_NEAR(row_of(gsm, "beta-500m-q4")["per"]["per"].get<double>(), 0.5, 1e-12);
+    // Generation tasks use the token granularity.
+    EXPECT_EQ(gsm["granularity"], "tokens");
+    EXPECT_EQ(row_of(gsm, "gamma-200m-q8")["thr"].get<double>(), 30.0);
+    EXPECT_EQ(row_of(gsm, "gamma-200m-q8")["lat_ms"].get<double>(), 20.0);
+    EXPECT_EQ(row_of(gsm, "gamma-200m-q8")["energy"]["j_per_unit"].get<double>(), 1.0);
+    // gsm8k has no "headline": its first metric and filter are used.
+    EXPECT_EQ(gsm["headline"]["key"], "exact_match,strict-match");
+}
+
+TEST(Report, EnergySourceParetoAndRecommendation) {
+    const auto a = analyse(load_report_input(fixture_dir("energy").string()));
+    EXPECT_TRUE(a["energy"]["estimated"].get<bool>());
+    EXPECT_EQ(a["provenance"]["energy_meter"]["source"], "estimated:tdp");
+    const auto & arc = task_of(a, "arc_easy");
+    for (const auto & r : arc["rows"]) {
+        EXPECT_EQ(r["energy"]["source"], "estimated:tdp");
+        EXPECT_TRUE(r["energy"]["estimated"].get<bool>());
+        EXPECT_EQ(r["energy"]["unit"], "J/sample");
+    }
+    EXPECT_EQ(row_of(arc, "alpha-1b-q4")["co2e"]["g_per_1000_queries"].get<double>(),
+              fixture_results()[0]["efficiency"]["arc_easy"]["co2e"]["g_per_1000_queries"].get<double>());
+    // alpha is the most accurate and uses the least energy on arc_easy: it alone is on that front.
+    EXPECT_EQ(arc["pareto"]["quality_energy"], json::array({"alpha-1b-q4"}));
+    // Quality falls as latency and memory fall: every model is a trade-off there.
+    EXPECT_EQ(arc["pareto"]["quality_latency"].size(), 3u);
+    EXPECT_EQ(arc["pareto"]["quality_memory"].size(), 3u);
+    // stderr 0.01: the 0.1 gaps are significant, and none is within 2 points.
+    const auto & rec = arc["recommendation"];
+    EXPECT_EQ(rec["best_model"], "alpha-1b-q4");
+    EXPECT_EQ(rec["smallest_within"], "alpha-1b-q4");
+    EXPECT_TRUE(rec["separable"].get<bool>());
+    EXPECT_NE(rec["text"].get<std::string>().find("alpha-1b-q4"), std::string::npos);
+    // A wider margin takes beta in: it is the smaller model within reach.
+    ReportOptions wide;
+    wide.delta = 0.15;
+    const auto b = analyse(load_report_input(fixture_dir("energy-wide").string()), wide);
+    EXPECT_EQ(task_of(b, "arc_easy")["recommendation"]["smallest_within"], "beta-500m-q4");
+
+    const auto text = render_recommendation_text(a);
+    EXPECT_NE(text.find("ESTIMATED"), std::string::npos);
+    EXPECT_NE(text.find("\nOn arc_easy, alpha-1b-q4"), std::string::npos) << text;
+    const auto html = render_html(a);
+    EXPECT_NE(html.find("id=\"energy-estimated\""), std::string::npos);
+    EXPECT_NE(html.find("Recommendation"), std::string::npos);
+    EXPECT_LT(html.find("Recommendation"), html.find("<table"));  // the recommendation comes first
+}
+
+TEST(Report, HtmlIsSelfContainedAndItsNumbersAreTheResults) {
+    const auto inputs = fixture_results();
+    const auto a = analyse(load_report_input(fixture_dir("html").string()));
+    const auto html = render_html(a);
+    EXPECT_EQ(html.find("http://"), std::string::npos);
+    EXPECT_EQ(html.find("https://"), std::string::npos);
+    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_EQ(html.find("<link"), std::string::npos);
+
+    std::set<std::string> metrics;
+    const size_t checked = check_data_values(html, inputs, &metrics);
+    // 3 models × 2 tasks × (quality, THR, LAT, MEM, model, 2 energy, 2 CO2e, 2 PER) + other metrics.
+    EXPECT_GE(checked, 3u * 2 * 11);
+    for (const char * m : {"acc,none", "samples_per_s", "ms_per_sample", "tokens_per_s", "ms_per_token", "peak_rss_mb", "model_mb",
+                           "energy.j_per_sample", "energy.j_per_token", "energy.total_j", "co2e.g_per_1000_queries", "per",
+                           "per_energy", "exact_match,strict-match", "acc_norm,none"}) {
+        EXPECT_TRUE(metrics.count(m)) << m;
+    }
+    // Charts: real SVG elements with sizes.
+    EXPECT_NE(html.find("<svg class=\"chart\" width=\"520\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"pareto-front\""), std::string::npos);
+    EXPECT_NE(html.find("chart-ttft"), std::string::npos);
+    EXPECT_NE(html.find("chart-energy-scatter"), std::string::npos);
+}
+
+TEST(Report, TextFromTheUserIsEscaped) {
+    auto inputs = fixture_results();
+    inputs[1]["model"]["path"] = "models/b<i>&\"x\".gguf";
+    const auto dir = fresh_subdir("escape");
+    for (size_t i = 0; i < inputs.size(); ++i) write_file_atomic((dir / std::to_string(i) / "results.json").string(), inputs[i].dump());
+    ReportOptions o;
+    o.title = "Models <script>alert(1)</script> from https://example.org";
+    const auto a = analyse(load_report_input(dir.string()), o);
+    auto html = render_html(a);
+    EXPECT_EQ(html.find("<script>"), std::string::npos);
+    EXPECT_EQ(html.find("b<i>"), std::string::npos);
+    EXPECT_NE(html.find("b&lt;i&gt;&amp;&quot;x&quot;"), std::string::npos);
+    // The only URL is the one the user wrote into the title.
+    for (size_t p; (p = html.find("https://example.org")) != std::string::npos;) html.erase(p, 19);
+    EXPECT_EQ(html.find("http://"), std::string::npos);
+    EXPECT_EQ(html.find("https://"), std::string::npos);
+    // Markdown escapes the cell separator.
+    inputs[1]["model"]["path"] = "models/a|b.gguf";
+    const auto md = render_markdown(analyse(ReportInput{inputs, "mem", ""}));
+    EXPECT_NE(md.find("a\\|b"), std::string::npos);
+}
+
+TEST(Report, OlderResultsWithoutEnergyStillReport) {
+    const auto a = analyse(load_report_input(fixture_dir("no-energy", false).string()));
+    EXPECT_FALSE(a["energy"]["any"].get<bool>());
+    const auto & arc = task_of(a, "arc_easy");
+    EXPECT_FALSE(arc["energy_for_all"].get<bool>());
+    EXPECT_TRUE(arc["pareto"]["quality_energy"].is_null());
+    const auto rel = expected_per(PerVariant::Relative);
+    for (const auto & r : arc["rows"]) {
+        EXPECT_TRUE(r["energy"].is_null());
+        EXPECT_FALSE(r.contains("per_energy"));
+        EXPECT_DOUBLE_EQ(r["per"]["per"].get<double>(), rel.at({"arc_easy", r["model"]}));
+    }
+    const auto html = render_html(a);
+    EXPECT_NE(html.find("not measured"), std::string::npos);
+    EXPECT_NE(html.find("id=\"energy-missing\""), std::string::npos);
+    const auto md = render_markdown(a);
+    EXPECT_NE(md.find("not measured"), std::string::npos);
+    EXPECT_NE(md.find("PER (relative)"), std::string::npos);
+}
+
+TEST(Report, SingleResultsJsonAndMarkdown) {
+    const auto dir = fixture_dir("single");
+    const auto in = load_report_input((dir / "gamma-200m-q8" / "results.json").string());
+    ASSERT_EQ(in.models.size(), 1u);
+    EXPECT_EQ(in.run_id, "20261129T000000Z-fixture1");
+    const auto a = analyse(in);
+    EXPECT_EQ(row_of(task_of(a, "arc_easy"), "gamma-200m-q8")["per"]["per"].get<double>(), 1.0);  // alone: PER 1
+    const auto md = render_markdown(analyse(load_report_input(dir.string())));
+    EXPECT_NE(md.find("## Recommendation"), std::string::npos);
+    EXPECT_NE(md.find("| model | acc,none ± se |"), std::string::npos);
+    EXPECT_NE(md.find("| beta-500m-q4 | 0.500 ± 0.010 | 4.00 | 300 | 600 |"), std::string::npos);
+    EXPECT_NE(md.find("estimated"), std::string::npos);
+}
+
+TEST(Report, StoreRebuildsTheSameAnalysis) {
+    const auto dir = fresh_subdir("store");
+    const auto db = (dir / "rightsize.sqlite").string();
+    const auto inputs = fixture_results();
+    {
+        ResultsStore store(db);
+        // An older complete run, and the fixture run.
+        RunInfo old{"20261128T000000Z-older000", "feedfeedfeedfeed", json{{"tasks", json::object()}}, "0000000", "0.4.0", json::object()};
+        store.begin_run(old);
+        store.finish_run(old.run_id);
+        RunInfo run{"20261129T000000Z-fixture1", "0123456789abcdef",
+                    json{{"tasks", inputs[0]["configs"]}, {"limit", 100.0}, {"num_fewshot", nullptr}, {"fewshot_seed", 1234}},
+                    "abc1234", "0.4.0 (commit 80fb11a)", inputs[0]["hardware"]};
+        store.begin_run(run);
+        for (const auto & r : inputs) {
+            const auto key = fs::path(r["model"]["path"].get<std::string>()).stem().string();
+            for (const std::string task : {"arc_easy", "gsm8k"}) {
+                store.put_task_result(run.run_id, key, task, r["model"], r["results"][task], r["efficiency"][task]);
+            }
+        }
+        store.finish_run(run.run_id);
+    }
+    // The latest complete run is the fixture run; the older one can be picked by id.
+    const auto from_db = analyse(load_report_input(db));
+    const auto from_dir = analyse(load_report_input(fixture_dir("store-dir").string()));
+    EXPECT_EQ(from_db["provenance"]["run_ids"], json::array({"20261129T000000Z-fixture1"}));
+    EXPECT_EQ(from_db["provenance"]["git_hashes"], json::array({"abc1234"}));
+    ASSERT_EQ(from_db["tasks"].size(), from_dir["tasks"].size());
+    for (size_t i = 0; i < from_dir["tasks"].size(); ++i) {
+        const auto & a = from_db["tasks"][i], & b = from_dir["tasks"][i];
+        EXPECT_EQ(a["task"], b["task"]);
+        EXPECT_EQ(a["headline"], b["headline"]);
+        EXPECT_EQ(a["rows"], b["rows"]) << a["task"];
+        EXPECT_EQ(a["pareto"], b["pareto"]);
+        EXPECT_EQ(a["recommendation"], b["recommendation"]);
+    }
+    EXPECT_TRUE(from_db["energy"]["estimated"].get<bool>());
+    // A run directory with --run-id reads its store (results.json holds only each model's newest run).
+    const auto run_dir = fixture_dir("store-run-dir");
+    fs::copy_file(db, run_dir / "rightsize.sqlite");
+    const auto by_id = load_report_input(run_dir.string(), "20261129T000000Z-fixture1");
+    EXPECT_EQ(by_id.origin, (run_dir / "rightsize.sqlite").string());
+    EXPECT_EQ(by_id.models.size(), 3u);
+    // Unknown run: the error lists the runs there are.
+    const auto msg = error_message([&] { load_report_input(db, "nope"); });
+    EXPECT_NE(msg.find("no run 'nope'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("20261129T000000Z-fixture1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("20261128T000000Z-older000"), std::string::npos) << msg;
+    // A run with no results.
+    EXPECT_NE(error_message([&] { load_report_input(db, "20261128T000000Z-older000"); }).find("no finished"), std::string::npos);
+}
+
+TEST(Report, BadInputIsNamed) {
+    const auto missing = (temp_dir() / "no-such-run").string();
+    auto msg = error_message([&] { load_report_input(missing); });
+    EXPECT_NE(msg.find(missing), std::string::npos) << msg;
+    EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+
+    const auto empty = fresh_subdir("empty-run");
+    fs::create_directories(empty / "model-without-results");
+    msg = error_message([&] { load_report_input(empty.string()); });
+    EXPECT_NE(msg.find("no results.json"), std::string::npos) << msg;
+
+    const auto bad = fresh_subdir("bad-run");
+    write_run_dir(bad, fixture_results());
+    const auto broken = bad / "beta-500m-q4" / "results.json";
+    std::ofstream(broken) << "{\"results\": {\"arc_easy\": ";
+    msg = error_message([&] { load_report_input(bad.string()); });
+    EXPECT_NE(msg.find(broken.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not valid JSON"), std::string::npos) << msg;
+
+    std::ofstream(broken) << "[1, 2, 3]";
+    msg = error_message([&] { load_report_input(broken.string()); });
+    EXPECT_NE(msg.find("no \"results\" object"), std::string::npos) << msg;
+
+    // --run-id that no results.json of the folder (and no store) has: the runs there are named.
+    const auto other = fixture_dir("other-run");
+    msg = error_message([&] { load_report_input(other.string(), "20990101T000000Z-missing0"); });
+    EXPECT_NE(msg.find("20261129T000000Z-fixture1"), std::string::npos) << msg;
+
+    EXPECT_NE(error_message([] { analyse(ReportInput{}); }).find("no models"), std::string::npos);
+    ReportOptions o;
+    o.per_variant = "fixed-bounds";
+    EXPECT_NE(error_message([&] { analyse(ReportInput{fixture_results(), "mem", ""}, o); }).find("relative or energy-aware"),
+              std::string::npos);
+}
