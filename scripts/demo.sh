@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: set-up, then a real comparison of the two real models
 # (SmolLM2-135M-Instruct Q4_1 vs Gemma 3 270M Q4_K_M) on four built-in tasks, 40 questions each:
-# quality and efficiency per task in the terminal, results.json / samples / SQLite under
-# demo-results/. Extra arguments go to `rightsize run` (e.g. --limit 100, --tasks gsm8k).
+# quality, efficiency, energy (labelled measured or estimated) and CO2e per task in the terminal,
+# PER, the Pareto sets and the recommendation; results.json / samples / SQLite / emissions.csv and
+# the self-contained report.html under demo-results/. Extra arguments go to `rightsize run`
+# (e.g. --limit 100, --country FRA, --tasks gsm8k).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -3,7 +3,9 @@
 # is present it does nothing (no apt-get update, no network).
 set -euo pipefail
 packages=(cmake ninja-build g++ git unzip ca-certificates nlohmann-json3-dev libgtest-dev
-          libcurl4-openssl-dev libcpp-httplib-dev pkg-config libsqlite3-dev libyaml-cpp-dev)
+          libcurl4-openssl-dev libcpp-httplib-dev pkg-config libsqlite3-dev libyaml-cpp-dev
+          libpng-dev chromium fonts-dejavu-core)
+# chromium (headless) and libpng check the HTML report in the tests; the font gives it glyphs.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

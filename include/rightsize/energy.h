@@ -22,6 +22,7 @@ struct EnergyOptions {
     std::optional<double> ram_gb;                        // empty: MemTotal from /proc/meminfo
     double ram_w_per_gb = 0.375;                         // estimate only (CodeCarbon's 3 W per 8 GB)
     int logical_cpus = 0;                                // 0: std::thread::hardware_concurrency()
+    std::string cpuinfo_path = "/proc/cpuinfo";          // model name, sockets, the hypervisor flag
 };
 
 // One component's energy over a window.
@@ -77,6 +78,7 @@ struct TdpMatch {
     std::string entry;
     std::string source;
     bool generic = false;  // a family figure: the exact model is not in the table or not reported
+    int cores = 0;         // cores per package when the table knows them (0: unknown)
 };
 // Matches the longest table key found, on word boundaries, in normalise_cpu_name(name); a specific
 // model always beats a generic family entry.

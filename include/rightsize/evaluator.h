@@ -49,10 +49,11 @@ public:
     std::string prompt(size_t i) const;
 
     // Evaluates every document not in `done` (keyed by doc_id), in chunks; after each chunk
-    // calls on_chunk with its new records (so they can be stored before the next chunk) and
-    // on_progress with the number of documents finished so far. Returns all records in order.
+    // calls on_chunk with its new records (so they can be stored before the next chunk; it may add
+    // fields, such as the chunk's energy) and on_progress with the number of documents finished so
+    // far. Returns all records in order.
     std::vector<SampleRecord> run(std::map<size_t, SampleRecord> done,
-                                  const std::function<void(std::span<const SampleRecord>)> & on_chunk = {},
+                                  const std::function<void(std::span<SampleRecord>)> & on_chunk = {},
                                   const std::function<void(size_t)> & on_progress = {});
 
     // lm-eval's results.<task> block: "<metric>,<filter>" and "<metric>_stderr,<filter>".

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "../report/table.h"
+#include "run_energy.h"
 
 #include <rightsize/atomic_file.h>
 #include <rightsize/error.h>
@@ -10,6 +11,7 @@
 #include <rightsize/hardware.h>
 #include <rightsize/process_memory.h>
 #include <rightsize/progress.h>
+#include <rightsize/report.h>
 #include <rightsize/results_store.h>
 #include <rightsize/sha256.h>
 #include <rightsize/version.h>
@@ -38,6 +40,7 @@ struct RunOptions {
     bool ctx_given = false;
     EvalOptions eval;
     LlamaOptions llama;
+    EnergyCarbonOptions ec;
 };
 
 std::vector<std::string> split_commas(const std::string & s) {
@@ -129,6 +132,27 @@ std::vector<std::pair<std::string, std::string>> headline_keys(const TaskConfig 
     return out;
 }
 
+// The task's headline quality (its first metric under its first filter): what PER, the report and
+// the recommendation compare.
+nlohmann::json headline_of(const TaskConfig & t, const nlohmann::json & results) {
+    for (const auto & [metric, filter] : headline_keys(t)) {
+        if (results.contains(metric + "," + filter)) return {{"metric", metric}, {"filter", filter}};
+    }
+    return nullptr;
+}
+
+std::string energy_cell(const nlohmann::json & efficiency) {
+    if (!efficiency.contains("energy") || !efficiency["energy"].is_object()) return "–";
+    const auto & e = efficiency["energy"];
+    const auto & v = efficiency.value("granularity", "") == "tokens" ? e["j_per_token"] : e["j_per_sample"];
+    if (!v.is_number()) return "–";
+    return format_fixed(v.get<double>(), v.get<double>() < 10 ? 2 : 1) + (e.value("measured", false) ? "" : " est");
+}
+
+struct ModelRun;
+nlohmann::json co2e_of(const nlohmann::json & efficiency, const nlohmann::json & results, const nlohmann::json & headline,
+                       const CarbonIntensity & ci, const EnergyCarbonOptions & ec, const ModelRun & mr);
+
 struct ModelRun {
     std::string key;
     nlohmann::json facts;
@@ -140,11 +164,34 @@ struct ModelRun {
     nlohmann::json n_samples = nlohmann::json::object();
     nlohmann::json higher_is_better = nlohmann::json::object();
     nlohmann::json group_subtasks = nlohmann::json::object();
+    nlohmann::json headline = nlohmann::json::object();
 };
 
-void write_results_json(const RunOptions & o, const RunInfo & run, const ModelRun & m, const std::string & dir) {
+nlohmann::json co2e_of(const nlohmann::json & efficiency, const nlohmann::json & results, const nlohmann::json & headline,
+                       const CarbonIntensity & ci, const EnergyCarbonOptions & ec, const ModelRun & mr) {
+    if (!efficiency.contains("energy") || !efficiency["energy"].is_object()) return nullptr;
+    double acc = 0;
+    if (headline.is_object()) {
+        // "Per correct answer" needs an accuracy-like metric (a proportion of documents).
+        const auto metric = headline["metric"].get<std::string>();
+        const auto v = results.find(metric + "," + headline["filter"].get<std::string>());
+        const bool proportion = metric.find("perplexity") == std::string::npos && metric.find("bits") == std::string::npos;
+        if (proportion && v != results.end() && v->is_number() && v->get<double>() >= 0 && v->get<double>() <= 1) acc = v->get<double>();
+    }
+    return task_co2e(efficiency["energy"], efficiency, acc, ci, ec, mr.key, mr.facts.value("n_params", 0.0));
+}
+
+// What the report and the recorded run say about energy and carbon.
+struct RunContext {
+    nlohmann::json energy_meter;
+    nlohmann::json carbon;
+};
+
+nlohmann::json write_results_json(const RunOptions & o, const RunInfo & run, const RunContext & ctx, const ModelRun & m,
+                                  const std::string & dir) {
     nlohmann::json j;
     j["results"] = m.results;
+    j["headline"] = m.headline;
     j["group_subtasks"] = m.group_subtasks;
     j["configs"] = m.configs;
     j["versions"] = m.versions;
@@ -162,6 +209,8 @@ void write_results_json(const RunOptions & o, const RunInfo & run, const ModelRu
                    {"llama", run.config["llama"]}};
     j["model"] = m.facts;
     j["efficiency"] = m.efficiency;
+    j["energy_meter"] = ctx.energy_meter;
+    j["carbon"] = ctx.carbon;
     j["git_hash"] = run.git_hash;
     j["rightsize_version"] = version();
     j["llama_cpp_version"] = run.llama_cpp;
@@ -170,6 +219,7 @@ void write_results_json(const RunOptions & o, const RunInfo & run, const ModelRu
     j["config_hash"] = run.config_hash;
     j["date"] = iso_now();
     write_file_atomic((fs::path(dir) / "results.json").string(), j.dump(2) + "\n");
+    return j;
 }
 
 }  // namespace
@@ -229,7 +279,13 @@ int cmd_run(int argc, char ** argv) {
     // HellaSwag items); without it batched scores equal scoring each request alone exactly.
     o.llama.flash_attn = "off";
     add_llama_options(p, o.llama, &o.ctx_given);
+    add_energy_carbon_options(p, o.ec);
     if (!p.parse(argc, argv, 2)) return 0;
+    if (o.ec.list_carbon) {
+        print_carbon_tables();
+        return 0;
+    }
+    const CarbonIntensity intensity = resolve_carbon_intensity(o.ec.carbon);
     if (o.models.empty()) throw UsageError("run needs at least one -m MODEL; see 'rightsize run --help'");
     if (o.tasks.empty()) throw UsageError("run needs --tasks T1,T2 ('rightsize tasks' lists them); see 'rightsize run --help'");
     for (const auto & m : o.models) validate_gguf_file(m);
@@ -251,6 +307,17 @@ int cmd_run(int argc, char ** argv) {
     run.git_hash = git_hash();
     run.llama_cpp = llama_version_string();
     run.hardware = hardware_info();
+    // Where the counters are when the container mounts them elsewhere (and for tests' fixtures).
+    if (const char * root = std::getenv("RIGHTSIZE_POWERCAP_ROOT")) o.ec.energy.powercap_root = root;
+    if (const char * lib = std::getenv("RIGHTSIZE_NVML_LIBRARY")) o.ec.energy.nvml_library = lib;
+    EnergyMeter meter(o.ec.energy);
+    RunContext ctx;
+    ctx.energy_meter = meter.describe();
+    ctx.carbon = {{"g_per_kwh", intensity.g_per_kwh}, {"origin", intensity.origin}, {"source", intensity.source},
+                  {"pue", o.ec.carbon.pue}};
+    for (const auto & note : meter.notes()) fprintf(stderr, "energy: %s\n", note.c_str());
+    fprintf(stderr, "carbon: %.0f gCO2e/kWh (%s), PUE %.2f\n", intensity.g_per_kwh, intensity.origin.c_str(), o.ec.carbon.pue);
+
     fs::create_directories(o.output);
     ResultsStore store(o.db.empty() ? (fs::path(o.output) / "rightsize.sqlite").string() : o.db);
     const auto previous = o.fresh ? std::nullopt : store.unfinished_run(run.config_hash);
@@ -268,8 +335,9 @@ int cmd_run(int argc, char ** argv) {
 
     Table summary;
     summary.header = {"model", "task", "metric", "value ± stderr", "n", "samples/s", "ms/sample", "tok/s", "ms/tok",
-                      "TTFT p50 ms", "peak RSS MiB", "model MiB"};
-    summary.right_align = {false, false, false, true, true, true, true, true, true, true, true, true};
+                      "TTFT p50 ms", "peak RSS MiB", "model MiB", "J/sample", "gCO2e/1k"};
+    summary.right_align = {false, false, false, true, true, true, true, true, true, true, true, true, true, true};
+    std::vector<nlohmann::json> results_docs;
     const bool per_model_rss = reset_peak_rss();
 
     for (const auto & model_path : o.models) {
@@ -290,6 +358,9 @@ int cmd_run(int argc, char ** argv) {
                 efficiency = (*done)["efficiency"];
                 mr.n_samples[task.task] = {{"original", efficiency.value("n_original", 0)}, {"effective", efficiency.value("n_samples", 0)}};
                 mr.n_shot[task.task] = efficiency.value("n_shot", 0);
+                // CO2e follows this invocation's carbon options, also for tasks finished earlier.
+                mr.headline[task.task] = headline_of(task, results);
+                efficiency["co2e"] = co2e_of(efficiency, results, mr.headline[task.task], intensity, o.ec, mr);
             } else {
                 TaskEvaluator ev(backend, task, o.eval);
                 auto done_samples = store.samples(run.run_id, mr.key, task.task);
@@ -300,9 +371,15 @@ int cmd_run(int argc, char ** argv) {
                 if (per_model_rss) reset_peak_rss();
                 Progress progress(mr.key + " · " + task.task, ev.n_docs(), "docs");
                 size_t shown = 0;
+                std::vector<EnergyReading> laps;
+                meter.start();
                 samples = ev.run(
                     std::move(done_samples),
-                    [&](std::span<const SampleRecord> chunk) {
+                    [&](std::span<SampleRecord> chunk) {
+                        // Each chunk's energy is split over its documents and stored with them,
+                        // so a resumed task's energy covers every checkpoint.
+                        laps.push_back(meter.lap());
+                        attribute_energy(laps.back(), chunk);
                         store.add_samples(run.run_id, mr.key, task.task, chunk);
                         if (kill_after >= 0 && ++chunks_written >= kill_after) raise(SIGKILL);
                     },
@@ -319,11 +396,15 @@ int cmd_run(int argc, char ** argv) {
                 efficiency["model_mb"] = double(backend.facts().file_bytes) / 1048576.0;
                 efficiency["n_original"] = ev.n_original();
                 efficiency["n_shot"] = ev.n_shot();
+                efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to)
+                efficiency["energy"] = task_energy(samples, laps, efficiency);
                 mr.n_samples[task.task] = {{"original", ev.n_original()}, {"effective", ev.n_docs()}};
                 mr.n_shot[task.task] = ev.n_shot();
                 write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
                     for (const auto & s : samples) out << s.dump() << '\n';
                 });
+                mr.headline[task.task] = headline_of(task, results);
+                efficiency["co2e"] = co2e_of(efficiency, results, mr.headline[task.task], intensity, o.ec, mr);
                 store.put_task_result(run.run_id, mr.key, task.task, mr.facts, results, efficiency);
             }
             mr.results[task.task] = results;
@@ -333,7 +414,7 @@ int cmd_run(int argc, char ** argv) {
             nlohmann::json hib = nlohmann::json::object();
             for (const auto & m : task.metrics) hib[m.name] = m.higher_is_better;
             mr.higher_is_better[task.task] = hib;
-            write_results_json(o, run, mr, dir);
+            write_results_json(o, run, ctx, mr, dir);
 
             bool first = true;
             for (const auto & [metric, filter] : headline_keys(task)) {
@@ -347,7 +428,9 @@ int cmd_run(int argc, char ** argv) {
                      first ? fmt(efficiency["samples_per_s"], 2) : "", first ? fmt(efficiency["ms_per_sample"], 1) : "",
                      first ? fmt(efficiency["tokens_per_s"], 1) : "", first ? fmt(efficiency["ms_per_token"], 1) : "",
                      first && efficiency.contains("ttft_ms") && efficiency["ttft_ms"].is_object() ? fmt(efficiency["ttft_ms"]["p50"], 0) : "",
-                     first ? fmt(efficiency["peak_rss_mb"], 0) : "", first ? fmt(efficiency["model_mb"], 1) : ""});
+                     first ? fmt(efficiency["peak_rss_mb"], 0) : "", first ? fmt(efficiency["model_mb"], 1) : "",
+                     first ? energy_cell(efficiency) : "",
+                     first && efficiency["co2e"].is_object() ? fmt(efficiency["co2e"]["g_per_1000_queries"], 3) : ""});
                 first = false;
             }
         }
@@ -365,17 +448,38 @@ int cmd_run(int argc, char ** argv) {
                 const auto se_key = k.substr(0, k.find(',')) + "_stderr" + k.substr(k.find(','));
                 summary.rows.push_back({mr.key, g.name + " (group)", k.substr(0, k.find(',')),
                                         fmt(v, 4) + (agg.contains(se_key) ? " ± " + fmt(agg[se_key], 4) : ""), "", "", "", "",
-                                        "", "", "", ""});
+                                        "", "", "", "", "", ""});
             }
         }
-        write_results_json(o, run, mr, dir);
+        results_docs.push_back(write_results_json(o, run, ctx, mr, dir));
     }
     store.finish_run(run.run_id);
+    const std::string emissions_path = (fs::path(o.output) / "emissions.csv").string();
+    write_file_atomic(emissions_path, emissions_csv(results_docs, o.ec, run.hardware));
+
+    ReportInput report_input;
+    report_input.models = results_docs;
+    report_input.origin = o.output;
+    report_input.run_id = run.run_id;
+    const auto analysis = analyse(report_input);
+    const std::string html_path = (fs::path(o.output) / "report.html").string();
+    const std::string md_path = (fs::path(o.output) / "report.md").string();
+    write_file_atomic(html_path, render_html(analysis));
+    write_file_atomic(md_path, render_markdown(analysis));
+
     fputs(summary.to_text().c_str(), stdout);
     printf("\nquality: lm-eval definitions (stderr: mean_stderr, or bootstrap for corpus metrics); efficiency: measured on this\n"
-           "machine (%s). Results: %s/<model>/results.json, samples_<task>.jsonl; store: %s (run %s).\n",
-           run.hardware.value("cpu_model", std::string("unknown CPU")).c_str(), o.output.c_str(),
-           (o.db.empty() ? (fs::path(o.output) / "rightsize.sqlite").string() : o.db).c_str(), run.run_id.c_str());
+           "machine (%s). Energy: %s; J/sample is per generated token on generation tasks. CO2e: %.0f gCO2e/kWh (%s),\n"
+           "PUE %.2f.\n",
+           run.hardware.value("cpu_model", std::string("unknown CPU")).c_str(), meter.source().c_str(), intensity.g_per_kwh,
+           intensity.origin.c_str(), o.ec.carbon.pue);
+    if (meter.source().find("estimated") != std::string::npos) {
+        printf("Energy figures are ESTIMATED (no readable energy counter): see docs/energy.md.\n");
+    }
+    printf("\n%s\n", render_recommendation_text(analysis).c_str());
+    printf("Results: %s/<model>/results.json, samples_<task>.jsonl; %s; store: %s (run %s).\nReport: %s (and %s)\n",
+           o.output.c_str(), emissions_path.c_str(), (o.db.empty() ? (fs::path(o.output) / "rightsize.sqlite").string() : o.db).c_str(),
+           run.run_id.c_str(), html_path.c_str(), md_path.c_str());
     return 0;
 }
 

@@ -14,8 +14,11 @@ void print_usage() {
     printf("rightsize %s — which language model is the right size for your task and hardware\n\n"
            "usage: rightsize <command> [options]\n\n"
            "commands:\n"
-           "  run       evaluate models on tasks: quality and efficiency per task, results.json, samples, SQLite\n"
+           "  run       evaluate models on tasks: quality, efficiency, energy and CO2e per task; PER, Pareto and the\n"
+           "            recommendation; results.json, samples, SQLite, emissions.csv, report.html\n"
            "  tasks     list the tasks run accepts\n"
+           "  per       PER (Cao et al.), Pareto set and recommendation from results.json files or a CSV\n"
+           "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
            "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
            "  --version print rightsize's version and the llama.cpp it was built with\n\n"
@@ -41,6 +44,8 @@ int main(int argc, char ** argv) {
         if (cmd == "info") return cli::cmd_info(argc, argv);
         if (cmd == "run") return cli::cmd_run(argc, argv);
         if (cmd == "tasks") return cli::cmd_tasks(argc, argv);
+        if (cmd == "per") return cli::cmd_per(argc, argv);
+        if (cmd == "report") return cli::cmd_report(argc, argv);
         fprintf(stderr, "rightsize: unknown command '%s'; run 'rightsize --help' for the list\n", cmd.c_str());
         return 2;
     } catch (const cli::UsageError & e) {

@@ -28,6 +28,7 @@ struct Entry {
     double watts;
     const char * source;
     bool generic = false;
+    int cores = 0;  // cores per package where the name does not say (cloud parts, the family entry)
 };
 
 // Keys are written already normalised: lower case, no "(R)"/"(TM)", no "CPU", no frequency.
@@ -39,8 +40,8 @@ const Entry kTable[] = {
     {"xeon gold 6132", 140, kIntel}, {"xeon gold 6130", 125, kIntel}, {"xeon gold 6126", 125, kIntel},
     {"xeon gold 5120", 105, kIntel}, {"xeon gold 5118", 105, kIntel}, {"xeon silver 4116", 85, kIntel},
     {"xeon silver 4114", 85, kIntel}, {"xeon silver 4110", 85, kIntel}, {"xeon silver 4108", 85, kIntel},
-    {"xeon platinum 8124m", 240, kCloudSku}, {"xeon platinum 8175m", 240, kCloudSku},
-    {"xeon platinum 8171m", 165, kCloudSku},
+    {"xeon platinum 8124m", 240, kCloudSku, false, 18}, {"xeon platinum 8175m", 240, kCloudSku, false, 24},
+    {"xeon platinum 8171m", 165, kCloudSku, false, 26},
     // 2nd generation (Cascade Lake)
     {"xeon platinum 8280", 205, kIntel}, {"xeon platinum 8276", 165, kIntel}, {"xeon platinum 8270", 205, kIntel},
     {"xeon platinum 8268", 205, kIntel}, {"xeon platinum 8260", 165, kIntel}, {"xeon platinum 8253", 125, kIntel},
@@ -51,15 +52,15 @@ const Entry kTable[] = {
     {"xeon gold 5220", 125, kIntel}, {"xeon gold 5218", 125, kIntel}, {"xeon gold 5217", 115, kIntel},
     {"xeon gold 5215", 85, kIntel}, {"xeon silver 4216", 100, kIntel}, {"xeon silver 4214", 85, kIntel},
     {"xeon silver 4210r", 100, kIntel}, {"xeon silver 4210", 85, kIntel}, {"xeon silver 4208", 85, kIntel},
-    {"xeon platinum 8259cl", 210, kCloudSku}, {"xeon platinum 8275cl", 240, kCloudSku},
-    {"xeon platinum 8272cl", 195, kCloudSku},
+    {"xeon platinum 8259cl", 210, kCloudSku, false, 24}, {"xeon platinum 8275cl", 240, kCloudSku, false, 24},
+    {"xeon platinum 8272cl", 195, kCloudSku, false, 26},
     // 3rd generation (Ice Lake-SP)
     {"xeon platinum 8380", 270, kIntel}, {"xeon platinum 8368", 270, kIntel}, {"xeon platinum 8360y", 250, kIntel},
     {"xeon platinum 8358", 250, kIntel}, {"xeon platinum 8352y", 205, kIntel}, {"xeon gold 6354", 205, kIntel},
     {"xeon gold 6348", 235, kIntel}, {"xeon gold 6342", 230, kIntel}, {"xeon gold 6338", 205, kIntel},
     {"xeon gold 6336y", 185, kIntel}, {"xeon gold 6330", 205, kIntel}, {"xeon gold 5320", 185, kIntel},
     {"xeon gold 5318y", 165, kIntel}, {"xeon silver 4316", 150, kIntel}, {"xeon silver 4314", 135, kIntel},
-    {"xeon silver 4310", 120, kIntel}, {"xeon platinum 8375c", 300, kCloudSku},
+    {"xeon silver 4310", 120, kIntel}, {"xeon platinum 8375c", 300, kCloudSku, false, 32},
     {"xeon platinum 8373c", 300, kCloudSku}, {"xeon platinum 8370c", 205, kCloudSku},
     // 4th generation (Sapphire Rapids)
     {"xeon platinum 8490h", 350, kIntel}, {"xeon platinum 8480+", 350, kIntel}, {"xeon platinum 8470", 350, kIntel},
@@ -106,7 +107,7 @@ const Entry kTable[] = {
     {"epyc 7642", 225, kAmd}, {"epyc 7552", 200, kAmd}, {"epyc 7542", 225, kAmd}, {"epyc 7532", 200, kAmd},
     {"epyc 7502", 180, kAmd}, {"epyc 7452", 155, kAmd}, {"epyc 7402", 180, kAmd}, {"epyc 7352", 155, kAmd},
     {"epyc 7302", 155, kAmd}, {"epyc 7282", 120, kAmd}, {"epyc 7272", 120, kAmd}, {"epyc 7262", 155, kAmd},
-    {"epyc 7252", 120, kAmd}, {"epyc 7b12", 240, kCloudSku},
+    {"epyc 7252", 120, kAmd}, {"epyc 7b12", 240, kCloudSku, false, 64},
     // EPYC 7003 (Milan)
     {"epyc 7763", 280, kAmd}, {"epyc 7713", 225, kAmd}, {"epyc 7663", 240, kAmd}, {"epyc 7643", 225, kAmd},
     {"epyc 75f3", 280, kAmd}, {"epyc 7543", 225, kAmd}, {"epyc 7513", 200, kAmd}, {"epyc 74f3", 240, kAmd},
@@ -115,7 +116,7 @@ const Entry kTable[] = {
     {"epyc 7r13", 225, kCloudSku},
     {"epyc 7b13", 240,
      "cloud-only part (Google Cloud, 64-core Milan) without a vendor page; ASSUMED equal to its Rome "
-     "predecessor 7B12 (240 W in CodeCarbon's cpu_power.csv)"},
+     "predecessor 7B12 (240 W in CodeCarbon's cpu_power.csv)", false, 64},
     // EPYC 9004 (Genoa / Bergamo / Genoa-X)
     {"epyc 9654", 360, kAmd}, {"epyc 9554", 360, kAmd}, {"epyc 9534", 280, kAmd}, {"epyc 9474f", 360, kAmd},
     {"epyc 9454", 290, kAmd}, {"epyc 9374f", 320, kAmd}, {"epyc 9354", 280, kAmd}, {"epyc 9334", 210, kAmd},
@@ -124,7 +125,7 @@ const Entry kTable[] = {
     // Some VMs report only "AMD EPYC": the family figure is the default TDP most 32–64-core EPYC
     // 7002/7003 parts share (7542, 7543, 7643, 7713, 7742: 225 W). Flagged generic in every note.
     {"epyc", 225, "GENERIC family figure (model not reported): the 225 W default TDP shared by most 32-64-core "
-                  "EPYC 7002/7003 parts on AMD's product pages", true},
+                  "EPYC 7002/7003 parts on AMD's product pages", true, 64},
     // AMD Ryzen, desktop
     {"ryzen 5 3600", 65, kAmd}, {"ryzen 5 3600x", 95, kAmd}, {"ryzen 7 3700x", 65, kAmd},
     {"ryzen 7 3800x", 105, kAmd}, {"ryzen 9 3900x", 105, kAmd}, {"ryzen 9 3950x", 105, kAmd},
@@ -197,6 +198,7 @@ std::optional<TdpMatch> lookup_cpu_tdp(const std::string & cpu_model_name) {
     m.entry = best->key;
     m.source = best->source;
     m.generic = best->generic;
+    m.cores = best->cores;
     return m;
 }
 

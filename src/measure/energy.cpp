@@ -93,11 +93,12 @@ std::string read_line(const std::string & path) {
 struct CpuInfo {
     std::string model;
     int sockets = 1;
+    bool virtualised = false;  // the "hypervisor" flag: a VM that sees only part of the host's package
 };
 
-CpuInfo read_cpuinfo() {
+CpuInfo read_cpuinfo(const std::string & path) {
     CpuInfo info;
-    std::ifstream in("/proc/cpuinfo");
+    std::ifstream in(path);
     std::set<std::string> ids;
     std::string line;
     auto value = [&] {
@@ -109,6 +110,7 @@ CpuInfo read_cpuinfo() {
     while (std::getline(in, line)) {
         if (info.model.empty() && line.rfind("model name", 0) == 0) info.model = value();
         if (line.rfind("physical id", 0) == 0) ids.insert(value());
+        if (line.rfind("flags", 0) == 0 && (" " + value() + " ").find(" hypervisor ") != std::string::npos) info.virtualised = true;
     }
     if (!ids.empty()) info.sockets = int(ids.size());
     return info;
@@ -321,6 +323,7 @@ struct EnergyMeter::Impl {
     double tdp_w = 0;
     std::string tdp_origin;
     bool tdp_generic = false;
+    double vm_share = 1;  // the share of the package's hardware threads a VM sees (1: bare metal or unknown)
     double ram_gb = 0;
     std::string ram_origin;
 
@@ -356,6 +359,7 @@ struct EnergyMeter::Impl {
     void probe_rapl();
     void probe_nvml();
     void resolve_estimate();
+    void scale_to_vm_share(int table_cores);
     void plan();
 
     void rapl_baseline();
@@ -544,7 +548,7 @@ void EnergyMeter::Impl::probe_nvml() {
 }
 
 void EnergyMeter::Impl::resolve_estimate() {
-    cpuinfo = read_cpuinfo();
+    cpuinfo = read_cpuinfo(opt.cpuinfo_path);
     cpu_model = opt.cpu_model.empty() ? cpuinfo.model : opt.cpu_model;
     logical_cpus = opt.logical_cpus > 0 ? opt.logical_cpus : int(std::max(1u, std::thread::hardware_concurrency()));
     if (opt.ram_gb) {
@@ -567,12 +571,36 @@ void EnergyMeter::Impl::resolve_estimate() {
         tdp_w = m->watts * cpuinfo.sockets;
         tdp_generic = m->generic;
         tdp_origin = "table entry \"" + m->entry + "\" " + fmt(m->watts) + " W" + sockets + " (" + m->source + ")";
+        scale_to_vm_share(m->cores);
         return;
     }
     tdp_w = kGenericTdpPerSocket * cpuinfo.sockets;
     tdp_generic = true;
     tdp_origin = "unknown CPU \"" + cpu_model + "\", generic TDP " + fmt(kGenericTdpPerSocket) + " W per socket" +
                  sockets + " (give the real figure with cpu_tdp_w)";
+}
+
+// A virtual machine with a few vCPUs of a large server package does not draw the package's TDP:
+// scale the TDP by its share of the package's hardware threads (2 per core, SMT; vCPUs are threads
+// on every major cloud). Cores come from the name ("64-Core Processor") or the table.
+void EnergyMeter::Impl::scale_to_vm_share(int table_cores) {
+    if (!cpuinfo.virtualised) return;
+    int cores = table_cores;
+    static const std::regex core_re(R"((\d+)-Core)");
+    std::smatch mt;
+    if (std::regex_search(cpu_model, mt, core_re)) cores = std::stoi(mt[1].str());
+    if (cores <= 0) {
+        tdp_origin += "; this is a virtual machine and the package's core count is unknown, so the TDP is the whole "
+                      "package's and the estimate is an UPPER BOUND (give this VM's share with --cpu-tdp)";
+        return;
+    }
+    const int threads = 2 * cores * cpuinfo.sockets;
+    if (logical_cpus >= threads) return;
+    const double share = double(logical_cpus) / double(threads);
+    tdp_w *= share;
+    vm_share = share;
+    tdp_origin += "; virtual machine: scaled to its share of the package, " + std::to_string(logical_cpus) + " of " +
+                  std::to_string(threads) + " hardware threads (" + std::to_string(cores) + " cores × 2) → " + fmt(tdp_w) + " W";
 }
 
 void EnergyMeter::Impl::plan() {
@@ -838,7 +866,9 @@ nlohmann::json EnergyMeter::describe() const {
                 {"logical_cpus", m.logical_cpus},
                 {"tdp_w", est_cpu ? nlohmann::json(m.tdp_w) : nlohmann::json(nullptr)},
                 {"tdp_origin", est_cpu ? nlohmann::json(m.tdp_origin) : nlohmann::json(nullptr)},
-                {"tdp_generic", est_cpu ? nlohmann::json(m.tdp_generic) : nlohmann::json(nullptr)}};
+                {"tdp_generic", est_cpu ? nlohmann::json(m.tdp_generic) : nlohmann::json(nullptr)},
+                {"virtual_machine", m.cpuinfo.virtualised},
+                {"vm_share", est_cpu ? nlohmann::json(m.vm_share) : nlohmann::json(nullptr)}};
     j["ram"] = {{"meter", meter(m.ram)},
                 {"gb", m.ram_gb},
                 {"gb_origin", m.ram_origin},

@@ -396,7 +396,7 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
 }
 
 std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done,
-                                             const std::function<void(std::span<const SampleRecord>)> & on_chunk,
+                                             const std::function<void(std::span<SampleRecord>)> & on_chunk,
                                              const std::function<void(size_t)> & on_progress) {
     std::vector<size_t> todo;
     for (size_t i = 0; i < docs_.size(); ++i) if (!done.count(i)) todo.push_back(i);

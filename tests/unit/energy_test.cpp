@@ -268,13 +268,26 @@ TEST(EnergyEstimate, WindowWithBusyCpu) {
     EXPECT_LT(idle.cpu_j / idle.seconds, 11.0);
 }
 
+// A /proc/cpuinfo with `processors` logical CPUs on one socket; `vm` adds the hypervisor flag.
+fs::path write_cpuinfo(const std::string & name, const std::string & model, int processors, bool vm) {
+    const fs::path p = fresh_subdir("cpuinfo-" + name) / "cpuinfo";
+    std::ofstream out(p);
+    for (int i = 0; i < processors; ++i) {
+        out << "processor\t: " << i << "\nmodel name\t: " << model << "\nphysical id\t: 0\nflags\t\t: fpu sse2 avx2"
+            << (vm ? " hypervisor" : "") << " rdrand\n\n";
+    }
+    return p;
+}
+
 TEST(EnergyEstimate, TdpFromTheTableOrAGenericFigureSaidSo) {
     EnergyOptions o;
     o.mode = "estimate";
     o.cpu_model = "AMD EPYC 7B13 64-Core Processor";
+    o.cpuinfo_path = write_cpuinfo("metal", o.cpu_model, 4, false).string();
     o.ram_gb = 1;
     EnergyMeter known(o);
     const double sockets = known.describe()["cpu"]["sockets"];
+    EXPECT_EQ(sockets, 1);
     EXPECT_EQ(known.describe()["cpu"]["tdp_w"], 240.0 * sockets);
     EXPECT_FALSE(known.describe()["cpu"]["tdp_generic"].get<bool>());
 
@@ -282,6 +295,36 @@ TEST(EnergyEstimate, TdpFromTheTableOrAGenericFigureSaidSo) {
     EnergyMeter unknown(o);
     EXPECT_TRUE(has_note(unknown, "unknown CPU \"Imaginary CPU 9000\", generic TDP 85 W per socket"));
     EXPECT_TRUE(unknown.describe()["cpu"]["tdp_generic"].get<bool>());
+}
+
+TEST(EnergyEstimate, VirtualMachineGetsItsShareOfThePackage) {
+    EnergyOptions o;
+    o.mode = "estimate";
+    o.ram_gb = 1;
+    o.logical_cpus = 2;
+    // 2 vCPUs of a 64-core (128-thread) EPYC 7B13, core count from the name: 240 W × 2/128.
+    o.cpu_model = "AMD EPYC 7B13 64-Core Processor";
+    o.cpuinfo_path = write_cpuinfo("vm-named", o.cpu_model, 2, true).string();
+    EnergyMeter named(o);
+    EXPECT_DOUBLE_EQ(named.describe()["cpu"]["tdp_w"].get<double>(), 240.0 * 2 / 128);
+    EXPECT_TRUE(named.describe()["cpu"]["virtual_machine"].get<bool>());
+    EXPECT_TRUE(has_note(named, "2 of 128 hardware threads"));
+    // A bare "AMD EPYC": the family entry's 64 cores.
+    o.cpu_model = "AMD EPYC";
+    o.cpuinfo_path = write_cpuinfo("vm-bare", o.cpu_model, 2, true).string();
+    EnergyMeter bare(o);
+    EXPECT_DOUBLE_EQ(bare.describe()["cpu"]["tdp_w"].get<double>(), 225.0 * 2 / 128);
+    // Core count unknown: the whole package, said to be an upper bound.
+    o.cpu_model = "Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz";
+    o.cpuinfo_path = write_cpuinfo("vm-intel", o.cpu_model, 2, true).string();
+    EnergyMeter intel(o);
+    EXPECT_DOUBLE_EQ(intel.describe()["cpu"]["tdp_w"].get<double>(), 150.0);
+    EXPECT_TRUE(has_note(intel, "UPPER BOUND"));
+    // The same CPU on bare metal is not scaled.
+    o.cpu_model = "AMD EPYC 7B13 64-Core Processor";
+    o.cpuinfo_path = write_cpuinfo("metal-2", o.cpu_model, 2, false).string();
+    EnergyMeter metal(o);
+    EXPECT_DOUBLE_EQ(metal.describe()["cpu"]["tdp_w"].get<double>(), 240.0);
 }
 
 TEST(EnergyModes, OffMeasuresNothingAndBadModesAreRefused) {
