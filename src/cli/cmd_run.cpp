@@ -149,6 +149,25 @@ std::string energy_cell(const nlohmann::json & efficiency) {
     return format_fixed(v.get<double>(), v.get<double>() < 10 ? 2 : 1) + (e.value("measured", false) ? "" : " est");
 }
 
+// per.csv: the PER rows of the report (relative, and energy-aware where every model has energy).
+std::string per_csv(const nlohmann::json & analysis) {
+    Table t;
+    t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n"};
+    auto cell = [](const nlohmann::json & v) { return v.is_number() ? format_fixed(v.get<double>(), 6) : std::string(); };
+    for (const auto & task : analysis.value("tasks", nlohmann::json::array())) {
+        for (const auto & row : task.value("rows", nlohmann::json::array())) {
+            for (const char * key : {"per", "per_energy"}) {
+                if (!row.contains(key) || !row[key].is_object()) continue;
+                const auto & r = row[key];
+                t.rows.push_back({r.value("variant", ""), r.value("normalisation", ""), r.value("task", ""), r.value("model", ""),
+                                  cell(r["per"]), cell(r["acc_n"]), cell(r["thr_n"]), cell(r["lat_n"]), cell(r["mem_n"]),
+                                  cell(r["energy_n"])});
+            }
+        }
+    }
+    return t.to_csv();
+}
+
 struct ModelRun;
 nlohmann::json co2e_of(const nlohmann::json & efficiency, const nlohmann::json & results, const nlohmann::json & headline,
                        const CarbonIntensity & ci, const EnergyCarbonOptions & ec, const ModelRun & mr);
@@ -466,6 +485,8 @@ int cmd_run(int argc, char ** argv) {
     const std::string md_path = (fs::path(o.output) / "report.md").string();
     write_file_atomic(html_path, render_html(analysis));
     write_file_atomic(md_path, render_markdown(analysis));
+    write_file_atomic((fs::path(o.output) / "report.json").string(), analysis.dump(2) + "\n");
+    write_file_atomic((fs::path(o.output) / "per.csv").string(), per_csv(analysis));
 
     fputs(summary.to_text().c_str(), stdout);
     printf("\nquality: lm-eval definitions (stderr: mean_stderr, or bootstrap for corpus metrics); efficiency: measured on this\n"
@@ -477,7 +498,8 @@ int cmd_run(int argc, char ** argv) {
         printf("Energy figures are ESTIMATED (no readable energy counter): see docs/energy.md.\n");
     }
     printf("\n%s\n", render_recommendation_text(analysis).c_str());
-    printf("Results: %s/<model>/results.json, samples_<task>.jsonl; %s; store: %s (run %s).\nReport: %s (and %s)\n",
+    printf("Results: %s/<model>/results.json, samples_<task>.jsonl; %s; store: %s (run %s).\n"
+           "Report: %s (and %s; report.json and per.csv hold PER, the Pareto sets and the recommendation)\n",
            o.output.c_str(), emissions_path.c_str(), (o.db.empty() ? (fs::path(o.output) / "rightsize.sqlite").string() : o.db).c_str(),
            run.run_id.c_str(), html_path.c_str(), md_path.c_str());
     return 0;

@@ -112,6 +112,22 @@ TEST(RunEnergy, EstimateIsLabelledAndCarbonFollowsTheOptions) {
     // The report files are written, and the recommendation printed.
     EXPECT_TRUE(fs::exists(out / "report.html"));
     EXPECT_TRUE(fs::exists(out / "report.md"));
+    // PER, Pareto and the recommendation as JSON and CSV too.
+    const json report = read_json(out / "report.json");
+    ASSERT_TRUE(report.contains("tasks"));
+    size_t per_rows = 0;
+    for (const auto & t : report["tasks"]) {
+        for (const auto & row : t["rows"]) {
+            ASSERT_TRUE(row["per"].is_object()) << row.dump();
+            EXPECT_DOUBLE_EQ(row["per"]["per"].get<double>(), 1.0);  // one model: PER 1 by definition
+            ++per_rows;
+        }
+    }
+    EXPECT_EQ(per_rows, 2u);
+    const auto per = read_csv_rows(out / "per.csv");
+    ASSERT_GE(per.size(), 3u);  // header + relative rows (+ energy-aware rows)
+    EXPECT_EQ(per[0].at(column(per[0], "per")), "per");
+    EXPECT_EQ(std::stod(per[1].at(column(per[0], "per"))), 1.0);
     EXPECT_NE(r.out.find("report.html"), std::string::npos);
 }
 
