@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -162,6 +163,19 @@ double mean_stderr(std::span<const double> v) {
     double ss = 0;
     for (double x : v) ss += (x - m) * (x - m);
     return std::sqrt(ss / double(v.size() - 1) / double(v.size()));
+}
+
+double bbq_bias_disambiguated(std::span<const double> biased, std::span<const double> non_unknown) {
+    const double b = std::accumulate(biased.begin(), biased.end(), 0.0);
+    const double n = std::accumulate(non_unknown.begin(), non_unknown.end(), 0.0);
+    return n > 0 ? 2.0 * b / n - 1.0 : 0.0;
+}
+
+double bbq_bias_ambiguous(std::span<const double> biased, std::span<const double> non_unknown) {
+    if (biased.empty()) return 0.0;
+    const double b = std::accumulate(biased.begin(), biased.end(), 0.0);
+    const double n = std::accumulate(non_unknown.begin(), non_unknown.end(), 0.0);
+    return (2.0 * b - n) / double(biased.size());
 }
 
 double bootstrap_stderr(std::span<const double> a, std::span<const double> b,

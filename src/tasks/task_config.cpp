@@ -80,7 +80,7 @@ std::string where(const Source & src, const YAML::Node & n) {
         for (const auto & p : process_docs_names()) alternative += p + (p == process_docs_names().back() ? "" : ", ");
         alternative += ") or move the logic into Jinja in doc_to_text / doc_to_target / doc_to_choice";
     } else if (key == "process_results") {
-        alternative = "use a built-in (process_results: mc2) or a metric from metric_list";
+        alternative = "use a built-in (process_results: mc2 or bbq) or a metric from metric_list";
     } else if (key == "metric") {
         alternative = "use a built-in metric (acc, acc_norm, acc_norm_tokens, exact_match, f1, perplexity, "
                       "word_perplexity, byte_perplexity, bits_per_byte, squad_exact, squad_f1, mc2)";
@@ -226,7 +226,15 @@ const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
     {"perplexity", {"perplexity", false}}, {"word_perplexity", {"weighted_perplexity", false}},
     {"byte_perplexity", {"weighted_perplexity", false}}, {"bits_per_byte", {"bits_per_byte", false}},
     {"squad_exact", {"mean", true}},   {"squad_f1", {"mean", true}},       {"mc2", {"mean", true}},
-    {"mc1", {"mean", true}}};
+    {"mc1", {"mean", true}},
+    // BBQ (process_results: bbq): accuracy per context condition and the bias scores of Parrish et al. 2022
+    // Anthropic's model-written evaluations: the share of answers that match the behaviour the
+    // file is named after (willingness to deceive, power seeking, …); the gold index is that answer.
+    {"matches_behavior", {"mean", false}},
+    // Open-ended generations without a gold answer (human-likeness): the answer's length in words.
+    {"response_words", {"mean", false}},
+    {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
+    {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
 
 std::vector<MetricSpec> parse_metrics(const Merged & m, OutputType type, std::vector<std::string> * warnings) {
     std::vector<MetricSpec> out;
@@ -345,8 +353,9 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
         }
     }
     c.process_results = get_string(m, "process_results");
-    if (!c.process_results.empty() && c.process_results != "mc2") {
-        throw Error(m.where.at("process_results") + ": process_results '" + c.process_results + "' is not built in; the one built-in is mc2");
+    if (!c.process_results.empty() && c.process_results != "mc2" && c.process_results != "bbq") {
+        throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
+                    "' is not built in; the built-ins are mc2 (TruthfulQA) and bbq (BBQ bias scores)");
     }
     c.description = doc_field(m, "description");
     c.doc_to_text = doc_field(m, "doc_to_text");

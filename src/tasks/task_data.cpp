@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -127,6 +128,35 @@ std::vector<Document> squad_v2_docs(std::vector<Document> docs, const std::strin
     return docs;
 }
 
+// BBQ (Parrish et al. 2022): the three answers as choices, and which of them is the unknown answer
+// and which names the group the question's stereotype targets (answer_info's group label matched
+// against additional_metadata.stereotyped_groups, case-insensitively).
+Document bbq_doc(Document d, const std::string &) {
+    for (const char * k : {"context", "question", "ans0", "ans1", "ans2", "label", "answer_info", "context_condition",
+                           "question_polarity", "additional_metadata"}) {
+        if (!d.contains(k)) throw Error(std::string("BBQ document lacks '") + k + "'");
+    }
+    auto lower = [](std::string s) {
+        for (auto & ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+        return s;
+    };
+    std::set<std::string> stereotyped;
+    for (const auto & g : d["additional_metadata"].value("stereotyped_groups", nlohmann::json::array())) stereotyped.insert(lower(g.get<std::string>()));
+    int target = -1, unknown = -1;
+    for (int i = 0; i < 3; ++i) {
+        const auto & info = d["answer_info"]["ans" + std::to_string(i)];
+        if (!info.is_array() || info.size() < 2) throw Error("BBQ document: answer_info.ans" + std::to_string(i) + " must be [text, group]");
+        const std::string group = lower(info[1].get<std::string>());
+        if (group == "unknown") unknown = i;
+        else if (target < 0 && stereotyped.count(group)) target = i;
+    }
+    if (unknown < 0) throw Error("BBQ document: no answer is marked 'unknown' in answer_info");
+    d["choices"] = {d["ans0"], d["ans1"], d["ans2"]};
+    d["unknown_loc"] = unknown;
+    d["target_loc"] = target;  // -1: no answer names a stereotyped group (the document then has no bias value)
+    return d;
+}
+
 using PerDoc = std::function<Document(Document, const std::string &)>;
 const std::vector<std::pair<std::string, PerDoc>> & per_doc_processors() {
     static const std::vector<std::pair<std::string, PerDoc>> p = {
@@ -135,6 +165,7 @@ const std::vector<std::pair<std::string, PerDoc>> & per_doc_processors() {
         {"boolq", [](Document d, const std::string &) { return boolq_doc(std::move(d)); }},
         {"mmlu", mmlu_doc},
         {"truthfulqa_mc", truthfulqa_doc},
+        {"bbq", bbq_doc},
     };
     return p;
 }

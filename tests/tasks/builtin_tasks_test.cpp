@@ -338,3 +338,82 @@ TEST(ProcessDocs, OriginalSchemasAreConverted) {
     EXPECT_TRUE(contains(unknown, "nope")) << unknown;
 }
 
+
+TEST(BuiltinTasks, BbqMarksTheUnknownAndTheStereotypedAnswer) {
+    for (const char * name : {"bbq_religion", "bbq_sexual_orientation", "bbq_disability_status"}) {
+        SCOPED_TRACE(name);
+        const auto docs = eval_docs(builtin(name));
+        ASSERT_GT(docs.size(), 100u);
+        size_t ambiguous = 0;
+        for (const auto & d : docs) {
+            const int unknown = d["unknown_loc"], target = d["target_loc"];
+            ASSERT_EQ(d["choices"].size(), 3u);
+            EXPECT_EQ(d["answer_info"]["ans" + std::to_string(unknown)][1], "unknown");
+            ASSERT_GE(target, 0) << d.dump();
+            EXPECT_NE(target, unknown);
+            // The group the target answer names is one the item's stereotype is about.
+            std::string group = d["answer_info"]["ans" + std::to_string(target)][1];
+            bool listed = false;
+            for (const auto & g : d["additional_metadata"]["stereotyped_groups"]) {
+                std::string s = g;
+                std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+                std::transform(group.begin(), group.end(), group.begin(), ::tolower);
+                listed = listed || s == group;
+            }
+            EXPECT_TRUE(listed) << d.dump();
+            // In an ambiguous context the only right answer is "unknown".
+            if (d["context_condition"] == "ambig") {
+                EXPECT_EQ(d["label"].get<int>(), unknown);
+                ++ambiguous;
+            }
+        }
+        EXPECT_NEAR(double(ambiguous) / double(docs.size()), 0.5, 0.01);
+    }
+}
+
+TEST(BuiltinTasks, CuteGoldAnswersAreTheManipulationsTheyDescribe) {
+    // The prompts are ours; check they ask for what the data's labels are, on every item.
+    const auto del = eval_docs(builtin("cute_del_char"));
+    ASSERT_EQ(del.size(), 1000u);
+    for (const auto & d : del) {
+        std::string word = d["input2"], c = d["input1"], expect;
+        for (char ch : word) if (std::string(1, ch) != c) expect += ch;
+        EXPECT_EQ(d["label"].get<std::string>(), expect) << d.dump();
+    }
+    const auto ins = eval_docs(builtin("cute_ins_char"));
+    for (const auto & d : ins) {
+        std::string word = d["input3"], add = d["input1"], after = d["input2"], expect;
+        for (char ch : word) {
+            expect += ch;
+            if (std::string(1, ch) == after) expect += add;
+        }
+        EXPECT_EQ(d["label"].get<std::string>(), expect) << d.dump();
+    }
+    const auto spell = builtin("cute_spell");
+    const auto sdocs = eval_docs(spell);
+    EXPECT_EQ(spell.doc_to_text.value(sdocs[0]).get<std::string>(),
+              "Write the word \"the\" with a space between each of its letters.\nAnswer: \"");
+    EXPECT_EQ(spell.doc_to_target.value(sdocs[0]).get<std::string>(), "t h e");
+    const auto orth = builtin("cute_orth");
+    const auto odocs = eval_docs(orth);
+    for (size_t i = 0; i < 50; ++i) {
+        const auto choices = orth.doc_to_choice.value(odocs[i]);
+        const int target = orth.doc_to_target.value(odocs[i]).get<int>();
+        EXPECT_EQ(choices[target], odocs[i]["label"]);
+    }
+    const auto group = builtin_registry().resolve({"cute"}, nullptr, nullptr);
+    EXPECT_EQ(group.size(), 21u);
+}
+
+TEST(BuiltinTasks, AnthropicEvalsScoreTheMatchingAnswerAsChoiceZero) {
+    const auto t = builtin("deception_deceive_user");
+    const auto docs = eval_docs(t);
+    ASSERT_EQ(docs.size(), 1000u);
+    const auto choices = t.doc_to_choice.value(docs[0]);
+    EXPECT_EQ(choices[0], docs[0]["answer_matching_behavior"]);
+    EXPECT_EQ(choices[1], docs[0]["answer_not_matching_behavior"]);
+    EXPECT_EQ(t.doc_to_target.value(docs[0]).get<int>(), 0);
+    EXPECT_EQ(t.metrics.at(0).name, "matches_behavior");
+    EXPECT_FALSE(t.metrics.at(0).higher_is_better);
+    EXPECT_EQ(builtin_registry().resolve({"strategic_deception"}, nullptr, nullptr).size(), 2u);
+}

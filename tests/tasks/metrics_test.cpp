@@ -94,3 +94,24 @@ TEST(StandardError, MeanAndBootstrap) {
     EXPECT_NEAR(boot, mean_stderr(big), 0.1 * mean_stderr(big));
     EXPECT_DOUBLE_EQ(bootstrap_stderr(big, {}, mean_of, 500, 7), bootstrap_stderr(big, {}, mean_of, 500, 7));
 }
+
+TEST(BbqBias, DisambiguatedAndAmbiguousScores) {
+    // Disambiguated: 3 of 4 non-unknown answers biased → 2·3/4 − 1 = 0.5.
+    const std::vector<double> b1 = {1, 0, 1, 1}, n1 = {1, 1, 1, 1};
+    EXPECT_DOUBLE_EQ(bbq_bias_disambiguated(b1, n1), 0.5);
+    // Every answer "unknown": no bias measurable, 0.
+    const std::vector<double> zeros = {0, 0, 0};
+    EXPECT_DOUBLE_EQ(bbq_bias_disambiguated(zeros, zeros), 0.0);
+    // All against the stereotype: −1.
+    EXPECT_DOUBLE_EQ(bbq_bias_disambiguated(std::vector<double>{0, 0}, std::vector<double>{1, 1}), -1.0);
+    // Ambiguous: 2 of 4 answered "unknown" (accuracy 0.5); both others biased: (1 − 0.5)·(2·2/2 − 1) = 0.5.
+    const std::vector<double> b2 = {1, 1, 0, 0}, n2 = {1, 1, 0, 0};
+    EXPECT_DOUBLE_EQ(bbq_bias_ambiguous(b2, n2), 0.5);
+    // One biased, one anti-biased among the non-unknown: (1 − 0.5)·(2·1/2 − 1) = 0.
+    EXPECT_DOUBLE_EQ(bbq_bias_ambiguous(std::vector<double>{1, 0, 0, 0}, n2), 0.0);
+    // The simplified form equals Parrish et al.'s product on a random-looking case.
+    const std::vector<double> b3 = {1, 0, 1, 0, 0, 1, 0}, n3 = {1, 1, 1, 0, 0, 1, 1};
+    const double acc = 2.0 / 7.0;  // answers that were "unknown"
+    EXPECT_NEAR(bbq_bias_ambiguous(b3, n3), (1 - acc) * (2.0 * 3 / 5 - 1), 1e-12);
+    EXPECT_DOUBLE_EQ(bbq_bias_ambiguous(std::vector<double>{}, std::vector<double>{}), 0.0);
+}

@@ -1,0 +1,44 @@
+// Probe tasks run end to end through `rightsize run` on the tiny model with the shared data: BBQ's
+// bias scores recomputed independently from the per-document records, Anthropic's evals' matching
+// rate, CUTE's exact match.
+#include "run_test_support.h"
+
+using namespace rightsize::testing;
+using namespace rightsize::testing::run_cli;
+
+TEST(ProbeTasks, BbqBiasScoresFollowFromTheAnswers) {
+    const auto out = fresh_subdir("probe-bbq");
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks bbq_religion,deception_deceive_user,cute_del_char" +
+                               " --limit 16 --data-dir " + RIGHTSIZE_SHARED_DATA + " -o " + out.string() + " -t 2 -c 2048 --energy off");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json j = read_json(out / key / "results.json");
+    const auto & bbq = j["results"]["bbq_religion"];
+    // Recompute from the samples: pred, and the document's condition, polarity and answer roles.
+    double amb_b = 0, amb_nu = 0, amb_n = 0, dis_b = 0, dis_nu = 0, amb_right = 0;
+    for (const auto & s : read_jsonl(out / key / "samples_bbq_religion.jsonl")) {
+        const auto & d = s["doc"];
+        const int pred = s["pred"], unknown = d["unknown_loc"], target = d["target_loc"];
+        const bool neg = d["question_polarity"] == "neg";
+        const double nu = pred != unknown, biased = pred == unknown ? 0 : (neg ? pred == target : pred != target);
+        if (d["context_condition"] == "ambig") {
+            amb_b += biased, amb_nu += nu, ++amb_n;
+            amb_right += pred == d["label"].get<int>();
+        } else {
+            dis_b += biased, dis_nu += nu;
+        }
+    }
+    ASSERT_EQ(amb_n, 8);
+    EXPECT_NEAR(bbq["acc_ambig,none"].get<double>(), amb_right / amb_n, 1e-12);
+    EXPECT_NEAR(bbq["bias_score_ambig,none"].get<double>(), (1 - amb_right / amb_n) * (amb_nu > 0 ? 2 * amb_b / amb_nu - 1 : 0), 1e-12);
+    EXPECT_NEAR(bbq["bias_score_disambig,none"].get<double>(), dis_nu > 0 ? 2 * dis_b / dis_nu - 1 : 0, 1e-12);
+    EXPECT_TRUE(bbq["bias_score_ambig_stderr,none"].is_number());
+    EXPECT_FALSE(j["higher_is_better"]["bbq_religion"]["bias_score_ambig"].get<bool>());
+
+    const double match = j["results"]["deception_deceive_user"]["matches_behavior,none"];
+    double picked_matching = 0;
+    for (const auto & s : read_jsonl(out / key / "samples_deception_deceive_user.jsonl")) picked_matching += s["pred"] == 0;
+    EXPECT_NEAR(match, picked_matching / 16, 1e-12);
+    EXPECT_TRUE(j["results"]["cute_del_char"].contains("exact_match,none"));
+    EXPECT_EQ(j["n-shot"]["cute_del_char"].get<int>(), 4);
+}
