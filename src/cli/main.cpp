@@ -19,6 +19,7 @@ void print_usage() {
            "  tasks     list the tasks run accepts\n"
            "  per       PER (Cao et al.), Pareto set and recommendation from results.json files or a CSV\n"
            "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
+           "  vote      blind pairwise human-likeness voting in the browser (127.0.0.1); --tally for win rates\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
            "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
            "  --version print rightsize's version and the llama.cpp it was built with\n\n"
@@ -46,6 +47,7 @@ int main(int argc, char ** argv) {
         if (cmd == "tasks") return cli::cmd_tasks(argc, argv);
         if (cmd == "per") return cli::cmd_per(argc, argv);
         if (cmd == "report") return cli::cmd_report(argc, argv);
+        if (cmd == "vote") return cli::cmd_vote(argc, argv);
         fprintf(stderr, "rightsize: unknown command '%s'; run 'rightsize --help' for the list\n", cmd.c_str());
         return 2;
     } catch (const cli::UsageError & e) {

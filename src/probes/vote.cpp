@@ -1,0 +1,467 @@
+// Human-likeness voting: emoji stripping, the blinded pairs read from the results store, the
+// votes table and the win rates. The page and the server are in vote_page.cpp.
+#include <rightsize/error.h>
+#include <rightsize/vote.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <random>
+#include <tuple>
+
+#include <sqlite3.h>
+
+namespace rightsize {
+
+namespace {
+
+// votes(vote_id, run_id, task, doc_id, model_left, model_right, choice, voter, created_at). The
+// unique index makes a form submitted twice count once while letting a judge store both orders.
+const char * kVotesSchema = R"sql(
+CREATE TABLE IF NOT EXISTS votes (
+    vote_id     INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL,
+    task        TEXT NOT NULL,
+    doc_id      INTEGER NOT NULL,
+    model_left  TEXT NOT NULL,              -- shown as "Answer 1"
+    model_right TEXT NOT NULL,              -- shown as "Answer 2"
+    choice      TEXT NOT NULL CHECK (choice IN ('left', 'right', 'tie')),
+    voter       TEXT NOT NULL,              -- a person's name, or judge:<model>
+    created_at  TEXT NOT NULL);             -- ISO 8601, UTC
+CREATE UNIQUE INDEX IF NOT EXISTS votes_once ON votes (run_id, task, doc_id, voter, model_left, model_right);
+)sql";
+
+// One connection to an existing results store, with the votes table in place. Voting never
+// creates a store: a mistyped path should fail, not produce an empty database.
+class VoteDb {
+public:
+    explicit VoteDb(const std::string & path) : path_(path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            throw Error(path + ": cannot open the results database (" + msg +
+                        "); give the rightsize.sqlite that 'rightsize run' wrote (or its -o folder)");
+        }
+        sqlite3_busy_timeout(db_, 10000);  // a run may be committing samples meanwhile
+        try {
+            exec(kVotesSchema);
+        } catch (...) {
+            sqlite3_close(db_);
+            throw;
+        }
+    }
+    ~VoteDb() { sqlite3_close(db_); }
+    VoteDb(const VoteDb &) = delete;
+    VoteDb & operator=(const VoteDb &) = delete;
+
+    void exec(const char * sql) {
+        char * err = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+            const std::string msg = err ? err : sqlite3_errmsg(db_);
+            sqlite3_free(err);
+            throw Error(path_ + ": results database: " + msg);
+        }
+    }
+    void transaction(const std::function<void()> & body) {
+        exec("BEGIN IMMEDIATE");
+        try {
+            body();
+            exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+    int changes() const { return sqlite3_changes(db_); }
+
+    class Stmt {
+    public:
+        Stmt(VoteDb & db, const char * sql) : db_(db) {
+            if (sqlite3_prepare_v2(db.db_, sql, -1, &s_, nullptr) != SQLITE_OK) fail();
+        }
+        ~Stmt() { sqlite3_finalize(s_); }
+        Stmt(const Stmt &) = delete;
+        Stmt & operator=(const Stmt &) = delete;
+        Stmt & bind(int i, const std::string & v) {
+            sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
+            return *this;
+        }
+        Stmt & bind(int i, long long v) {
+            sqlite3_bind_int64(s_, i, v);
+            return *this;
+        }
+        bool step() {
+            const int rc = sqlite3_step(s_);
+            if (rc == SQLITE_ROW) return true;
+            if (rc != SQLITE_DONE) fail();
+            return false;
+        }
+        std::string text(int col) const {
+            const auto * p = sqlite3_column_text(s_, col);
+            return p ? reinterpret_cast<const char *>(p) : "";
+        }
+        long long integer(int col) const { return sqlite3_column_int64(s_, col); }
+
+    private:
+        [[noreturn]] void fail() { throw Error(db_.path_ + ": results database: " + sqlite3_errmsg(db_.db_)); }
+        VoteDb & db_;
+        sqlite3_stmt * s_ = nullptr;
+    };
+
+private:
+    sqlite3 * db_ = nullptr;
+    std::string path_;
+};
+
+}  // namespace
+
+// ---- UTF-8 -------------------------------------------------------------------------------------
+
+char32_t next_code_point(std::string_view s, size_t & pos) {
+    const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char b0 = byte(pos);
+    if (b0 < 0x80) {
+        ++pos;
+        return b0;
+    }
+    size_t len;
+    char32_t cp, min;
+    if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1F, min = 0x80;
+    else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0F, min = 0x800;
+    else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07, min = 0x10000;
+    else {  // a continuation byte with no lead, or 0xF8–0xFF
+        ++pos;
+        return 0xFFFD;
+    }
+    if (pos + len > s.size()) {
+        ++pos;
+        return 0xFFFD;
+    }
+    for (size_t i = 1; i < len; ++i) {
+        const unsigned char b = byte(pos + i);
+        if ((b & 0xC0) != 0x80) {
+            ++pos;
+            return 0xFFFD;
+        }
+        cp = cp << 6 | (b & 0x3F);
+    }
+    // Overlong forms and surrogates are not UTF-8 (RFC 3629 §3); accepting them would let one
+    // character hide behind several spellings.
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        ++pos;
+        return 0xFFFD;
+    }
+    pos += len;
+    return cp;
+}
+
+void append_utf8(std::string & out, char32_t cp) {
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | cp >> 6);
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | cp >> 12);
+        out += char(0x80 | (cp >> 6 & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | cp >> 18);
+        out += char(0x80 | (cp >> 12 & 0x3F));
+        out += char(0x80 | (cp >> 6 & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
+
+bool is_emoji_code_point(char32_t cp) {
+    if (cp >= 0x1F000 && cp <= 0x1FAFF) return true;  // includes flags U+1F1E6–1F1FF, skin tones U+1F3FB–1F3FF
+    if (cp >= 0x2600 && cp <= 0x27BF) return true;
+    if (cp >= 0xE0020 && cp <= 0xE007F) return true;  // tags spelling subdivision flags (🏴 + gbeng)
+    switch (cp) {
+        case 0xFE0E: case 0xFE0F: case 0x200D: case 0x20E3:
+        case 0x231A: case 0x231B: case 0x2328: case 0x23CF: case 0x2B50: case 0x2B55:
+        case 0x2B1B: case 0x2B1C: case 0x2B05: case 0x2B06: case 0x2B07: case 0x3030: case 0x303D:
+            return true;
+        default:
+            return (cp >= 0x23E9 && cp <= 0x23F3) || (cp >= 0x23F8 && cp <= 0x23FA);
+    }
+}
+
+std::string strip_emoji(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    const auto hspace = [](char c) { return c == ' ' || c == '\t'; };
+    size_t pos = 0;
+    bool removed = false;  // the previous code point was an emoji
+    while (pos < text.size()) {
+        const size_t start = pos;
+        const char32_t cp = next_code_point(text, pos);
+        if (is_emoji_code_point(cp)) {
+            removed = true;
+            continue;
+        }
+        // "so 😀 good" must not become "so  good": the spacing would show where an emoji was.
+        if (removed && hspace(text[start]) && (out.empty() || hspace(out.back()) || out.back() == '\n')) {
+            removed = false;
+            continue;
+        }
+        removed = false;
+        if (cp == 0xFFFD && pos - start == 1) append_utf8(out, cp);  // a malformed byte
+        else out.append(text.substr(start, pos - start));
+    }
+    // Trailing spaces before a line break, left where an emoji ended a line.
+    std::string tidy;
+    tidy.reserve(out.size());
+    for (char c : out) {
+        if (c == '\n') while (!tidy.empty() && hspace(tidy.back())) tidy.pop_back();
+        tidy += c;
+    }
+    const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    size_t b = 0, e = tidy.size();
+    while (b < e && ws(tidy[b])) ++b;
+    while (e > b && ws(tidy[e - 1])) --e;
+    return tidy.substr(b, e - b);
+}
+
+// ---- pairs -------------------------------------------------------------------------------------
+
+bool vote_model_a_left(uint64_t seed, long long doc_id) {
+    // One generator per pair, seeded from (seed, doc_id) through splitmix64's finaliser so that
+    // neighbouring documents get unrelated seeds; the top bit of its first output is the draw.
+    uint64_t x = seed ^ (uint64_t(doc_id) * 0x9E3779B97F4A7C15ULL);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    std::mt19937_64 gen(x);
+    return (gen() >> 63) == 0;
+}
+
+std::vector<std::string> vote_models(const std::string & db_path, const std::string & run_id, const std::string & task) {
+    VoteDb db(db_path);
+    std::vector<std::string> out;
+    VoteDb::Stmt s(db, "SELECT DISTINCT model FROM samples WHERE run_id=? AND task=? ORDER BY model");
+    s.bind(1, run_id).bind(2, task);
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+std::string latest_vote_run(const std::string & db_path, const std::string & task) {
+    VoteDb db(db_path);
+    // Runs without a row in `runs` (samples imported by hand) sort last.
+    VoteDb::Stmt s(db, "SELECT s.run_id FROM (SELECT DISTINCT run_id FROM samples WHERE task=?) s "
+                       "LEFT JOIN runs r USING (run_id) ORDER BY COALESCE(r.started_at, '') DESC, s.run_id DESC LIMIT 1");
+    s.bind(1, task);
+    if (!s.step()) {
+        throw Error(db_path + ": no run has answers for task '" + task + "'; run 'rightsize run --tasks " + task +
+                    "' with the models to compare first");
+    }
+    return s.text(0);
+}
+
+namespace {
+
+std::string join(const std::vector<std::string> & v) {
+    std::string s;
+    for (const auto & x : v) s += (s.empty() ? "" : ", ") + x;
+    return s.empty() ? "none" : s;
+}
+
+// The question as the voter reads it: the document's own field, never the rendered prompt, which
+// carries a model's chat template and so would name its family.
+std::string question_of(const nlohmann::json & rec, const std::string & where) {
+    const auto & doc = rec.value("doc", nlohmann::json::object());
+    for (const char * key : {"prompt", "question", "text"}) {
+        if (doc.is_object() && doc.contains(key) && doc[key].is_string()) return doc[key].get<std::string>();
+    }
+    throw Error(where + ": the document has no \"prompt\", \"question\" or \"text\" field to show the voter");
+}
+
+std::string answer_of(const nlohmann::json & rec, const std::string & where) {
+    const auto it = rec.find("resps");
+    if (it == rec.end() || !it->is_array() || it->empty() || !(*it)[0].is_string()) {
+        throw Error(where + ": \"resps\" holds no text answer; voting compares generation tasks (output_type: generate_until)");
+    }
+    return (*it)[0].get<std::string>();
+}
+
+}  // namespace
+
+std::vector<VotePair> load_vote_pairs(const std::string & db_path, const std::string & run_id, const std::string & task,
+                                      const std::string & model_a, const std::string & model_b, uint64_t seed) {
+    if (model_a == model_b) throw Error("voting compares two different models; both are '" + model_a + "'");
+    const auto models = vote_models(db_path, run_id, task);
+    for (const auto & m : {model_a, model_b}) {
+        if (std::find(models.begin(), models.end(), m) == models.end()) {
+            throw Error(db_path + ": run " + run_id + " has no answers of model '" + m + "' for task '" + task +
+                        "'; models with answers: " + join(models));
+        }
+    }
+    VoteDb db(db_path);
+    std::map<long long, nlohmann::json> a, b;
+    VoteDb::Stmt s(db, "SELECT model, doc_id, record_json FROM samples WHERE run_id=? AND task=? AND model IN (?, ?)");
+    s.bind(1, run_id).bind(2, task).bind(3, model_a).bind(4, model_b);
+    while (s.step()) (s.text(0) == model_a ? a : b)[s.integer(1)] = nlohmann::json::parse(s.text(2));
+
+    std::vector<VotePair> out;
+    for (const auto & [doc_id, ra] : a) {
+        const auto rb = b.find(doc_id);
+        if (rb == b.end()) continue;
+        const std::string where = db_path + ": run " + run_id + ", task " + task + ", document " + std::to_string(doc_id);
+        VotePair p;
+        p.doc_id = doc_id;
+        p.prompt = question_of(ra, where);
+        const std::string ta = strip_emoji(answer_of(ra, where + ", model " + model_a));
+        const std::string tb = strip_emoji(answer_of(rb->second, where + ", model " + model_b));
+        if (vote_model_a_left(seed, doc_id)) std::tie(p.left_model, p.left_text, p.right_model, p.right_text) = std::tie(model_a, ta, model_b, tb);
+        else std::tie(p.left_model, p.left_text, p.right_model, p.right_text) = std::tie(model_b, tb, model_a, ta);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+// ---- votes -------------------------------------------------------------------------------------
+
+const char * vote_choice_name(VoteChoice c) {
+    switch (c) {
+        case VoteChoice::Left: return "left";
+        case VoteChoice::Right: return "right";
+        case VoteChoice::Tie: return "tie";
+    }
+    return "tie";
+}
+
+VoteChoice parse_vote_choice(const std::string & s) {
+    if (s == "left") return VoteChoice::Left;
+    if (s == "right") return VoteChoice::Right;
+    if (s == "tie") return VoteChoice::Tie;
+    throw Error("a vote is 'left', 'right' or 'tie', not '" + s + "'");
+}
+
+bool record_vote(const std::string & db_path, const std::string & run_id, const std::string & task, long long doc_id,
+                 const std::string & model_left, const std::string & model_right, VoteChoice choice, const std::string & voter) {
+    if (model_left == model_right) throw Error("a vote compares two different models; both are '" + model_left + "'");
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char now[32];
+    std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    VoteDb db(db_path);
+    bool inserted = false;
+    db.transaction([&] {
+        VoteDb::Stmt s(db, "INSERT OR IGNORE INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, run_id).bind(2, task).bind(3, doc_id).bind(4, model_left).bind(5, model_right)
+            .bind(6, std::string(vote_choice_name(choice))).bind(7, voter).bind(8, std::string(now));
+        s.step();
+        inserted = db.changes() > 0;
+    });
+    return inserted;
+}
+
+std::set<long long> voted_docs(const std::string & db_path, const std::string & run_id, const std::string & task,
+                               const std::string & voter, const std::string & model_a, const std::string & model_b) {
+    VoteDb db(db_path);
+    VoteDb::Stmt s(db, "SELECT DISTINCT doc_id FROM votes WHERE run_id=? AND task=? AND voter=? AND "
+                       "((model_left=? AND model_right=?) OR (model_left=? AND model_right=?))");
+    s.bind(1, run_id).bind(2, task).bind(3, voter).bind(4, model_a).bind(5, model_b).bind(6, model_b).bind(7, model_a);
+    std::set<long long> out;
+    while (s.step()) out.insert(s.integer(0));
+    return out;
+}
+
+// ---- win rates ---------------------------------------------------------------------------------
+
+void wilson_interval(double p, double n, double z, double & lo, double & hi) {
+    if (!(n > 0)) {
+        lo = 0;
+        hi = 1;
+        return;
+    }
+    // Wilson 1927: the interval of true proportions whose normal test accepts p. Unlike p ± z·se
+    // it stays inside [0, 1] and keeps its width at 0/n and n/n, where votes often sit.
+    const double z2 = z * z;
+    const double denom = 1 + z2 / n;
+    const double centre = (p + z2 / (2 * n)) / denom;
+    const double half = z / denom * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+    lo = std::max(0.0, centre - half);
+    hi = std::min(1.0, centre + half);
+}
+
+WinRate win_rate(long long wins, long long losses, long long ties) {
+    WinRate w;
+    w.wins = wins;
+    w.losses = losses;
+    w.ties = ties;
+    w.n = wins + losses + ties;
+    if (w.n > 0) w.rate = (double(wins) + double(ties) / 2) / double(w.n);
+    wilson_interval(w.rate, double(w.n), 1.959964, w.lo, w.hi);
+    return w;
+}
+
+nlohmann::json to_json(const WinRate & w) {
+    return {{"wins", w.wins}, {"losses", w.losses}, {"ties", w.ties}, {"n", w.n},
+            {"rate", w.n > 0 ? nlohmann::json(w.rate) : nlohmann::json()}, {"ci95", {w.lo, w.hi}},
+            {"ties_as", "half a win"}};
+}
+
+nlohmann::json tally_votes(const std::string & db_path, const std::string & run_id, const std::string & task) {
+    struct Vote {
+        long long doc_id;
+        std::string left, right, choice, voter;
+    };
+    std::vector<Vote> votes;
+    {
+        VoteDb db(db_path);
+        VoteDb::Stmt s(db, "SELECT doc_id, model_left, model_right, choice, voter FROM votes WHERE run_id=? AND task=? ORDER BY vote_id");
+        s.bind(1, run_id).bind(2, task);
+        while (s.step()) votes.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    }
+    struct Group {
+        long long a_wins = 0, b_wins = 0, ties = 0, left = 0, decisive = 0;
+        std::set<std::string> voters;
+        std::set<long long> docs;
+        // (voter, doc) → winner per orientation ("" for a tie), for order consistency.
+        std::map<std::pair<std::string, long long>, std::map<bool, std::string>> by_order;
+    };
+    // Key: model_a < model_b, then the voter group.
+    std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
+    for (const auto & v : votes) {
+        const bool left_is_a = v.left < v.right;
+        const std::string & a = left_is_a ? v.left : v.right;
+        const std::string & b = left_is_a ? v.right : v.left;
+        const std::string who = v.voter.rfind("judge:", 0) == 0 ? v.voter : "human";
+        auto & g = groups[{a, b, who}];
+        const std::string winner = v.choice == "left" ? v.left : v.choice == "right" ? v.right : "";
+        if (winner.empty()) ++g.ties;
+        else {
+            ++(winner == a ? g.a_wins : g.b_wins);
+            ++g.decisive;
+            g.left += v.choice == "left";
+        }
+        g.voters.insert(v.voter);
+        g.docs.insert(v.doc_id);
+        g.by_order[{v.voter, v.doc_id}][left_is_a] = winner;
+    }
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const auto & [key, g] : groups) {
+        const auto & [a, b, who] = key;
+        long long both = 0, same = 0;
+        for (const auto & [vd, orders] : g.by_order) {
+            if (orders.size() < 2) continue;
+            ++both;
+            same += orders.at(true) == orders.at(false);
+        }
+        pairs.push_back({{"model_a", a}, {"model_b", b}, {"voters", who}, {"n_voters", g.voters.size()},
+                         {"n_votes", g.a_wins + g.b_wins + g.ties}, {"n_docs", g.docs.size()},
+                         {"a_wins", g.a_wins}, {"b_wins", g.b_wins}, {"ties", g.ties},
+                         {"win_rate_a", to_json(win_rate(g.a_wins, g.b_wins, g.ties))},
+                         {"left_share", g.decisive > 0 ? nlohmann::json(double(g.left) / double(g.decisive)) : nlohmann::json()},
+                         {"order_consistency", both > 0 ? nlohmann::json(double(same) / double(both)) : nlohmann::json()}});
+    }
+    return {{"run_id", run_id}, {"task", task}, {"pairs", pairs}};
+}
+
+}  // namespace rightsize
