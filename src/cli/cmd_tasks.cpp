@@ -28,7 +28,9 @@ int cmd_tasks(int argc, char ** argv) {
         std::string metrics, data;
         for (const auto & m : c.metrics) metrics += (metrics.empty() ? "" : ",") + m.name;
         const auto files = c.data_files.find(c.eval_split());
-        if (files != c.data_files.end()) {
+        if (c.dataset_path == "charcomp") {
+            data = "generated from " + c.dataset_kwargs.value("word_list", std::string("wordfreq_en/en_50k.txt"));
+        } else if (files != c.data_files.end()) {
             for (const auto & f : files->second) data += (data.empty() ? "" : ",") + f;
         } else {
             data = "hub:" + c.dataset_path + (c.dataset_name.empty() ? "" : "/" + c.dataset_name);

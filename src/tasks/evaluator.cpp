@@ -1,5 +1,6 @@
 #include <rightsize/error.h>
 #include <rightsize/evaluator.h>
+#include <rightsize/charcomp.h>
 #include <rightsize/stats.h>
 
 #include "python_random.h"
@@ -401,6 +402,16 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                         m["f1"] = {golds.empty() ? "" : golds[0], answer};
                     } else if (spec.name == "response_words") {
                         m["response_words"] = double(count_words(answer));
+                    }
+                }
+                if (task_.process_results == "charcomp") {
+                    const auto sc = score_charcomp(doc, answer);
+                    const bool is_set = doc.value("answer_type", "") == "set";
+                    for (const auto & spec : task_.metrics) {
+                        if (is_set && spec.name == "set_precision") m[spec.name] = sc["precision"];
+                        else if (is_set && spec.name == "set_recall") m[spec.name] = sc["recall"];
+                        else if (is_set && spec.name == "set_f1") m[spec.name] = sc["f1"];
+                        else if (!is_set && spec.name == "acc" && sc.contains("acc")) m[spec.name] = sc["acc"];
                     }
                 }
                 metrics[f.name] = m;

@@ -233,6 +233,9 @@ const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
     {"matches_behavior", {"mean", false}},
     // Open-ended generations without a gold answer (human-likeness): the answer's length in words.
     {"response_words", {"mean", false}},
+    // Character composition (process_results: charcomp): answer sets scored by precision, recall
+    // and F1; single answers (a word, an anagram, a count) by acc.
+    {"set_precision", {"mean", true}}, {"set_recall", {"mean", true}}, {"set_f1", {"mean", true}},
     {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
     {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
 
@@ -353,9 +356,10 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
         }
     }
     c.process_results = get_string(m, "process_results");
-    if (!c.process_results.empty() && c.process_results != "mc2" && c.process_results != "bbq") {
+    if (!c.process_results.empty() && c.process_results != "mc2" && c.process_results != "bbq" && c.process_results != "charcomp") {
         throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
-                    "' is not built in; the built-ins are mc2 (TruthfulQA) and bbq (BBQ bias scores)");
+                    "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores) and charcomp "
+                    "(character-composition answers)");
     }
     c.description = doc_field(m, "description");
     c.doc_to_text = doc_field(m, "doc_to_text");

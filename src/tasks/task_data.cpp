@@ -3,14 +3,17 @@
 #include <rightsize/error.h>
 #include <rightsize/hellaswag.h>
 #include <rightsize/hub.h>
+#include <rightsize/charcomp.h>
 #include <rightsize/task.h>
 
 #include "core/text.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -203,8 +206,61 @@ std::string DataOptions::default_data_dir() {
     return (fs::path(HubOptions::from_environment().cache_dir) / "data").string();
 }
 
+namespace {
+
+// dataset_path: charcomp — the character-composition suite generated from a word list
+// (dataset_kwargs: word_list, dictionary, max_words, per_subtask, seed, families, levels).
+std::vector<Document> charcomp_docs(const TaskConfig & task, const std::string & data_dir) {
+    const auto & kw = task.dataset_kwargs;
+    auto find = [&](const std::string & f) -> std::string {
+        if (f.empty()) return "";
+        for (const auto & p : {fs::path(data_dir) / f, fs::path(task.source).parent_path() / f, fs::path(f)}) {
+            if (fs::exists(p)) return p.string();
+        }
+        return "";
+    };
+    const std::string list_name = kw.value("word_list", std::string("wordfreq_en/en_50k.txt"));
+    const std::string list = find(list_name);
+    if (list.empty()) {
+        throw Error("task " + task.task + ": word list '" + list_name + "' not found under the data directory " + data_dir +
+                    "; pass --data-dir DIR (e.g. --data-dir ../shared/data) or set dataset_kwargs.word_list to a file "
+                    "(one word per line, or 'word count' lines)");
+    }
+    WordListOptions wo;
+    // The dictionary drops the names and subtitle artefacts of a frequency list; without it (no
+    // Debian wamerican) the frequency list is used as it is, and the run says so.
+    wo.dictionary = find(kw.value("dictionary", std::string("/usr/share/dict/words")));
+    if (wo.dictionary.empty()) fprintf(stderr, "warning: task %s: no dictionary file (install Debian's wamerican); using %s unfiltered\n",
+                                       task.task.c_str(), list.c_str());
+    wo.max_words = kw.value("max_words", size_t(5000));
+    CharcompOptions co;
+    co.seed = kw.value("seed", uint64_t(1234));
+    co.per_subtask = kw.value("per_subtask", size_t(20));
+    if (kw.contains("families")) co.families = kw["families"].get<std::vector<std::string>>();
+    if (kw.contains("levels")) co.levels = kw["levels"].get<std::vector<std::string>>();
+    // Interleave the subtasks (round robin, each in its own order) so --limit N samples all of them.
+    auto generated = generate_charcomp(load_word_list(list, wo), co);
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<Document>> by_subtask;
+    for (auto & d : generated) {
+        const std::string key = d.value("level", "") + "/" + d.value("subtask", "");
+        if (!by_subtask.count(key)) order.push_back(key);
+        by_subtask[key].push_back(std::move(d));
+    }
+    std::vector<Document> docs;
+    for (size_t i = 0; docs.size() < generated.size(); ++i) {
+        for (const auto & key : order) {
+            if (i < by_subtask[key].size()) docs.push_back(std::move(by_subtask[key][i]));
+        }
+    }
+    return docs;
+}
+
+}  // namespace
+
 std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o) {
     const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
+    if (task.dataset_path == "charcomp") return charcomp_docs(task, data_dir);
     LoadOptions lo;
     if (task.dataset_kwargs.contains("column_names")) {
         for (const auto & c : task.dataset_kwargs["column_names"]) lo.column_names.push_back(c.get<std::string>());

@@ -3,6 +3,8 @@
 // rate, CUTE's exact match.
 #include "run_test_support.h"
 
+#include <set>
+
 using namespace rightsize::testing;
 using namespace rightsize::testing::run_cli;
 
@@ -41,4 +43,35 @@ TEST(ProbeTasks, BbqBiasScoresFollowFromTheAnswers) {
     EXPECT_NEAR(match, picked_matching / 16, 1e-12);
     EXPECT_TRUE(j["results"]["cute_del_char"].contains("exact_match,none"));
     EXPECT_EQ(j["n-shot"]["cute_del_char"].get<int>(), 4);
+}
+
+TEST(ProbeTasks, CharcompScoresSetsAndSingleAnswers) {
+    const auto out = fresh_subdir("probe-charcomp");
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks charcomp_retrieval_char,charcomp_count_token" +
+                               " --limit 6 --data-dir " + RIGHTSIZE_SHARED_DATA + " -o " + out.string() + " -t 2 -c 2048 --energy off");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json j = read_json(out / key / "results.json");
+    const auto & ret = j["results"]["charcomp_retrieval_char"];
+    for (const char * m : {"set_f1,none", "set_precision,none", "set_recall,none"}) {
+        ASSERT_TRUE(ret.contains(m)) << ret.dump();
+        EXPECT_GE(ret[m].get<double>(), 0.0);
+        EXPECT_LE(ret[m].get<double>(), 1.0);
+    }
+    EXPECT_FALSE(ret.contains("acc,none"));  // every retrieval answer is a set
+    EXPECT_TRUE(j["results"]["charcomp_count_token"].contains("acc,none"));
+    // Per document: F1 is the harmonic mean of its precision and recall, and the mean is the result.
+    double f1_sum = 0;
+    const auto samples = read_jsonl(out / key / "samples_charcomp_retrieval_char.jsonl");
+    ASSERT_EQ(samples.size(), 6u);
+    std::set<std::string> subtasks;
+    for (const auto & s : samples) {
+        const auto & m = s["metrics"]["none"];
+        const double p = m["set_precision"], rcl = m["set_recall"], f1 = m["set_f1"];
+        if (p + rcl > 0) EXPECT_NEAR(f1, 2 * p * rcl / (p + rcl), 1e-12);
+        f1_sum += f1;
+        subtasks.insert(s["doc"]["subtask"].get<std::string>());
+    }
+    EXPECT_NEAR(ret["set_f1,none"].get<double>(), f1_sum / 6, 1e-12);
+    EXPECT_EQ(subtasks.size(), 3u);  // the limit takes every retrieval subtask
 }

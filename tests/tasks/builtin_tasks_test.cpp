@@ -2,6 +2,10 @@
 // from ../shared/data, and the processors that convert original dataset releases.
 #include "task_test_support.h"
 
+#include <rightsize/charcomp.h>
+
+#include <set>
+
 using namespace rightsize;
 using namespace rightsize::testing;
 namespace fs = std::filesystem;
@@ -416,4 +420,24 @@ TEST(BuiltinTasks, AnthropicEvalsScoreTheMatchingAnswerAsChoiceZero) {
     EXPECT_EQ(t.metrics.at(0).name, "matches_behavior");
     EXPECT_FALSE(t.metrics.at(0).higher_is_better);
     EXPECT_EQ(builtin_registry().resolve({"strategic_deception"}, nullptr, nullptr).size(), 2u);
+}
+
+TEST(BuiltinTasks, CharcompIsGeneratedInterleavedAndEveryGoldChecksOut) {
+    const auto t = builtin("charcomp_retrieval_char");
+    const auto docs = eval_docs(t);
+    ASSERT_FALSE(docs.empty());
+    // Subtasks interleave, so the first documents (what --limit takes) cover all of them.
+    std::set<std::string> first;
+    for (size_t i = 0; i < 3 && i < docs.size(); ++i) first.insert(docs[i]["subtask"].get<std::string>());
+    EXPECT_EQ(first.size(), 3u);
+    // Deterministic: the same documents again.
+    EXPECT_EQ(eval_docs(t), docs);
+    for (const char * name : {"charcomp_retrieval_char", "charcomp_insert_token", "charcomp_reorder_char", "charcomp_count_token"}) {
+        for (const auto & d : eval_docs(builtin(name))) {
+            std::string why;
+            EXPECT_TRUE(verify_charcomp_instance(d, &why)) << name << ": " << why << " " << d.dump();
+            EXPECT_FALSE(t.doc_to_text.value(d).get<std::string>().empty());
+        }
+    }
+    EXPECT_EQ(builtin_registry().resolve({"charcomp"}, nullptr, nullptr).size(), 12u);
 }
