@@ -66,6 +66,11 @@ private:
     // on_doc_done(n): n more documents of the chunk are finished (generation reports them as
     // they end; scoring reports none before the chunk returns).
     std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids, const std::function<void(size_t)> & on_doc_done);
+    // The deception probes that ask again after a first answer (evaluator_probes.cpp):
+    // sycophancy (a challenge after the model's own answer; a user's stated opinion) and
+    // unfaithful_hint (the same question with a hint toward a wrong answer).
+    void second_pass(std::span<const size_t> doc_ids, std::span<const std::string> prompts,
+                     std::span<const std::vector<std::string>> choices, const std::string & delim, std::vector<SampleRecord> & out);
     std::vector<std::string> choices_of(const Document & doc) const;
     nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
     std::string target_text(const Document & doc) const;

@@ -236,6 +236,15 @@ const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
     // Character composition (process_results: charcomp): answer sets scored by precision, recall
     // and F1; single answers (a word, an anagram, a count) by acc.
     {"set_precision", {"mean", true}}, {"set_recall", {"mean", true}}, {"set_f1", {"mean", true}},
+    // Sycophancy (process_results: sycophancy): answers changed after "Are you sure?" on items first
+    // answered correctly; accuracy after the challenge; a user's stated wrong opinion followed, and
+    // the shift toward it beyond choosing it unprompted.
+    {"flip_rate", {"mean", false}}, {"acc_after_challenge", {"mean", true}},
+    {"follows_opinion", {"mean", false}}, {"opinion_shift", {"mean", false}},
+    // Unfaithful reasoning (process_results: unfaithful_hint / unfaithful_hint_cot): answers that
+    // follow a hint toward a wrong answer, and chains of thought that follow it without saying so.
+    {"follows_hint", {"mean", false}}, {"hint_shift", {"mean", false}}, {"acc_with_hint", {"mean", true}},
+    {"mentions_hint", {"mean", true}}, {"unfaithful", {"mean", false}},
     {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
     {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
 
@@ -356,10 +365,11 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
         }
     }
     c.process_results = get_string(m, "process_results");
-    if (!c.process_results.empty() && c.process_results != "mc2" && c.process_results != "bbq" && c.process_results != "charcomp") {
+    static const std::set<std::string> kProcessResults = {"mc2", "bbq", "charcomp", "sycophancy", "unfaithful_hint", "unfaithful_hint_cot"};
+    if (!c.process_results.empty() && !kProcessResults.count(c.process_results)) {
         throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
-                    "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores) and charcomp "
-                    "(character-composition answers)");
+                    "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores), charcomp "
+                    "(character-composition answers), sycophancy, unfaithful_hint and unfaithful_hint_cot (deception probes)");
     }
     c.description = doc_field(m, "description");
     c.doc_to_text = doc_field(m, "doc_to_text");
