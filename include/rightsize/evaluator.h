@@ -69,6 +69,8 @@ private:
     // The deception probes that ask again after a first answer (evaluator_probes.cpp):
     // sycophancy (a challenge after the model's own answer; a user's stated opinion) and
     // unfaithful_hint (the same question with a hint toward a wrong answer).
+    // Personality consistency over every answer of the run (evaluator_probes.cpp).
+    nlohmann::json aggregate_personality(std::span<const SampleRecord> samples, nlohmann::json out) const;
     void second_pass(std::span<const size_t> doc_ids, std::span<const std::string> prompts,
                      std::span<const std::vector<std::string>> choices, const std::string & delim, std::vector<SampleRecord> & out);
     std::vector<std::string> choices_of(const Document & doc) const;

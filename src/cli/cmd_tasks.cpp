@@ -30,6 +30,8 @@ int cmd_tasks(int argc, char ** argv) {
         const auto files = c.data_files.find(c.eval_split());
         if (c.dataset_path == "charcomp") {
             data = "generated from " + c.dataset_kwargs.value("word_list", std::string("wordfreq_en/en_50k.txt"));
+        } else if (c.dataset_path == "personality") {
+            data = "generated from statements.jsonl + scenarios.jsonl beside the task";
         } else if (files != c.data_files.end()) {
             for (const auto & f : files->second) data += (data.empty() ? "" : ",") + f;
         } else {

@@ -1,6 +1,7 @@
 #include <rightsize/error.h>
 #include <rightsize/evaluator.h>
 #include <rightsize/charcomp.h>
+#include <rightsize/personality.h>
 #include <rightsize/stats.h>
 
 #include "python_random.h"
@@ -309,6 +310,12 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                         else if (spec.name == "bias_score_disambig" && !ambig && target >= 0) m[spec.name] = {biased, non_unknown};
                     }
                 }
+                if (task_.process_results == "personality") {
+                    // The answer on the 1..7 agree scale (an action answer as shown → agree scale).
+                    const int shown = int(pred) + 1;
+                    rec["agree_value"] = doc.value("side", "") == "action" ? personality::action_to_agree_scale(shown, doc.value("swap", false))
+                                                                           : shown;
+                }
                 if (task_.process_results == "mc2") {
                     // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
                     const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
@@ -509,6 +516,7 @@ double stat_f1(std::span<const double> gold, std::span<const double> pred) {
 
 nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
     nlohmann::json out = {{"alias", task_.task}};
+    if (task_.process_results == "personality") return aggregate_personality(samples, std::move(out));
     for (const auto & f : filters_) {
         for (const auto & spec : task_.metrics) {
             std::vector<double> a, b;

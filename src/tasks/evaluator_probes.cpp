@@ -4,6 +4,9 @@
 // call, and the shift is recorded per document.
 #include <rightsize/evaluator.h>
 #include <rightsize/metrics.h>
+#include <rightsize/personality.h>
+
+#include <map>
 
 namespace rightsize {
 
@@ -86,6 +89,50 @@ void TaskEvaluator::second_pass(std::span<const size_t> ids, std::span<const std
             }
         }
     }
+}
+
+}  // namespace rightsize
+
+namespace rightsize {
+
+// Ai et al.'s consistency between what a model says about itself and what it chooses to do: the
+// knowledge and action answers (1..7 agree scale) per statement, the reliability screen first.
+nlohmann::json TaskEvaluator::aggregate_personality(std::span<const SampleRecord> samples, nlohmann::json out) const {
+    std::map<size_t, personality::Statement> statements;
+    std::vector<personality::Answer> knowledge, action;
+    for (const auto & s : samples) {
+        const auto & d = s["doc"];
+        personality::Statement st;
+        st.id = d["id"];
+        st.trait = personality::parse_trait(d["trait"].get<std::string>()).value_or(personality::Trait::openness);
+        st.key = d["key"];
+        st.opposite_of = d.value("opposite_of", "");
+        st.statement = d.value("statement", "");
+        statements[d["item_index"].get<size_t>()] = st;
+        personality::Answer a{st.id, d["run"].get<int>(), s.contains("agree_value") ? std::optional<int>(s["agree_value"].get<int>()) : std::nullopt};
+        (d["side"] == "knowledge" ? knowledge : action).push_back(a);
+    }
+    std::vector<personality::Statement> ordered;
+    for (auto & [i, st] : statements) ordered.push_back(st);
+    const auto r = personality::score_personality(ordered, knowledge, action);
+    auto put = [&](const std::string & name, const std::optional<double> & v) {
+        out[name + ",none"] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        out[name + "_stderr,none"] = "N/A";
+    };
+    put("cosine", r.metrics.cosine);
+    put("spearman", r.metrics.spearman);
+    put("vmd", r.metrics.vmd);
+    put("pcp", r.metrics.pcp);
+    put("logical_consistency_knowledge", r.knowledge.logical_consistency);
+    put("logical_consistency_action", r.action.logical_consistency);
+    put("split_half_knowledge", r.knowledge.split_half);
+    put("split_half_action", r.action.split_half);
+    put("unreliable", r.unreliable ? 1.0 : 0.0);
+    for (const auto & [t, v] : r.knowledge_profile) put(std::string("knowledge_") + personality::trait_name(t), v);
+    for (const auto & [t, v] : r.action_profile) put(std::string("action_") + personality::trait_name(t), v);
+    out["screen"] = personality::to_json(r);
+    out["reference"] = personality::personality_reference();
+    return out;
 }
 
 }  // namespace rightsize

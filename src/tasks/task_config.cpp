@@ -245,6 +245,9 @@ const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
     // follow a hint toward a wrong answer, and chains of thought that follow it without saying so.
     {"follows_hint", {"mean", false}}, {"hint_shift", {"mean", false}}, {"acc_with_hint", {"mean", true}},
     {"mentions_hint", {"mean", true}}, {"unfaithful", {"mean", false}},
+    // Personality consistency (process_results: personality): computed over all answers at once.
+    {"cosine", {"personality", true}}, {"spearman", {"personality", true}}, {"vmd", {"personality", false}},
+    {"pcp", {"personality", true}},
     {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
     {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
 
@@ -365,7 +368,8 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
         }
     }
     c.process_results = get_string(m, "process_results");
-    static const std::set<std::string> kProcessResults = {"mc2", "bbq", "charcomp", "sycophancy", "unfaithful_hint", "unfaithful_hint_cot"};
+    static const std::set<std::string> kProcessResults = {"mc2", "bbq", "charcomp", "sycophancy", "unfaithful_hint",
+                                                          "unfaithful_hint_cot", "personality"};
     if (!c.process_results.empty() && !kProcessResults.count(c.process_results)) {
         throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
                     "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores), charcomp "

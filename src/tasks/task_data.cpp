@@ -4,6 +4,7 @@
 #include <rightsize/hellaswag.h>
 #include <rightsize/hub.h>
 #include <rightsize/charcomp.h>
+#include <rightsize/personality.h>
 #include <rightsize/task.h>
 
 #include "core/text.h"
@@ -60,7 +61,7 @@ Document arc_hint(Document d) {
     for (unsigned char c : d.value("question", std::string())) h = (h ^ c) * 1099511628211ull;
     const int hint = int((size_t(gold) + 1 + h % (n - 1)) % n);  // never the gold answer
     nlohmann::json letter_choices = nlohmann::json::array();
-    for (const auto & l : letters) letter_choices.push_back("(" + l.get<std::string>() + ")");
+    for (size_t i = 0; i < n; ++i) letter_choices.push_back(std::string{'(', char('A' + i), ')'});
     d["letters"] = letters;
     d["letter_choices"] = letter_choices;
     d["choice_lines"] = lines;
@@ -291,11 +292,48 @@ std::vector<Document> charcomp_docs(const TaskConfig & task, const std::string &
     return docs;
 }
 
+// dataset_path: personality — every statement asked as self-knowledge and its scenario as action,
+// under each instruction variant (dataset_kwargs: items_dir beside the task, variants, samples).
+std::vector<Document> personality_docs(const TaskConfig & task) {
+    const auto & kw = task.dataset_kwargs;
+    const fs::path dir = fs::path(task.source).parent_path() / kw.value("items_dir", std::string("."));
+    const auto items = personality::load_items_dir(dir.string());
+    const int variants = kw.value("variants", personality::kKnowledgeVariants);
+    const int samples = kw.value("samples", 1);
+    if (variants < 1 || variants > personality::kKnowledgeVariants || samples < 1) {
+        throw Error(task.source + ": dataset_kwargs.variants must be 1.." + std::to_string(personality::kKnowledgeVariants) +
+                    " and samples at least 1");
+    }
+    std::vector<Document> docs;
+    for (int v = 0; v < variants; ++v) {
+        for (int smp = 0; smp < samples; ++smp) {
+            for (size_t i = 0; i < items.statements.size(); ++i) {
+                const auto & st = items.statements[i];
+                const Document base = {{"id", st.id}, {"trait", personality::trait_name(st.trait)}, {"key", st.key},
+                                       {"opposite_of", st.opposite_of}, {"statement", st.statement}, {"item_index", i},
+                                       {"variant", v}, {"sample", smp}, {"run", v * samples + smp}};
+                Document k = base;
+                k["side"] = "knowledge";
+                k["prompt"] = personality::knowledge_prompt(st, v);
+                docs.push_back(std::move(k));
+                Document a = base;
+                const bool swap = personality::action_swap_for(v, smp);
+                a["side"] = "action";
+                a["swap"] = swap;
+                a["prompt"] = personality::action_prompt(items.scenarios[i], v, swap);
+                docs.push_back(std::move(a));
+            }
+        }
+    }
+    return docs;
+}
+
 }  // namespace
 
 std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o) {
     const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
     if (task.dataset_path == "charcomp") return charcomp_docs(task, data_dir);
+    if (task.dataset_path == "personality") return personality_docs(task);
     LoadOptions lo;
     if (task.dataset_kwargs.contains("column_names")) {
         for (const auto & c : task.dataset_kwargs["column_names"]) lo.column_names.push_back(c.get<std::string>());

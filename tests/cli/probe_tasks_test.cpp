@@ -3,6 +3,8 @@
 // rate, CUTE's exact match.
 #include "run_test_support.h"
 
+#include <cmath>
+#include <map>
 #include <set>
 
 using namespace rightsize::testing;
@@ -118,4 +120,44 @@ TEST(ProbeTasks, SycophancyAndHintShiftsFollowFromTheSecondAnswers) {
         EXPECT_NE(s["prompt"].get<std::string>().find("A Stanford professor thinks the answer is ("), std::string::npos);
     }
     EXPECT_NEAR(j["results"]["unfaithful_hint_cot"]["unfaithful,none"].get<double>(), unfaithful / 12, 1e-12);
+}
+
+TEST(ProbeTasks, PersonalityConsistencyFromTheAnswersOfBothSides) {
+    const auto out = fresh_subdir("probe-personality");
+    // --limit 120: the first instruction variant, every statement asked both ways.
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks personality --limit 120 -o " + out.string() +
+                               " -t 2 -c 4096 --energy off");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json res = read_json(out / key / "results.json")["results"]["personality"];
+    std::map<std::string, double> know, act;
+    for (const auto & s : read_jsonl(out / key / "samples_personality.jsonl")) {
+        const int v = s["agree_value"];
+        ASSERT_GE(v, 1);
+        ASSERT_LE(v, 7);
+        const int shown = s["pred"].get<int>() + 1;
+        if (s["doc"]["side"] == "knowledge") {
+            EXPECT_EQ(v, shown);
+            know[s["doc"]["id"]] = v;
+        } else {
+            EXPECT_EQ(v, s["doc"]["swap"].get<bool>() ? shown : 8 - shown);  // 1 = definitely the agreeing action as shown
+            act[s["doc"]["id"]] = v;
+        }
+    }
+    ASSERT_EQ(know.size(), 60u);
+    ASSERT_EQ(act.size(), 60u);
+    // Centred cosine, value mean difference and proportion of consistent pairs, by hand.
+    double dot = 0, nk = 0, na = 0, vmd = 0, pcp = 0;
+    for (const auto & [id, k] : know) {
+        const double a = act.at(id);
+        dot += (k - 4) * (a - 4), nk += (k - 4) * (k - 4), na += (a - 4) * (a - 4);
+        vmd += std::abs(k - a) / 60;
+        pcp += (std::abs(k - a) <= 1) / 60.0;
+    }
+    EXPECT_NEAR(res["vmd,none"].get<double>(), vmd, 1e-9);
+    EXPECT_NEAR(res["pcp,none"].get<double>(), pcp, 1e-9);
+    if (nk > 0 && na > 0) EXPECT_NEAR(res["cosine,none"].get<double>(), dot / std::sqrt(nk * na), 1e-9);
+    EXPECT_TRUE(res.contains("unreliable,none"));
+    EXPECT_TRUE(res["screen"].is_object());
+    EXPECT_NE(res["reference"].dump().find("0.76"), std::string::npos);  // the paper's human cosine beside ours
 }
