@@ -111,7 +111,6 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
 std::string render_vote_page(const VotePair & pair, size_t k, size_t n, const std::string & token);
 // The end page: thanks, this voter's votes and the tally of all human votes per model pair.
 std::string render_thanks_page(const nlohmann::json & tally, const std::string & voter, size_t n_pairs);
-std::string html_escape(std::string_view s);
 
 struct VoteServerOptions {
     std::string db_path, run_id, task = "humanlike", voter = "anonymous";

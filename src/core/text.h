@@ -4,6 +4,7 @@
 
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rightsize::text {
@@ -19,5 +20,8 @@ std::string replace_all(const std::string & s, const std::string & from, const s
 // inline flags (?s) (dot matches newline) and (?i) (ignore case) are honoured; the rest of the
 // syntax is shared by both dialects. Throws std::regex_error for an invalid pattern.
 std::regex python_regex(const std::string & pattern);
+
+// HTML/XML text and attribute escaping (& < > " ').
+std::string html_escape(std::string_view s);
 
 }  // namespace rightsize::text

@@ -3,6 +3,8 @@
 #include <rightsize/error.h>
 #include <rightsize/vote.h>
 
+#include "core/text.h"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -12,21 +14,7 @@
 
 namespace rightsize {
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + s.size() / 8);
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+using text::html_escape;
 
 namespace {
 

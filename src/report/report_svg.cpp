@@ -1,5 +1,7 @@
 #include "report_svg.h"
 
+#include "core/text.h"
+
 #include "report_format.h"
 
 #include <algorithm>
@@ -172,21 +174,7 @@ std::string figure(const std::string & cls, const std::string & svg, const std::
 
 }  // namespace
 
-std::string esc(const std::string & s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+std::string esc(const std::string & s) { return text::html_escape(s); }
 
 const char * colour(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
 

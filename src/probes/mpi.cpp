@@ -1,0 +1,108 @@
+// The Machine Personality Inventory (IPIP-NEO-120 items, Jiang et al.): loading its CSV and MPI's
+// keyed scoring into a Big Five profile.
+#include <rightsize/error.h>
+#include <rightsize/personality.h>
+
+#include "core/text.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+namespace rightsize::personality {
+
+// ---- MPI -----------------------------------------------------------------------------------
+
+namespace {
+
+std::ifstream open_for_reading(const std::string & path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("MPI file '" + path + "' does not exist or cannot be read; pass the inventory CSV (e.g. <data-dir>/mpi/mpi_120.csv)");
+    return in;
+}
+
+// One CSV record (RFC 4180 quoting; MPI's texts may hold commas).
+std::vector<std::string> split_csv_line(const std::string & line, const std::string & where) {
+    std::vector<std::string> fields(1);
+    bool in_quotes = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (in_quotes) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { fields.back() += '"'; ++i; }
+            else if (c == '"') in_quotes = false;
+            else fields.back() += c;
+        } else if (c == '"') in_quotes = true;
+        else if (c == ',') fields.emplace_back();
+        else fields.back() += c;
+    }
+    if (in_quotes) throw Error(where + ": unterminated quoted field");
+    return fields;
+}
+
+}  // namespace
+
+std::vector<MpiItem> load_mpi_items(const std::string & path) {
+    std::ifstream in = open_for_reading(path);
+    std::string line;
+    if (!std::getline(in, line)) throw Error("MPI file '" + path + "' is empty; expected a header row");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::vector<std::string> header = split_csv_line(line, path + ":1");
+    auto column = [&](const char * name) {
+        const auto it = std::find(header.begin(), header.end(), name);
+        if (it == header.end())
+            throw Error("MPI file '" + path + "' has no column '" + name +
+                        "'; expected label_raw,text,label_ocean,key (the MPI inventory CSV)");
+        return size_t(it - header.begin());
+    };
+    const size_t c_facet = column("label_raw"), c_text = column("text"), c_ocean = column("label_ocean"),
+                 c_key = column("key");
+    std::vector<MpiItem> items;
+    for (int no = 2; std::getline(in, line); ++no) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (text::strip(line).empty()) continue;
+        const std::string where = path + ":" + std::to_string(no);
+        const std::vector<std::string> f = split_csv_line(line, where);
+        if (f.size() != header.size())
+            throw Error(where + ": " + std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
+        MpiItem item;
+        item.facet = f[c_facet];
+        item.text = f[c_text];
+        const std::string ocean = text::strip(f[c_ocean]);
+        const auto t = parse_trait(ocean);
+        if (!t || ocean.size() != 1) throw Error(where + ": label_ocean is '" + ocean + "'; expected one of O, C, E, A, N");
+        item.trait = *t;
+        const std::string key = text::strip(f[c_key]);
+        if (key != "1" && key != "-1") throw Error(where + ": key is '" + key + "'; expected 1 or -1");
+        item.key = key == "1" ? 1 : -1;
+        items.push_back(std::move(item));
+    }
+    if (items.empty()) throw Error("MPI file '" + path + "' has a header but no items");
+    return items;
+}
+
+int mpi_item_score(const MpiItem & item, char answer) {
+    const char a = char(std::toupper(static_cast<unsigned char>(answer)));
+    if (a < 'A' || a > 'E')
+        throw Error(std::string("MPI answer '") + answer + "' for \"" + item.text + "\" is not one of A-E");
+    const int positive = 5 - (a - 'A');  // A (very accurate) = 5 … E (very inaccurate) = 1
+    return item.key > 0 ? positive : 6 - positive;
+}
+
+std::map<Trait, double> mpi_trait_scores(const std::vector<MpiItem> & items,
+                                         const std::vector<std::optional<char>> & answers) {
+    if (items.size() != answers.size())
+        throw Error("MPI scoring got " + std::to_string(answers.size()) + " answers for " + std::to_string(items.size()) +
+                    " items; pass one (possibly empty) answer per item, in file order");
+    std::map<Trait, std::pair<double, int>> sums;
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (!answers[i]) continue;
+        sums[items[i].trait].first += mpi_item_score(items[i], *answers[i]);
+        ++sums[items[i].trait].second;
+    }
+    std::map<Trait, double> out;
+    for (const auto & [t, s] : sums) out[t] = s.first / s.second;
+    return out;
+}
+
+
+}  // namespace rightsize::personality
