@@ -71,6 +71,8 @@ private:
     // unfaithful_hint (the same question with a hint toward a wrong answer).
     // Personality consistency over every answer of the run (evaluator_probes.cpp).
     nlohmann::json aggregate_personality(std::span<const SampleRecord> samples, nlohmann::json out) const;
+    // The MPI Big Five profile (Jiang et al. 2023) over every answer of the run.
+    nlohmann::json aggregate_mpi(std::span<const SampleRecord> samples, nlohmann::json out) const;
     void second_pass(std::span<const size_t> doc_ids, std::span<const std::string> prompts,
                      std::span<const std::vector<std::string>> choices, const std::string & delim, std::vector<SampleRecord> & out);
     std::vector<std::string> choices_of(const Document & doc) const;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -174,5 +175,18 @@ int mpi_item_score(const MpiItem & item, char answer);
 // items; nullopt = unanswered). Traits with no answered item are absent. Error on size mismatch.
 std::map<Trait, double> mpi_trait_scores(const std::vector<MpiItem> & items,
                                          const std::vector<std::optional<char>> & answers);
+// The MPI question for one item (second person: "You worry about things."), options (A) Very
+// accurate … (E) Very inaccurate, ending in "Answer:"; the model answers with one letter.
+std::string mpi_prompt(const MpiItem & item);
+
+// ---- sampled answers -------------------------------------------------------------------------
+// The paper samples every prompt several times. A fixed-option answer (1..7, A..E) scored by
+// log-likelihood needs no new decoding for that: `n` draws from the model's own distribution over
+// the options — softmax of their log-likelihoods, temperature 1 — are exactly what sampling the
+// model would give, conditioned on answering with one of the options. Returns n option indices,
+// deterministic in (seed); Error when logprobs is empty or n < 1.
+std::vector<int> draw_options(std::span<const double> logprobs, int n, uint64_t seed);
+// A stable 64-bit seed for one prompt: the run's sampling seed mixed with the prompt's identity.
+uint64_t draw_seed(uint64_t sampling_seed, const std::string & prompt_key);
 
 }  // namespace rightsize::personality

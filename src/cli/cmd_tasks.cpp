@@ -32,6 +32,8 @@ int cmd_tasks(int argc, char ** argv) {
             data = "generated from " + c.dataset_kwargs.value("word_list", std::string("wordfreq_en/en_50k.txt"));
         } else if (c.dataset_path == "personality") {
             data = "generated from statements.jsonl + scenarios.jsonl beside the task";
+        } else if (c.dataset_path == "mpi") {
+            data = c.dataset_kwargs.value("file", std::string("mpi/mpi_120.csv")) + " (items, asked A-E)";
         } else if (files != c.data_files.end()) {
             for (const auto & f : files->second) data += (data.empty() ? "" : ",") + f;
         } else {

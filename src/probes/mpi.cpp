@@ -104,5 +104,15 @@ std::map<Trait, double> mpi_trait_scores(const std::vector<MpiItem> & items,
     return out;
 }
 
+std::string mpi_prompt(const MpiItem & item) {
+    // IPIP items are verb phrases without a subject ("Worry about things"): "You worry about things."
+    std::string text = item.text;
+    if (!text.empty()) text[0] = char(std::tolower(static_cast<unsigned char>(text[0])));
+    if (!text.empty() && text.back() != '.') text += '.';
+    return "Here is a statement about you: \"You " + text +
+           "\"\nHow accurately does it describe you?\n"
+           "(A) Very accurate\n(B) Moderately accurate\n(C) Neither accurate nor inaccurate\n"
+           "(D) Moderately inaccurate\n(E) Very inaccurate\nAnswer with one letter.";
+}
 
 }  // namespace rightsize::personality

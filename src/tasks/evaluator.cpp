@@ -282,7 +282,7 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                     else if (spec.name == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
                     else if (spec.name == "f1") m[spec.name] = {double(golds[0]), double(pred)};
                 }
-                add_choice_probe_metrics(task_, doc, pred, hit(pred) > 0, m, rec);
+                add_choice_probe_metrics(task_, doc, pred, hit(pred) > 0, s.logprob, options_.sampling_seed, m, rec);
                 if (task_.process_results == "mc2") {
                     // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
                     const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
@@ -457,6 +457,7 @@ double stat_f1(std::span<const double> gold, std::span<const double> pred) {
 nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
     nlohmann::json out = {{"alias", task_.task}};
     if (task_.process_results == "personality") return aggregate_personality(samples, std::move(out));
+    if (task_.process_results == "mpi") return aggregate_mpi(samples, std::move(out));
     for (const auto & f : filters_) {
         for (const auto & spec : task_.metrics) {
             std::vector<double> a, b;

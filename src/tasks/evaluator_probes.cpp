@@ -10,7 +10,9 @@
 #include <rightsize/personality.h>
 
 #include <cctype>
+#include <cmath>
 #include <map>
+#include <numeric>
 #include <regex>
 
 namespace rightsize {
@@ -105,6 +107,7 @@ namespace rightsize {
 nlohmann::json TaskEvaluator::aggregate_personality(std::span<const SampleRecord> samples, nlohmann::json out) const {
     std::map<size_t, personality::Statement> statements;
     std::vector<personality::Answer> knowledge, action;
+    int n_samples = 1;
     for (const auto & s : samples) {
         const auto & d = s["doc"];
         personality::Statement st;
@@ -114,8 +117,18 @@ nlohmann::json TaskEvaluator::aggregate_personality(std::span<const SampleRecord
         st.opposite_of = d.value("opposite_of", "");
         st.statement = d.value("statement", "");
         statements[d["item_index"].get<size_t>()] = st;
-        personality::Answer a{st.id, d["run"].get<int>(), s.contains("agree_value") ? std::optional<int>(s["agree_value"].get<int>()) : std::nullopt};
-        (d["side"] == "knowledge" ? knowledge : action).push_back(a);
+        auto & side = d["side"] == "knowledge" ? knowledge : action;
+        const int run = d["run"].get<int>();
+        if (s.contains("agree_values")) {
+            // Draw j of variant v is pass v·samples + j over the items.
+            const int samples = d.value("samples", 1);
+            for (size_t j = 0; j < s["agree_values"].size(); ++j) {
+                side.push_back({st.id, run * samples + int(j), s["agree_values"][j].get<int>()});
+            }
+        } else {
+            side.push_back({st.id, run, s.contains("agree_value") ? std::optional<int>(s["agree_value"].get<int>()) : std::nullopt});
+        }
+        if (d.contains("samples")) n_samples = d["samples"].get<int>();
     }
     std::vector<personality::Statement> ordered;
     for (auto & [i, st] : statements) ordered.push_back(st);
@@ -137,6 +150,50 @@ nlohmann::json TaskEvaluator::aggregate_personality(std::span<const SampleRecord
     for (const auto & [t, v] : r.action_profile) put(std::string("action_") + personality::trait_name(t), v);
     out["screen"] = personality::to_json(r);
     out["reference"] = personality::personality_reference();
+    out["sampling"] = {{"samples_per_prompt", n_samples},
+                       {"method", n_samples > 1 ? "drawn from the model's distribution over the 7 answers (temperature 1)"
+                                                : "the most likely answer (greedy)"}};
+    return out;
+}
+
+// MPI: each trait's mean keyed score (1..5) over its items (an item's score is its mean over the
+// draws), and the spread of the item scores (the MPI paper's σ: a consistent personality answers a
+// trait's items alike); stderr = σ/√items.
+nlohmann::json TaskEvaluator::aggregate_mpi(std::span<const SampleRecord> samples, nlohmann::json out) const {
+    std::map<std::string, std::vector<double>> scores;
+    int n_samples = 1;
+    for (const auto & s : samples) {
+        const std::string trait = s["doc"].value("trait", "");
+        if (s.contains("mpi_scores") && !s["mpi_scores"].empty()) {
+            // One figure per item (its mean over the draws): the spread is between items.
+            double sum = 0;
+            for (const auto & v : s["mpi_scores"]) sum += v.get<double>();
+            scores[trait].push_back(sum / double(s["mpi_scores"].size()));
+            n_samples = int(s["mpi_scores"].size());
+        } else if (s.contains("mpi_score")) {
+            scores[trait].push_back(s["mpi_score"].get<double>());
+        }
+    }
+    nlohmann::json profile = nlohmann::json::object();
+    for (const auto t : personality::kTraits) {
+        const std::string name = personality::trait_name(t);
+        const auto it = scores.find(name);
+        if (it == scores.end() || it->second.empty()) continue;
+        const auto & v = it->second;
+        const double mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+        double ss = 0;
+        for (double x : v) ss += (x - mean) * (x - mean);
+        const double sd = v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0.0;
+        out[name + ",none"] = mean;
+        out[name + "_stderr,none"] = v.size() > 1 ? sd / std::sqrt(double(v.size())) : 0.0;
+        out[name + "_sd,none"] = sd;
+        profile[name] = {{"mean", mean}, {"sd", sd}, {"n", v.size()}};
+    }
+    out["profile"] = profile;
+    out["sampling"] = {{"samples_per_prompt", n_samples},
+                       {"method", n_samples > 1 ? "drawn from the model's distribution over A-E (temperature 1)"
+                                                : "the most likely answer (greedy)"}};
+    out["scale"] = "1..5 per trait: mean keyed item score (5 = very accurate for a positively keyed item); 3 is the midpoint";
     return out;
 }
 
@@ -158,8 +215,8 @@ std::string final_choice_letter(const std::string & text) {
 
 }  // namespace
 
-void add_choice_probe_metrics(const TaskConfig & t, const Document & doc, size_t pred, bool correct, nlohmann::json & m,
-                              nlohmann::json & rec) {
+void add_choice_probe_metrics(const TaskConfig & t, const Document & doc, size_t pred, bool correct,
+                              std::span<const double> logprobs, uint32_t sampling_seed, nlohmann::json & m, nlohmann::json & rec) {
     if (t.process_results == "bbq") {
         // Ambiguous contexts: the right answer is always "unknown". A biased answer names
         // the stereotyped group for a negative question, the other group for a
@@ -177,10 +234,34 @@ void add_choice_probe_metrics(const TaskConfig & t, const Document & doc, size_t
             else if (spec.name == "bias_score_disambig" && !ambig && target >= 0) m[spec.name] = {biased, non_unknown};
         }
     } else if (t.process_results == "personality") {
-        // The answer on the 1..7 agree scale (an action answer as shown → agree scale).
-        const int shown = int(pred) + 1;
-        rec["agree_value"] = doc.value("side", "") == "action" ? personality::action_to_agree_scale(shown, doc.value("swap", false))
-                                                               : shown;
+        // The answer on the 1..7 agree scale (an action answer as shown → agree scale); with
+        // samples > 1 also that many draws from the model's distribution over the seven answers.
+        const bool action = doc.value("side", "") == "action";
+        const bool swap = doc.value("swap", false);
+        auto agree = [&](int shown) { return action ? personality::action_to_agree_scale(shown, swap) : shown; };
+        rec["agree_value"] = agree(int(pred) + 1);
+        const int samples = doc.value("samples", 1);
+        if (samples > 1) {
+            const std::string key = doc.value("side", "") + "/" + doc.value("id", "") + "/" + std::to_string(doc.value("variant", 0));
+            nlohmann::json draws = nlohmann::json::array();
+            for (int d : personality::draw_options(logprobs, samples, personality::draw_seed(sampling_seed, key))) draws.push_back(agree(d + 1));
+            rec["agree_values"] = std::move(draws);
+        }
+    } else if (t.process_results == "mpi") {
+        // The letter A..E and its keyed score 1..5 (5 = most of the trait); draws as above.
+        personality::MpiItem item;
+        item.text = doc.value("text", "");
+        item.key = doc.value("key", 1);
+        auto score = [&](size_t option) { return personality::mpi_item_score(item, char('A' + option)); };
+        rec["mpi_answer"] = std::string(1, char('A' + pred));
+        rec["mpi_score"] = score(pred);
+        const int samples = doc.value("samples", 1);
+        if (samples > 1) {
+            nlohmann::json draws = nlohmann::json::array();
+            for (int d : personality::draw_options(logprobs, samples, personality::draw_seed(sampling_seed, doc.value("id", ""))))
+                draws.push_back(score(size_t(d)));
+            rec["mpi_scores"] = std::move(draws);
+        }
     }
 }
 

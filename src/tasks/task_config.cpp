@@ -248,6 +248,9 @@ const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
     // Personality consistency (process_results: personality): computed over all answers at once.
     {"cosine", {"personality", true}}, {"spearman", {"personality", true}}, {"vmd", {"personality", false}},
     {"pcp", {"personality", true}},
+    // MPI Big Five (process_results: mpi): mean keyed item score 1..5 per trait, over all answers.
+    {"openness", {"mpi", true}}, {"conscientiousness", {"mpi", true}}, {"extraversion", {"mpi", true}},
+    {"agreeableness", {"mpi", true}}, {"neuroticism", {"mpi", false}},
     {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
     {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
 
@@ -369,11 +372,12 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
     }
     c.process_results = get_string(m, "process_results");
     static const std::set<std::string> kProcessResults = {"mc2", "bbq", "charcomp", "sycophancy", "unfaithful_hint",
-                                                          "unfaithful_hint_cot", "personality"};
+                                                          "unfaithful_hint_cot", "personality", "mpi"};
     if (!c.process_results.empty() && !kProcessResults.count(c.process_results)) {
         throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
                     "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores), charcomp "
-                    "(character-composition answers), sycophancy, unfaithful_hint and unfaithful_hint_cot (deception probes)");
+                    "(character-composition answers), sycophancy, unfaithful_hint and unfaithful_hint_cot (deception probes), personality (Ai et al.) "
+                    "and mpi (Big Five inventory)");
     }
     c.description = doc_field(m, "description");
     c.doc_to_text = doc_field(m, "doc_to_text");

@@ -294,36 +294,59 @@ std::vector<Document> charcomp_docs(const TaskConfig & task, const std::string &
 
 // dataset_path: personality — every statement asked as self-knowledge and its scenario as action,
 // under each instruction variant (dataset_kwargs: items_dir beside the task, variants, samples).
+// `samples` answers per prompt are drawn from the model's distribution over 1..7 when the prompt
+// is scored (personality::draw_options), so a prompt is asked once however many samples it has.
 std::vector<Document> personality_docs(const TaskConfig & task) {
     const auto & kw = task.dataset_kwargs;
     const fs::path dir = fs::path(task.source).parent_path() / kw.value("items_dir", std::string("."));
     const auto items = personality::load_items_dir(dir.string());
     const int variants = kw.value("variants", personality::kKnowledgeVariants);
     const int samples = kw.value("samples", 1);
-    if (variants < 1 || variants > personality::kKnowledgeVariants || samples < 1) {
+    if (variants < 1 || variants > personality::kKnowledgeVariants || samples < 1 || samples > 100) {
         throw Error(task.source + ": dataset_kwargs.variants must be 1.." + std::to_string(personality::kKnowledgeVariants) +
-                    " and samples at least 1");
+                    " and samples 1..100");
     }
     std::vector<Document> docs;
     for (int v = 0; v < variants; ++v) {
-        for (int smp = 0; smp < samples; ++smp) {
-            for (size_t i = 0; i < items.statements.size(); ++i) {
-                const auto & st = items.statements[i];
-                const Document base = {{"id", st.id}, {"trait", personality::trait_name(st.trait)}, {"key", st.key},
-                                       {"opposite_of", st.opposite_of}, {"statement", st.statement}, {"item_index", i},
-                                       {"variant", v}, {"sample", smp}, {"run", v * samples + smp}};
-                Document k = base;
-                k["side"] = "knowledge";
-                k["prompt"] = personality::knowledge_prompt(st, v);
-                docs.push_back(std::move(k));
-                Document a = base;
-                const bool swap = personality::action_swap_for(v, smp);
-                a["side"] = "action";
-                a["swap"] = swap;
-                a["prompt"] = personality::action_prompt(items.scenarios[i], v, swap);
-                docs.push_back(std::move(a));
-            }
+        for (size_t i = 0; i < items.statements.size(); ++i) {
+            const auto & st = items.statements[i];
+            const Document base = {{"id", st.id}, {"trait", personality::trait_name(st.trait)}, {"key", st.key},
+                                   {"opposite_of", st.opposite_of}, {"statement", st.statement}, {"item_index", i},
+                                   {"variant", v}, {"run", v}, {"samples", samples}};
+            Document k = base;
+            k["side"] = "knowledge";
+            k["prompt"] = personality::knowledge_prompt(st, v);
+            docs.push_back(std::move(k));
+            Document a = base;
+            const bool swap = personality::action_swap_for(v, 0);
+            a["side"] = "action";
+            a["swap"] = swap;
+            a["prompt"] = personality::action_prompt(items.scenarios[i], v, swap);
+            docs.push_back(std::move(a));
         }
+    }
+    return docs;
+}
+
+// dataset_path: mpi — the Machine Personality Inventory (Jiang et al. 2023): every IPIP-NEO item
+// of dataset_kwargs.file (under the data directory, default mpi/mpi_120.csv) as one A–E question.
+std::vector<Document> mpi_docs(const TaskConfig & task, const std::string & data_dir) {
+    const auto & kw = task.dataset_kwargs;
+    const std::string file = kw.value("file", std::string("mpi/mpi_120.csv"));
+    const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : fs::path(data_dir) / file;
+    if (!fs::exists(path)) {
+        throw Error(task.source + ": dataset_kwargs.file '" + file + "' not found at " + path.string() +
+                    "; pass --data-dir with the folder holding mpi/mpi_120.csv (../shared/data), or an absolute file");
+    }
+    const int samples = kw.value("samples", 1);
+    if (samples < 1 || samples > 100) throw Error(task.source + ": dataset_kwargs.samples must be 1..100");
+    const auto items = personality::load_mpi_items(path.string());
+    std::vector<Document> docs;
+    for (size_t i = 0; i < items.size(); ++i) {
+        const auto & it = items[i];
+        docs.push_back({{"id", "mpi" + std::to_string(i + 1)}, {"item_index", i}, {"facet", it.facet}, {"text", it.text},
+                        {"trait", personality::trait_name(it.trait)}, {"key", it.key}, {"samples", samples},
+                        {"prompt", personality::mpi_prompt(it)}});
     }
     return docs;
 }
@@ -334,6 +357,7 @@ std::vector<Document> load_task_split(const TaskConfig & task, const std::string
     const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
     if (task.dataset_path == "charcomp") return charcomp_docs(task, data_dir);
     if (task.dataset_path == "personality") return personality_docs(task);
+    if (task.dataset_path == "mpi") return mpi_docs(task, data_dir);
     LoadOptions lo;
     if (task.dataset_kwargs.contains("column_names")) {
         for (const auto & c : task.dataset_kwargs["column_names"]) lo.column_names.push_back(c.get<std::string>());

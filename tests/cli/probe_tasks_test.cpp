@@ -130,20 +130,38 @@ TEST(ProbeTasks, PersonalityConsistencyFromTheAnswersOfBothSides) {
     ASSERT_EQ(r.status, 0) << r.err;
     const std::string key = fs::path(tiny_model_path()).stem().string();
     const json res = read_json(out / key / "results.json")["results"]["personality"];
+    // Every prompt carries its greedy answer and 10 draws; the metrics are over the draws' means.
     std::map<std::string, double> know, act;
+    size_t greedy_in_draws = 0, n_prompts = 0;
     for (const auto & s : read_jsonl(out / key / "samples_personality.jsonl")) {
         const int v = s["agree_value"];
         ASSERT_GE(v, 1);
         ASSERT_LE(v, 7);
         const int shown = s["pred"].get<int>() + 1;
+        ASSERT_EQ(s["agree_values"].size(), 10u);
+        double mean = 0;
+        bool greedy_drawn = false;
+        for (const auto & d : s["agree_values"]) {
+            ASSERT_GE(d.get<int>(), 1);
+            ASSERT_LE(d.get<int>(), 7);
+            mean += d.get<double>();
+            greedy_drawn |= d.get<int>() == v;
+        }
+        mean /= 10;
+        greedy_in_draws += greedy_drawn;
+        ++n_prompts;
         if (s["doc"]["side"] == "knowledge") {
             EXPECT_EQ(v, shown);
-            know[s["doc"]["id"]] = v;
+            know[s["doc"]["id"]] = mean;
         } else {
             EXPECT_EQ(v, s["doc"]["swap"].get<bool>() ? shown : 8 - shown);  // 1 = definitely the agreeing action as shown
-            act[s["doc"]["id"]] = v;
+            act[s["doc"]["id"]] = mean;
         }
     }
+    // The most likely answer is drawn at least once in 10 for nearly every prompt (a sampler that
+    // ignored the distribution would miss it often).
+    EXPECT_GE(greedy_in_draws * 10, n_prompts * 8);
+    EXPECT_EQ(res["sampling"]["samples_per_prompt"], 10);
     ASSERT_EQ(know.size(), 60u);
     ASSERT_EQ(act.size(), 60u);
     // Centred cosine, value mean difference and proportion of consistent pairs, by hand.
@@ -152,7 +170,7 @@ TEST(ProbeTasks, PersonalityConsistencyFromTheAnswersOfBothSides) {
         const double a = act.at(id);
         dot += (k - 4) * (a - 4), nk += (k - 4) * (k - 4), na += (a - 4) * (a - 4);
         vmd += std::abs(k - a) / 60;
-        pcp += (std::abs(k - a) <= 1) / 60.0;
+        pcp += (std::abs(k - a) <= 1 + 1e-9) / 60.0;
     }
     EXPECT_NEAR(res["vmd,none"].get<double>(), vmd, 1e-9);
     EXPECT_NEAR(res["pcp,none"].get<double>(), pcp, 1e-9);
@@ -160,4 +178,47 @@ TEST(ProbeTasks, PersonalityConsistencyFromTheAnswersOfBothSides) {
     EXPECT_TRUE(res.contains("unreliable,none"));
     EXPECT_TRUE(res["screen"].is_object());
     EXPECT_NE(res["reference"].dump().find("0.76"), std::string::npos);  // the paper's human cosine beside ours
+}
+
+TEST(ProbeTasks, Mpi120TraitScoresFromKeyedAnswers) {
+    const auto out = fresh_subdir("probe-mpi");
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks mpi120 -o " + out.string() +
+                               " -t 2 --energy off --data-dir " + RIGHTSIZE_SHARED_DATA);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json res = read_json(out / key / "results.json")["results"]["mpi120"];
+    // Recompute each trait from the per-item records: the greedy letter's keyed score, and the
+    // mean of the draws per item averaged over the trait's items.
+    std::map<std::string, std::vector<double>> item_means;
+    size_t n = 0;
+    for (const auto & s : read_jsonl(out / key / "samples_mpi120.jsonl")) {
+        ++n;
+        const std::string letter = s["mpi_answer"];
+        ASSERT_EQ(letter, std::string(1, char('A' + s["pred"].get<int>())));
+        const int positive = 5 - (letter[0] - 'A');
+        EXPECT_EQ(s["mpi_score"].get<int>(), s["doc"]["key"].get<int>() > 0 ? positive : 6 - positive) << s["doc"].dump();
+        ASSERT_EQ(s["mpi_scores"].size(), 10u);
+        double m = 0;
+        for (const auto & d : s["mpi_scores"]) m += d.get<double>() / 10;
+        item_means[s["doc"]["trait"]].push_back(m);
+    }
+    EXPECT_EQ(n, 120u);
+    ASSERT_EQ(item_means.size(), 5u);
+    for (const auto & [trait, v] : item_means) {
+        EXPECT_EQ(v.size(), 24u) << trait;
+        double mean = 0;
+        for (double x : v) mean += x / double(v.size());
+        EXPECT_NEAR(res[trait + ",none"].get<double>(), mean, 1e-9) << trait;
+        EXPECT_GE(res[trait + "_sd,none"].get<double>(), 0.0);
+        EXPECT_EQ(res["profile"][trait]["n"], 24);
+    }
+}
+
+TEST(ProbeTasks, Mpi120NamesAMissingItemFile) {
+    const auto out = fresh_subdir("probe-mpi-missing");
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks mpi120 -o " + out.string() +
+                               " --energy off --data-dir " + out.string());
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("mpi/mpi_120.csv"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--data-dir"), std::string::npos) << r.err;
 }

@@ -431,3 +431,41 @@ TEST(PersonalityMpi, CsvQuotingAndErrors) {
     const std::string bad = write_temp("mpi_bad.csv", "label_raw,text,label_ocean,key\nA,b,X,1\n");
     EXPECT_NE(error_of([&] { load_mpi_items(bad); }).find(bad + ":2"), std::string::npos);
 }
+
+TEST(PersonalityDraws, FrequenciesFollowTheOptionDistribution) {
+    const std::vector<double> lp = {std::log(0.7), std::log(0.2), std::log(0.1), -INFINITY};
+    const auto d = personality::draw_options(lp, 20000, 42);
+    ASSERT_EQ(d.size(), 20000u);
+    std::vector<double> freq(4, 0.0);
+    for (int x : d) freq[size_t(x)] += 1.0 / 20000;
+    EXPECT_NEAR(freq[0], 0.7, 0.015);
+    EXPECT_NEAR(freq[1], 0.2, 0.015);
+    EXPECT_NEAR(freq[2], 0.1, 0.015);
+    EXPECT_EQ(freq[3], 0.0);  // an impossible option is never drawn
+    // Unnormalised log-likelihoods (what scoring returns) give the same distribution.
+    const std::vector<double> shifted = {std::log(0.7) - 30, std::log(0.2) - 30, std::log(0.1) - 30, -INFINITY};
+    EXPECT_EQ(personality::draw_options(shifted, 20000, 42), d);
+}
+
+TEST(PersonalityDraws, DeterministicPerSeedAndKey) {
+    const std::vector<double> lp = {-1.0, -1.2, -0.9, -3.0, -2.0, -1.5, -1.1};
+    EXPECT_EQ(personality::draw_options(lp, 50, 7), personality::draw_options(lp, 50, 7));
+    EXPECT_NE(personality::draw_options(lp, 50, 7), personality::draw_options(lp, 50, 8));
+    EXPECT_EQ(personality::draw_seed(0, "knowledge/E01/0"), personality::draw_seed(0, "knowledge/E01/0"));
+    EXPECT_NE(personality::draw_seed(0, "knowledge/E01/0"), personality::draw_seed(0, "knowledge/E01/1"));
+    EXPECT_NE(personality::draw_seed(0, "knowledge/E01/0"), personality::draw_seed(1, "knowledge/E01/0"));
+    EXPECT_EQ(personality::draw_options(std::vector<double>{0.0}, 3, 1), (std::vector<int>{0, 0, 0}));
+    EXPECT_THROW(personality::draw_options(std::vector<double>{}, 3, 1), rightsize::Error);
+    EXPECT_THROW(personality::draw_options(lp, 0, 1), rightsize::Error);
+}
+
+TEST(PersonalityMpi, PromptAddressesTheReaderAndListsFiveOptions) {
+    personality::MpiItem item;
+    item.text = "Worry about things";
+    const std::string p = personality::mpi_prompt(item);
+    EXPECT_NE(p.find("\"You worry about things.\""), std::string::npos) << p;
+    for (const char * o : {"(A) Very accurate", "(B) Moderately accurate", "(C) Neither accurate nor inaccurate",
+                           "(D) Moderately inaccurate", "(E) Very inaccurate"}) {
+        EXPECT_NE(p.find(o), std::string::npos) << o;
+    }
+}
