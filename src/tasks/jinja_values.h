@@ -59,6 +59,20 @@ bool contains(const json & haystack, const json & needle);
 std::string join_keys(const json & obj);
 json get_attr(const json & obj, const std::string & name, const std::string & desc);
 json get_item(const json & obj, const json & key, const std::string & desc);
+// Python's len(), int(), float(), str.replace, str.capitalize, Jinja's title filter, json.dumps;
+// str_of: the value as a string or a RenderError naming `what`.
+size_t py_len(const json & v);
+int64_t py_int(const json & v);
+double py_float_of(const json & v);
+std::string py_replace(const std::string & s, const std::string & from, const std::string & to, int64_t count);
+std::string capitalize(const std::string & s);
+std::string jinja_title(const std::string & s);
+std::string py_json(const json & v);
+const std::string & str_of(const json & v, const std::string & what);
+json py_split(const std::string & s, const json & sep, int64_t maxsplit);  // str.split
+std::string py_title(const std::string & s);                              // str.title
+size_t py_count(const std::string & s, const std::string & sub);          // str.count
+std::vector<uint32_t> utf8_decode(const std::string & s);                 // code points
 
 // ---------------------------------------------------------------------------------------------
 // Call arguments: positional and keyword, with Python's "unexpected argument" checking.
