@@ -39,6 +39,7 @@ struct RunOptions {
     bool fresh = false;
     bool ctx_given = false;
     EvalOptions eval;
+    std::map<std::string, double> task_limits;  // --limit TASK=N: overrides eval.limit for that task
     LlamaOptions llama;
     EnergyCarbonOptions ec;
 };
@@ -104,6 +105,7 @@ nlohmann::json run_config(const RunOptions & o, const std::vector<TaskConfig> & 
     return {{"models", models},
             {"tasks", task_configs},
             {"limit", o.eval.limit},
+            {"task_limits", o.task_limits},
             {"num_fewshot", o.eval.num_fewshot ? nlohmann::json(*o.eval.num_fewshot) : nlohmann::json(nullptr)},
             {"apply_chat_template", o.eval.apply_chat_template},
             {"system_prompt", o.eval.system_prompt},
@@ -220,6 +222,7 @@ nlohmann::json write_results_json(const RunOptions & o, const RunInfo & run, con
     j["config"] = {{"model", "rightsize-llama.cpp"},
                    {"model_args", "model=" + m.facts.value("path", "")},
                    {"limit", o.eval.limit > 0 ? nlohmann::json(o.eval.limit) : nlohmann::json(nullptr)},
+                   {"task_limits", o.task_limits},
                    {"num_fewshot", run.config["num_fewshot"]},
                    {"apply_chat_template", o.eval.apply_chat_template},
                    {"system_instruction", o.eval.system_prompt},
@@ -257,10 +260,17 @@ int cmd_run(int argc, char ** argv) {
     p.value({"-m", "--model"}, "FILE", "GGUF model file (repeatable)", [&](const std::string & v) { o.models.push_back(v); });
     p.value({"--tasks"}, "T1,T2", "tasks, tags, groups or task YAML files, comma-separated",
             [&](const std::string & v) { for (auto & t : split_commas(v)) o.tasks.push_back(t); });
-    p.value({"--limit"}, "N", "documents per task: N ≥ 1 the first N, 0 < N < 1 that fraction (default all)",
+    p.value({"--limit"}, "N|TASK=N",
+            "documents per task: N ≥ 1 the first N, 0 < N < 1 that fraction (default all); TASK=N sets it for one\n"
+            "task (repeatable; e.g. --limit 20 --limit personality=120)",
             [&](const std::string & v) {
-                o.eval.limit = parse_double("--limit", v);
-                if (o.eval.limit < 0) throw UsageError("option '--limit' must not be negative");
+                const auto eq = v.find('=');
+                const std::string task = eq == std::string::npos ? "" : v.substr(0, eq);
+                const double n = parse_double("--limit", eq == std::string::npos ? v : v.substr(eq + 1));
+                if (n < 0) throw UsageError("option '--limit' must not be negative, got '" + v + "'");
+                if (eq != std::string::npos && task.empty()) throw UsageError("option '--limit' expects N or TASK=N, got '" + v + "'");
+                if (task.empty()) o.eval.limit = n;
+                else o.task_limits[task] = n;
             });
     p.value({"--num-fewshot"}, "K", "few-shot examples per prompt (default: each task's num_fewshot)",
             [&](const std::string & v) { o.eval.num_fewshot = parse_int("--num-fewshot", v, 0, 1000); });
@@ -319,6 +329,13 @@ int cmd_run(int argc, char ** argv) {
     std::vector<TaskGroup> groups;
     const auto tasks = registry.resolve(o.tasks, &groups, &warnings);
     for (const auto & w : warnings) fprintf(stderr, "warning: %s\n", w.c_str());
+    for (const auto & [name, n] : o.task_limits) {
+        if (std::none_of(tasks.begin(), tasks.end(), [&](const TaskConfig & t) { return t.task == name; })) {
+            std::string list;
+            for (const auto & t : tasks) list += (list.empty() ? "" : ", ") + t.task;
+            throw UsageError("--limit " + name + "=…: '" + name + "' is not one of this run's tasks (" + list + ")");
+        }
+    }
 
     RunInfo run;
     run.config = run_config(o, tasks);
@@ -381,7 +398,9 @@ int cmd_run(int argc, char ** argv) {
                 mr.headline[task.task] = headline_of(task, results);
                 efficiency["co2e"] = co2e_of(efficiency, results, mr.headline[task.task], intensity, o.ec, mr);
             } else {
-                TaskEvaluator ev(backend, task, o.eval);
+                EvalOptions eval = o.eval;
+                if (const auto lim = o.task_limits.find(task.task); lim != o.task_limits.end()) eval.limit = lim->second;
+                TaskEvaluator ev(backend, task, eval);
                 auto done_samples = store.samples(run.run_id, mr.key, task.task);
                 if (!done_samples.empty()) {
                     fprintf(stderr, "%s · %s: resuming, %zu of %zu documents already scored\n", mr.key.c_str(), task.task.c_str(),

@@ -194,3 +194,22 @@ TEST(RunCli, ClearErrors) {
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("-m MODEL"), std::string::npos) << r.err;
 }
+
+TEST(RunCli, PerTaskLimitOverridesTheRunLimit) {
+    const auto tasks = make_tasks();
+    const auto out = temp_dir() / "run-task-limit";
+    fs::remove_all(out);
+    auto r = run_command(run_cmd(tasks, out, "--tasks mc_colours,ll_colours --limit 2 --limit ll_colours=3 --energy off"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json j = read_json(out / fs::path(tiny_model_path()).stem() / "results.json");
+    EXPECT_EQ(j["n-samples"]["mc_colours"]["effective"].get<int>(), 2);
+    EXPECT_EQ(j["n-samples"]["ll_colours"]["effective"].get<int>(), 3);
+    EXPECT_EQ(j["config"]["task_limits"]["ll_colours"].get<double>(), 3.0);
+
+    r = run_command(run_cmd(tasks, out, "--tasks mc_colours --limit ll_colorus=3"));
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("'ll_colorus' is not one of this run's tasks (mc_colours)"), std::string::npos) << r.err;
+    r = run_command(run_cmd(tasks, out, "--tasks mc_colours --limit =3"));
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("TASK=N"), std::string::npos) << r.err;
+}
