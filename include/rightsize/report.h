@@ -15,11 +15,16 @@ struct ReportInput {
     std::vector<nlohmann::json> models;  // results.json objects
     std::string origin;                  // the directory or database it came from
     std::string run_id;
+    // Human-likeness votes (rightsize vote): one tally_votes() object per (run, generation task)
+    // with votes in the run's store, for the report's human-likeness section. Empty when the input
+    // has no store, the store no votes table, or the run no votes.
+    nlohmann::json votes = nlohmann::json::array();
 };
 
 // A run directory (every <dir>/*/results.json), a single results.json, or a SQLite store (the
 // latest complete run, or run_id when given; results.json objects rebuilt from task_results).
-// Throws Error naming the path and what was expected.
+// Votes are read from the store (a run directory's rightsize.sqlite, or the store given) for the
+// run(s) reported. Throws Error naming the path and what was expected.
 ReportInput load_report_input(const std::string & path, const std::string & run_id = "");
 
 struct ReportOptions {
@@ -30,7 +35,8 @@ struct ReportOptions {
 
 // Everything the renderers show, computed once: per task the models' quality ± stderr, THR, LAT,
 // MEM, energy (with source), CO2e, PER (relative and energy-aware when energy exists), Pareto
-// sets, the recommendation; provenance. Also printed by `rightsize run` at the end.
+// sets, the recommendation; provenance; and "probes" (the behaviour-probe sections, only when
+// the run has probe tasks or votes; see report_probes.h). Also printed by `rightsize run` at the end.
 nlohmann::json analyse(const ReportInput & input, const ReportOptions & options = {});
 
 std::string render_html(const nlohmann::json & analysis);

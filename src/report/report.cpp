@@ -1,6 +1,7 @@
 // The report's analysis: one JSON document that every renderer reads, so HTML, Markdown and the
 // terminal always agree. Loading the input is in report_load.cpp.
 #include "report_format.h"
+#include "report_probes.h"
 
 #include <rightsize/error.h>
 #include <rightsize/per.h>
@@ -428,6 +429,9 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
                         " runs; efficiency figures are comparable only if they ran on the same machine under the same load.");
     }
     out["notes"] = notes;
+    // Behaviour probes: only when the run has some, so a report without them is unchanged.
+    json probes = analyse_probes(input, keys);
+    if (!probes["families"].empty()) out["probes"] = std::move(probes);
     return out;
 }
 

@@ -1,6 +1,7 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no script, no external URL) that
 // opens the same way from a laptop, a CI artefact or an e-mail attachment.
 #include "report_format.h"
+#include "report_probes.h"
 #include "report_svg.h"
 
 #include <rightsize/report.h>
@@ -242,7 +243,11 @@ std::string provenance(const json & a) {
     o << "<dt>input</dt><dd>" << esc(p.value("origin", "")) << "</dd>";
     o << "<dt>run</dt><dd>" << joined(p["run_ids"]) << "</dd>";
     o << "<dt>date</dt><dd>" << joined(p["dates"]) << "</dd>";
-    o << "<dt>rightsize</dt><dd>" << joined(p["rightsize_versions"]) << " (git " << joined(p["git_hashes"]) << ")</dd>";
+    // A version written by rightsize run already names its commit ("0.1.0 (git abc1234)").
+    const std::string version = joined(p["rightsize_versions"]);
+    o << "<dt>rightsize</dt><dd>" << version;
+    if (version.find("(git ") == std::string::npos) o << " (git " << joined(p["git_hashes"]) << ")";
+    o << "</dd>";
     o << "<dt>llama.cpp</dt><dd>" << joined(p["llama_cpp_versions"]) << "</dd>";
     if (p.contains("hardware")) {
         const auto & h = p["hardware"];
@@ -276,7 +281,7 @@ std::string provenance(const json & a) {
         const auto & c = p["config"];
         o << "<dt>settings</dt><dd>limit " << (c["limit"].is_number() ? report_format::plain(c["limit"].get<double>()) : "none") << ", num_fewshot "
           << (c["num_fewshot"].is_null() ? "task default" : esc(c["num_fewshot"].dump())) << ", few-shot seed " << esc(c["fewshot_seed"].dump())
-          << ", chat template " << (c.value("apply_chat_template", false) ? "on" : "off");
+          << ", chat template " << (c["apply_chat_template"].is_boolean() && c["apply_chat_template"].get<bool>() ? "on" : "off");
         if (c["llama"].is_object()) {
             o << "; llama.cpp";
             for (const char * k : {"threads", "ctx_size", "batch_size", "ubatch_size", "n_gpu_layers", "parallel", "flash_attn"}) {
@@ -307,7 +312,8 @@ std::string render_html(const nlohmann::json & a) {
     o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<meta name=\"generator\" content=\"" << esc(a.value("generator", "rightsize")) << "\">\n"
-      << "<title>" << esc(title) << "</title>\n<style>" << kCss << "</style>\n</head>\n<body>\n<main>\n";
+      << "<title>" << esc(title) << "</title>\n<style>" << kCss << (a.contains("probes") ? probes_css() : "")
+      << "</style>\n</head>\n<body>\n<main>\n";
 
     const json & p = a["provenance"];
     const json & tasks = a["tasks"];
@@ -381,6 +387,8 @@ std::string render_html(const nlohmann::json & a) {
         }
         o << "</section>\n";
     }
+
+    if (a.contains("probes")) o << render_probes_html(a["probes"]);
 
     o << "<section id=\"provenance\"><h2>Provenance</h2>" << provenance(a) << "</section>\n";
     o << "<section id=\"notes\"><h2>Notes</h2><ul class=\"notes\">";

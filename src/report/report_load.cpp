@@ -2,6 +2,7 @@
 // store (results.json objects rebuilt from its rows). Layout and schema: docs/results.md.
 #include <rightsize/error.h>
 #include <rightsize/report.h>
+#include <rightsize/vote.h>
 
 #include <sqlite3.h>
 
@@ -178,6 +179,32 @@ ReportInput load_store(const std::string & path, const std::string & wanted_run)
     return in;
 }
 
+// The human-likeness votes of the runs reported: one tally_votes() object per (run, task) with
+// votes. A store without a votes table has none; a tally that fails is kept as an entry with its
+// error, so the report still renders and says why the votes are missing.
+json load_votes(const std::string & db_path, const std::vector<std::string> & run_ids) {
+    json out = json::array();
+    std::vector<std::pair<std::string, std::string>> wanted;
+    try {
+        StoreReader db(db_path);
+        if (db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'votes'").empty()) return out;
+        for (const auto & run : run_ids) {
+            for (const auto & r : db.query("SELECT DISTINCT task FROM votes WHERE run_id = ? ORDER BY task", {run})) wanted.emplace_back(run, r[0]);
+        }
+    } catch (const Error & e) {
+        out.push_back({{"run_id", ""}, {"task", ""}, {"pairs", json::array()}, {"error", e.what()}});
+        return out;
+    }
+    for (const auto & [run, task] : wanted) {
+        try {
+            out.push_back(tally_votes(db_path, run, task));
+        } catch (const Error & e) {
+            out.push_back({{"run_id", run}, {"task", task}, {"pairs", json::array()}, {"error", e.what()}});
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 ReportInput load_report_input(const std::string & path, const std::string & run_id) {
@@ -192,7 +219,11 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
         }
         std::sort(files.begin(), files.end());
         // --run-id picks a run of the store; results.json files hold only the newest run per model.
-        if ((!run_id.empty() || files.empty()) && fs::exists(db)) return load_store(db.string(), run_id);
+        if ((!run_id.empty() || files.empty()) && fs::exists(db)) {
+            auto in = load_store(db.string(), run_id);
+            in.votes = load_votes(db.string(), {in.run_id});
+            return in;
+        }
         if (files.empty()) {
             throw Error(path + ": no results.json in the folder or its subfolders, and no rightsize.sqlite; " + kExpected);
         }
@@ -213,9 +244,22 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
             throw Error(path + ": no results.json belongs to run '" + run_id + "' (they belong to " + runs + ")");
         }
         in.run_id = in.models[0].value("run_id", "");
+        if (fs::exists(db)) {
+            // Each results.json holds its model's newest run: votes are read for every run among them.
+            std::vector<std::string> runs;
+            for (const auto & m : in.models) {
+                const std::string r = m.value("run_id", "");
+                if (!r.empty() && std::find(runs.begin(), runs.end(), r) == runs.end()) runs.push_back(r);
+            }
+            in.votes = load_votes(db.string(), runs);
+        }
         return in;
     }
-    if (is_sqlite(path)) return load_store(path, run_id);
+    if (is_sqlite(path)) {
+        auto in = load_store(path, run_id);
+        in.votes = load_votes(path, {in.run_id});
+        return in;
+    }
     ReportInput in;
     in.origin = path;
     in.models.push_back(read_results_file(path));

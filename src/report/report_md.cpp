@@ -1,6 +1,7 @@
 // The report as Markdown (for a README, an issue or a pull request) and the recommendation as
 // terminal text; both read the same analysis as the HTML report.
 #include "report_format.h"
+#include "report_probes.h"
 #include "table.h"
 
 #include <rightsize/report.h>
@@ -123,9 +124,15 @@ std::string render_markdown(const nlohmann::json & a) {
         if (!t["notes"].empty()) o << "\n";
     }
 
+    if (a.contains("probes")) o << render_probes_markdown(a["probes"]);
+
     o << "## Provenance\n\n";
     o << "- input: " << md(p.value("origin", "")) << "\n";
-    o << "- rightsize: " << md(joined(p["rightsize_versions"])) << " (git " << md(joined(p["git_hashes"])) << ")\n";
+    // A version written by rightsize run already names its commit ("0.1.0 (git abc1234)").
+    const std::string version = joined(p["rightsize_versions"]);
+    o << "- rightsize: " << md(version);
+    if (version.find("(git ") == std::string::npos) o << " (git " << md(joined(p["git_hashes"])) << ")";
+    o << "\n";
     o << "- llama.cpp: " << md(joined(p["llama_cpp_versions"])) << "\n";
     if (p.contains("hardware")) {
         const auto & h = p["hardware"];

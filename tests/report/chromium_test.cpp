@@ -1,10 +1,13 @@
 // The HTML report in a real browser: headless Chromium loads it from disk, and the test checks
 // what a reader would see — no console errors, the charts in the DOM, the numbers of the input,
 // and a screenshot with real content in the models' colours.
+#include "report/probe_fixture.h"
 #include "report/report_fixture.h"
 #include "test_support.h"
 
 #include <rightsize/report.h>
+#include <rightsize/results_store.h>
+#include <rightsize/vote.h>
 
 #include <gtest/gtest.h>
 #include <png.h>
@@ -134,4 +137,50 @@ TEST_F(Chromium, ReportRendersWithChartsNumbersAndColours) {
     EXPECT_GT(blue, 500u);
     EXPECT_GT(vermillion, 500u);
     EXPECT_GT(green, 500u);
+}
+
+// The behaviour-probe sections in the browser: every family's section, the BBQ and win-rate
+// charts, and every figure in the DOM equal to the input (results.json), the analysis (derived
+// figures) or the vote tallies read from the run's store.
+TEST_F(Chromium, ProbeSectionsCarryTheirNumbers) {
+    const auto dir = fresh_subdir("chromium-probes");
+    const auto inputs = probe_fixture_results();
+    write_run_dir(dir / "run", inputs);
+    const std::string db = (dir / "run" / "rightsize.sqlite").string();
+    const std::string run_id = inputs[0]["run_id"];
+    {
+        ResultsStore store(db);  // creates the store; the votes table comes with the first vote
+    }
+    const std::string a = "alpha-1b-q4", b = "beta-500m-q4";
+    for (long long d = 0; d < 6; ++d) {
+        ASSERT_TRUE(record_vote(db, run_id, "humanlike", d, d % 2 ? b : a, d % 2 ? a : b, d < 4 ? VoteChoice::Left : VoteChoice::Tie, "ann"));
+        ASSERT_TRUE(record_vote(db, run_id, "humanlike", d, a, b, VoteChoice::Left, "judge:gemma"));
+        ASSERT_TRUE(record_vote(db, run_id, "humanlike", d, b, a, VoteChoice::Left, "judge:gemma"));
+    }
+    const auto in = load_report_input((dir / "run").string());
+    ASSERT_EQ(in.votes.size(), 1u);
+    const auto analysis = analyse(in);
+    ASSERT_TRUE(analysis.contains("probes"));
+    const auto page = dir / "report.html";
+    write_file_atomic(page.string(), render_html(analysis));
+
+    const auto dom = chromium(page, "--dump-dom", "probes-dom");
+    ASSERT_EQ(dom.status, 0) << dom.err;
+    EXPECT_TRUE(console_lines(dom.err).empty()) << dom.err;
+    for (const char * id : {"probe-charcomp", "probe-personality", "probe-deception", "probe-bias", "probe-humanlike", "chart-bbq-bias",
+                            "chart-winrate-humanlike"})
+        EXPECT_NE(dom.out.find("id=\"" + std::string(id) + "\""), std::string::npos) << id;
+    EXPECT_EQ(count(dom.out, "<svg class=\"chart\""), 2u * 4 + 3 + 2);
+    EXPECT_GE(count(dom.out, "class=\"whisker\""), 2u + 4);  // two win rates, four BBQ bias scores
+
+    size_t probe_cells = 0;
+    for (const auto & f : analysis["probes"]["families"])
+        for (const auto & t : f["tables"])
+            for (const auto & r : t["rows"])
+                for (const auto & c : r["cells"]) probe_cells += c["value"].is_number();
+    std::set<std::string> metrics;
+    // The efficiency tables, every probe figure, and 2 vote rows × (rate, votes, wins, wins, ties, Answer 1 share) + the judge's consistency.
+    EXPECT_GE(check_data_values(dom.out, inputs, &metrics, &analysis, &in.votes), 3u * 2 * 11 + probe_cells + 2 * 6 + 1);
+    for (const char * m : {"gap", "screen.knowledge.parse_rate", "bias_score_ambig,none", "win_rate_a.rate", "order_consistency"})
+        EXPECT_TRUE(metrics.count(m)) << m;
 }

@@ -166,11 +166,28 @@ inline std::string attr(const std::string & tag, const std::string & name) {
 }
 
 
+// The cell of analysis.probes whose row has this task and metric, for this model (null if none).
+inline nlohmann::json probe_cell(const nlohmann::json & analysis, const std::string & task, const std::string & metric,
+                                 const std::string & model) {
+    if (!analysis.contains("probes")) return nullptr;
+    for (const auto & f : analysis["probes"]["families"])
+        for (const auto & t : f["tables"])
+            for (const auto & r : t["rows"]) {
+                if (r["task"] != task || r["metric"] != metric) continue;
+                for (const auto & c : r["cells"])
+                    if (c["model"] == model) return c;
+            }
+    return nullptr;
+}
+
 // Every <td data-value="…"> of a report (as written, or as Chromium serialises its DOM) against the
-// input: results.json values for results/model/efficiency cells, compute_per for PER cells. The
-// comparison is exact, as data-value carries full precision. Returns the cells checked.
+// input: results.json values for results/model/efficiency cells (a results metric without a comma
+// is a dotted path: "screen.knowledge.parse_rate"), compute_per for PER cells, the analysis's probe
+// figures for cells the analysis derived, and the vote tallies (ReportInput::votes) for vote cells.
+// The comparison is exact, as data-value carries full precision. Returns the cells checked.
 inline size_t check_data_values(const std::string & html, const std::vector<nlohmann::json> & inputs,
-                                std::set<std::string> * metrics = nullptr) {
+                                std::set<std::string> * metrics = nullptr, const nlohmann::json * analysis = nullptr,
+                                const nlohmann::json * votes = nullptr) {
     std::map<std::string, nlohmann::json> by_model;
     for (const auto & r : inputs) by_model[std::filesystem::path(r["model"]["path"].get<std::string>()).stem().string()] = r;
     const auto rel = expected_per(PerVariant::Relative), ea = expected_per(PerVariant::EnergyAware);
@@ -182,7 +199,14 @@ inline size_t check_data_values(const std::string & html, const std::vector<nloh
                           source = attr(tag, "data-source");
         const double shown = std::stod(attr(tag, "data-value"));
         double want = 0;
-        if (source == "results") {
+        if (source == "results" && metric.find(',') == std::string::npos && metric.find('.') != std::string::npos) {
+            const nlohmann::json * j = &by_model.at(model)["results"][task];
+            for (size_t start = 0, dot = 0; dot != std::string::npos; start = dot + 1) {
+                dot = metric.find('.', start);
+                j = &j->at(metric.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+            }
+            want = j->get<double>();
+        } else if (source == "results") {
             want = by_model.at(model)["results"][task][metric].get<double>();
         } else if (source == "model") {
             want = by_model.at(model)["model"][metric].get<double>();
@@ -190,9 +214,41 @@ inline size_t check_data_values(const std::string & html, const std::vector<nloh
             const auto dot = metric.find('.');
             const nlohmann::json & eff = by_model.at(model)["efficiency"][task];
             want = dot == std::string::npos ? eff[metric].get<double>() : eff[metric.substr(0, dot)][metric.substr(dot + 1)].get<double>();
+        } else if (source == "derived") {
+            EXPECT_TRUE(analysis) << "a derived cell needs the analysis to be checked: " << tag;
+            if (!analysis) continue;
+            const auto c = probe_cell(*analysis, task, metric, model);
+            EXPECT_TRUE(c.is_object()) << tag;
+            if (!c.is_object()) continue;
+            want = c["value"].get<double>();
+        } else if (source == "votes") {
+            EXPECT_TRUE(votes) << "a vote cell needs the tallies to be checked: " << tag;
+            if (!votes) continue;
+            nlohmann::json pair;
+            for (const auto & t : *votes)
+                if (t["task"] == task && t["run_id"] == attr(tag, "data-run"))
+                    for (const auto & p : t["pairs"])
+                        if (p["model_a"] == attr(tag, "data-model-a") && p["model_b"] == attr(tag, "data-model-b") &&
+                            p["voters"] == attr(tag, "data-voters"))
+                            pair = p;
+            EXPECT_TRUE(pair.is_object()) << tag;
+            if (!pair.is_object()) continue;
+            if (metric == "win_rate_a.rate") {
+                want = pair["win_rate_a"]["rate"].get<double>();
+                EXPECT_EQ(std::stod(attr(tag, "data-lo")), pair["win_rate_a"]["ci95"][0].get<double>()) << tag;
+                EXPECT_EQ(std::stod(attr(tag, "data-hi")), pair["win_rate_a"]["ci95"][1].get<double>()) << tag;
+            } else {
+                want = pair[metric].get<double>();
+            }
         } else {
             EXPECT_EQ(source, "computed") << tag;
             want = (metric == "per" ? rel : ea).at({task, model});
+        }
+        const std::string se = attr(tag, "data-stderr");
+        if (!se.empty() && source == "results" && metric.find(',') != std::string::npos) {
+            const auto comma = metric.find(',');
+            EXPECT_EQ(std::stod(se), by_model.at(model)["results"][task][metric.substr(0, comma) + "_stderr" + metric.substr(comma)].get<double>())
+                << tag;
         }
         EXPECT_EQ(shown, want) << tag;
         if (metrics) metrics->insert(metric);
