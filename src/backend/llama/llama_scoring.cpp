@@ -63,8 +63,12 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
             continuation = context.substr(context.size() - n_spaces) + continuation;
             context.resize(context.size() - n_spaces);
         }
-        auto whole = d.tokenize(context + continuation, true, false);
-        auto ctx_tok = d.tokenize(context, true, false);
+        // parse_special: a chat-templated context ("<|im_start|>user…") must reach the model as
+        // its control tokens, as generate() sends prompts and as Hugging Face tokenizers (lm-eval)
+        // encode text; as plain text the model would score the continuation after a template it
+        // never saw in training.
+        auto whole = d.tokenize(context + continuation, true, true);
+        auto ctx_tok = d.tokenize(context, true, true);
         if (ctx_tok.empty()) {
             ctx_tok = {d.prefix_token()};
             whole.insert(whole.begin(), d.prefix_token());
