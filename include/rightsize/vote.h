@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rightsize {
@@ -76,6 +77,12 @@ bool record_vote(const std::string & db_path, const std::string & run_id, const 
 // Documents this voter already voted on for this pair of models, in either position (resume).
 std::set<long long> voted_docs(const std::string & db_path, const std::string & run_id, const std::string & task,
                                const std::string & voter, const std::string & model_a, const std::string & model_b);
+
+// The arrangements this voter already voted on for this pair of models, as (doc_id, model_left):
+// a model judge votes each document in both orders and resumes order by order.
+std::set<std::pair<long long, std::string>> voted_orders(const std::string & db_path, const std::string & run_id,
+                                                         const std::string & task, const std::string & voter,
+                                                         const std::string & model_a, const std::string & model_b);
 
 // ---- win rates -------------------------------------------------------------------------------
 

@@ -372,6 +372,18 @@ std::set<long long> voted_docs(const std::string & db_path, const std::string & 
     return out;
 }
 
+std::set<std::pair<long long, std::string>> voted_orders(const std::string & db_path, const std::string & run_id,
+                                                         const std::string & task, const std::string & voter,
+                                                         const std::string & model_a, const std::string & model_b) {
+    VoteDb db(db_path);
+    VoteDb::Stmt s(db, "SELECT doc_id, model_left FROM votes WHERE run_id=? AND task=? AND voter=? AND "
+                       "((model_left=? AND model_right=?) OR (model_left=? AND model_right=?))");
+    s.bind(1, run_id).bind(2, task).bind(3, voter).bind(4, model_a).bind(5, model_b).bind(6, model_b).bind(7, model_a);
+    std::set<std::pair<long long, std::string>> out;
+    while (s.step()) out.emplace(s.integer(0), s.text(1));
+    return out;
+}
+
 // ---- win rates ---------------------------------------------------------------------------------
 
 void wilson_interval(double p, double n, double z, double & lo, double & hi) {

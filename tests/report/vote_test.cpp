@@ -2,6 +2,7 @@
 // computation, the seeded order, votes and tallies in a real SQLite store, the server over HTTP,
 // and a real headless Chromium clicking through a whole session over the DevTools protocol.
 #include "test_support.h"
+#include "vote_store.h"
 
 #include <rightsize/results_store.h>
 #include <rightsize/vote.h>
@@ -27,57 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kRun = "20250101T000000Z-votetest";
-const std::string kA = "alpha-7b-chat";      // names that must never reach a voting page
-const std::string kB = "beta-13b-instruct";
-
-// What each model answered (raw, with emojis) and what the voter must see (stripped).
-struct Answer {
-    std::string raw, shown;
-};
-const std::vector<std::string> kQuestions = {"What's your go-to meal when you're too tired to cook?",
-                                             "Do you prefer window seats or aisle seats?",
-                                             "How do you cheer yourself up after a bad day?"};
-const std::vector<Answer> kAnswersA = {{"Honestly? Toast 😀 with butter and a café au lait.", "Honestly? Toast with butter and a café au lait."},
-                                       {"Window, always 🇫🇷 — I like watching the clouds.", "Window, always — I like watching the clouds."},
-                                       {"I call my sister ❤️ and we laugh about nothing.", "I call my sister and we laugh about nothing."}};
-const std::vector<Answer> kAnswersB = {{"👍🏽 As a language model, I don't eat, but pasta is popular.", "As a language model, I don't eat, but pasta is popular."},
-                                       {"Aisle seats offer easier access to the restroom.", "Aisle seats offer easier access to the restroom."},
-                                       {"Here are five strategies: 1. exercise 2. music 日本 ✨", "Here are five strategies: 1. exercise 2. music 日本"}};
-
-json sample(size_t i, const std::string & model, const std::string & answer) {
-    // The rendered prompt carries a chat template naming the model's family: the page must show
-    // the document's own question instead.
-    return {{"doc_id", i},
-            {"doc", {{"id", "humanlike-00" + std::to_string(i + 1)}, {"topic", "test"}, {"prompt", kQuestions[i]}}},
-            {"prompt", "<|" + model + "|>user\n" + kQuestions[i] + "\n<|" + model + "|>assistant\n"},
-            {"resps", {answer}},
-            {"filtered_resps", {{"none", answer}}}};
-}
-
-// A store with both models' answers to the three questions, plus a fourth only A answered.
-fs::path make_store(const std::string & name) {
-    const auto dir = fresh_subdir(name);
-    const auto path = dir / "rightsize.sqlite";
-    ResultsStore store(path.string());
-    RunInfo run;
-    run.run_id = kRun;
-    run.config_hash = "0123456789abcdef";
-    run.config = {{"tasks", {"humanlike"}}};
-    store.begin_run(run);
-    std::vector<json> a, b;
-    for (size_t i = 0; i < 3; ++i) {
-        a.push_back(sample(i, kA, kAnswersA[i].raw));
-        b.push_back(sample(i, kB, kAnswersB[i].raw));
-    }
-    auto extra = sample(0, kA, "only one model answered this");
-    extra["doc_id"] = 3;
-    a.push_back(extra);
-    store.add_samples(kRun, kA, "humanlike", a);
-    store.add_samples(kRun, kB, "humanlike", b);
-    return path;
-}
-
 // The first seed whose draw puts A on the left for some of the three documents and on the right
 // for others, so a test that follows A's answer must click both buttons.
 uint64_t mixed_seed() {
@@ -86,24 +36,6 @@ uint64_t mixed_seed() {
         for (long long d = 0; d < 3; ++d) left += vote_model_a_left(seed, d);
         if (left == 1 || left == 2) return seed;
     }
-}
-
-// All rows of the votes table: doc_id, model_left, model_right, choice, voter.
-std::vector<std::vector<std::string>> vote_rows(const fs::path & db_path) {
-    sqlite3 * db = nullptr;
-    EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt * s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT doc_id, model_left, model_right, choice, voter FROM votes ORDER BY vote_id", -1, &s, nullptr),
-              SQLITE_OK);
-    std::vector<std::vector<std::string>> rows;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        std::vector<std::string> row;
-        for (int c = 0; c < 5; ++c) row.emplace_back(reinterpret_cast<const char *>(sqlite3_column_text(s, c)));
-        rows.push_back(row);
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return rows;
 }
 
 VoteServerOptions server_options(const fs::path & db, const std::string & voter, uint64_t seed) {
