@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -70,9 +71,12 @@ VoteChoice parse_vote_choice(const std::string & s);
 
 // Writes a vote (one transaction; table `votes` created if missing). Returns false and writes
 // nothing when this voter already voted on this document with the same two models in the same
-// positions (a form submitted twice); a judge that votes in both orders stores two rows.
+// positions (a form submitted twice); a judge that votes in both orders stores two rows. margin:
+// a model judge's log P("1") - log P("2") when it has one (people: none). Stores written before
+// the margin column existed get it added.
 bool record_vote(const std::string & db_path, const std::string & run_id, const std::string & task, long long doc_id,
-                 const std::string & model_left, const std::string & model_right, VoteChoice choice, const std::string & voter);
+                 const std::string & model_left, const std::string & model_right, VoteChoice choice, const std::string & voter,
+                 std::optional<double> margin = std::nullopt);
 
 // Documents this voter already voted on for this pair of models, in either position (resume).
 std::set<long long> voted_docs(const std::string & db_path, const std::string & run_id, const std::string & task,
@@ -109,6 +113,10 @@ nlohmann::json to_json(const WinRate & w);
 // left_share: the share of decisive votes that went to Answer 1 (position bias; null without
 // any). order_consistency: over documents a voter judged in both orders, the share where both
 // votes name the same model (or both tie) — a judge's position bias; null when there are none.
+// A judge with margins in both orders on some documents gets a second entry, voters
+// "judge:<model> (position-corrected)": per document the mean of its two margins signed toward
+// model_a decides (> 0 a win for model_a, < 0 for model_b, 0 a tie), with "mean_preference_a";
+// its left_share and order_consistency are null (the correction removes the position).
 nlohmann::json tally_votes(const std::string & db_path, const std::string & run_id, const std::string & task);
 
 // ---- the voting page -------------------------------------------------------------------------

@@ -94,6 +94,10 @@ void print_judge_tally(const nlohmann::json & tally, const std::string & voter, 
             printf("  Answer 1 won %s of decisive votes (50 %% = no preference for a position).\n",
                    percent(g["left_share"].get<double>()).c_str());
         }
+        if (g.contains("mean_preference_a")) {
+            printf("  (Per document, the mean of the judge's log P(\"1\") - log P(\"2\") over both orders; mean lean toward %s: "
+                   "%+.3f nats.)\n", first.c_str(), g["mean_preference_a"].get<double>());
+        }
         return;
     }
 }
@@ -143,7 +147,11 @@ int judge_votes(const VoteServerOptions & o, LlamaOptions llama, const JudgeChoi
     printf("%s: %zu pairs; %zu decisions made now, %zu stored before", voter.c_str(), s.n_pairs, s.n_decisions, s.n_already);
     if (s.n_unparsed > 0) printf("; %zu replies named neither answer (stored as ties)", s.n_unparsed);
     printf(".\n");
-    print_judge_tally(tally_votes(o.db_path, o.run_id, o.task), voter, o.model_a, o.model_b);
+    const auto tally = tally_votes(o.db_path, o.run_id, o.task);
+    print_judge_tally(tally, voter, o.model_a, o.model_b);
+    // With margins (the in-process judge, or an endpoint that returns logprobs): the verdict with
+    // the position's pull cancelled.
+    print_judge_tally(tally, voter + " (position-corrected)", o.model_a, o.model_b);
     printf("Full tally (people and every judge) as JSON: rightsize vote --input %s --run-id %s --task %s --tally\n",
            input.c_str(), o.run_id.c_str(), o.task.c_str());
     return 0;

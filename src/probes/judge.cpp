@@ -142,7 +142,8 @@ JudgeRunSummary run_judge(Judge & judge, const JudgeRunOptions & o) {
         for (size_t i = start; i < end; ++i) {
             const auto & d = decisions[i - start];
             // A vote already there (another process judging the same run) is not overwritten.
-            if (record_vote(o.db_path, o.run_id, o.task, jobs[i].doc_id, jobs[i].left, jobs[i].right, d.choice, summary.voter)) {
+            if (record_vote(o.db_path, o.run_id, o.task, jobs[i].doc_id, jobs[i].left, jobs[i].right, d.choice, summary.voter,
+                            d.margin)) {
                 ++summary.n_decisions;
                 summary.n_unparsed += !d.parsed;
             } else {

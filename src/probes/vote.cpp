@@ -9,6 +9,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <tuple>
 
@@ -18,8 +19,8 @@ namespace rightsize {
 
 namespace {
 
-// votes(vote_id, run_id, task, doc_id, model_left, model_right, choice, voter, created_at). The
-// unique index makes a form submitted twice count once while letting a judge store both orders.
+// votes(vote_id, run_id, task, doc_id, model_left, model_right, choice, voter, created_at, margin).
+// The unique index makes a form submitted twice count once while letting a judge store both orders.
 const char * kVotesSchema = R"sql(
 CREATE TABLE IF NOT EXISTS votes (
     vote_id     INTEGER PRIMARY KEY,
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS votes (
     model_right TEXT NOT NULL,              -- shown as "Answer 2"
     choice      TEXT NOT NULL CHECK (choice IN ('left', 'right', 'tie')),
     voter       TEXT NOT NULL,              -- a person's name, or judge:<model>
-    created_at  TEXT NOT NULL);             -- ISO 8601, UTC
+    created_at  TEXT NOT NULL,              -- ISO 8601, UTC
+    margin      REAL);                      -- a model judge's log P("1") - log P("2"); NULL for people
 CREATE UNIQUE INDEX IF NOT EXISTS votes_once ON votes (run_id, task, doc_id, voter, model_left, model_right);
 )sql";
 
@@ -48,6 +50,13 @@ public:
         sqlite3_busy_timeout(db_, 10000);  // a run may be committing samples meanwhile
         try {
             exec(kVotesSchema);
+            // Stores from before the margin column get it added (NULL for their votes).
+            bool has_margin = false;
+            {
+                Stmt cols(*this, "SELECT name FROM pragma_table_info('votes')");
+                while (cols.step()) has_margin |= cols.text(0) == "margin";
+            }
+            if (!has_margin) exec("ALTER TABLE votes ADD COLUMN margin REAL");
         } catch (...) {
             sqlite3_close(db_);
             throw;
@@ -93,6 +102,11 @@ public:
             sqlite3_bind_int64(s_, i, v);
             return *this;
         }
+        Stmt & bind(int i, std::optional<double> v) {
+            if (v) sqlite3_bind_double(s_, i, *v);
+            else sqlite3_bind_null(s_, i);
+            return *this;
+        }
         bool step() {
             const int rc = sqlite3_step(s_);
             if (rc == SQLITE_ROW) return true;
@@ -104,6 +118,10 @@ public:
             return p ? reinterpret_cast<const char *>(p) : "";
         }
         long long integer(int col) const { return sqlite3_column_int64(s_, col); }
+        std::optional<double> real(int col) const {
+            if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+            return sqlite3_column_double(s_, col);
+        }
 
     private:
         [[noreturn]] void fail() { throw Error(db_.path_ + ": results database: " + sqlite3_errmsg(db_.db_)); }
@@ -341,7 +359,9 @@ VoteChoice parse_vote_choice(const std::string & s) {
 }
 
 bool record_vote(const std::string & db_path, const std::string & run_id, const std::string & task, long long doc_id,
-                 const std::string & model_left, const std::string & model_right, VoteChoice choice, const std::string & voter) {
+                 const std::string & model_left, const std::string & model_right, VoteChoice choice, const std::string & voter,
+                 std::optional<double> margin) {
+    if (margin && !std::isfinite(*margin)) throw Error("a judge's margin must be a finite number");
     if (model_left == model_right) throw Error("a vote compares two different models; both are '" + model_left + "'");
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
@@ -351,10 +371,10 @@ bool record_vote(const std::string & db_path, const std::string & run_id, const 
     VoteDb db(db_path);
     bool inserted = false;
     db.transaction([&] {
-        VoteDb::Stmt s(db, "INSERT OR IGNORE INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        VoteDb::Stmt s(db, "INSERT OR IGNORE INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at, margin) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, run_id).bind(2, task).bind(3, doc_id).bind(4, model_left).bind(5, model_right)
-            .bind(6, std::string(vote_choice_name(choice))).bind(7, voter).bind(8, std::string(now));
+            .bind(6, std::string(vote_choice_name(choice))).bind(7, voter).bind(8, std::string(now)).bind(9, margin);
         s.step();
         inserted = db.changes() > 0;
     });
@@ -423,13 +443,15 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
     struct Vote {
         long long doc_id;
         std::string left, right, choice, voter;
+        std::optional<double> margin;
     };
     std::vector<Vote> votes;
     {
         VoteDb db(db_path);
-        VoteDb::Stmt s(db, "SELECT doc_id, model_left, model_right, choice, voter FROM votes WHERE run_id=? AND task=? ORDER BY vote_id");
+        VoteDb::Stmt s(db, "SELECT doc_id, model_left, model_right, choice, voter, margin FROM votes WHERE run_id=? AND task=? "
+                           "ORDER BY vote_id");
         s.bind(1, run_id).bind(2, task);
-        while (s.step()) votes.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+        while (s.step()) votes.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.real(5)});
     }
     struct Group {
         long long a_wins = 0, b_wins = 0, ties = 0, left = 0, decisive = 0;
@@ -437,6 +459,9 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
         std::set<long long> docs;
         // (voter, doc) → winner per orientation ("" for a tie), for order consistency.
         std::map<std::pair<std::string, long long>, std::map<bool, std::string>> by_order;
+        // (voter, doc) → a judge's preference for model_a per orientation (its margin for Answer 1,
+        // negated when model_a was Answer 2).
+        std::map<std::pair<std::string, long long>, std::map<bool, double>> preference_a;
     };
     // Key: model_a < model_b, then the voter group.
     std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
@@ -456,6 +481,7 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
         g.voters.insert(v.voter);
         g.docs.insert(v.doc_id);
         g.by_order[{v.voter, v.doc_id}][left_is_a] = winner;
+        if (v.margin) g.preference_a[{v.voter, v.doc_id}][left_is_a] = left_is_a ? *v.margin : -*v.margin;
     }
     nlohmann::json pairs = nlohmann::json::array();
     for (const auto & [key, g] : groups) {
@@ -472,6 +498,26 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
                          {"win_rate_a", to_json(win_rate(g.a_wins, g.b_wins, g.ties))},
                          {"left_share", g.decisive > 0 ? nlohmann::json(double(g.left) / double(g.decisive)) : nlohmann::json()},
                          {"order_consistency", both > 0 ? nlohmann::json(double(same) / double(both)) : nlohmann::json()}});
+        // A judge's margins in both orders: their mean is its preference with the position's
+        // pull cancelled (the pull adds to one order's margin and subtracts from the other's), so
+        // a judge that always says "1" can still show which answer it leaned to.
+        long long ca = 0, cb = 0, ct = 0;
+        double sum = 0;
+        for (const auto & [vd, orders] : g.preference_a) {
+            if (orders.size() < 2) continue;
+            const double pref = (orders.at(true) + orders.at(false)) / 2;
+            sum += pref;
+            ++(pref > 0 ? ca : pref < 0 ? cb : ct);
+        }
+        const long long nc = ca + cb + ct;
+        if (nc > 0) {
+            pairs.push_back({{"model_a", a}, {"model_b", b}, {"voters", who + " (position-corrected)"}, {"n_voters", g.voters.size()},
+                             {"n_votes", nc}, {"n_docs", nc}, {"a_wins", ca}, {"b_wins", cb}, {"ties", ct},
+                             {"win_rate_a", to_json(win_rate(ca, cb, ct))}, {"left_share", nlohmann::json()},
+                             {"order_consistency", nlohmann::json()}, {"mean_preference_a", sum / double(nc)},
+                             {"method", "per document, the mean of the judge's log P(\"1\") - log P(\"2\") margins over both orders, "
+                                        "signed toward model_a"}});
+        }
     }
     return {{"run_id", run_id}, {"task", task}, {"pairs", pairs}};
 }

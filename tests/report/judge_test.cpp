@@ -10,7 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
+
+#include <sqlite3.h>
 
 using namespace rightsize;
 using namespace rightsize::testing;
@@ -179,6 +183,58 @@ TEST(RunJudge, PositionBiasShowsAsInconsistencyAndResumeIsPerOrder) {
     EXPECT_NEAR(g["order_consistency"].get<double>(), 1.0 / 3.0, 1e-12);
     EXPECT_DOUBLE_EQ(g["left_share"].get<double>(), 1.0);
     EXPECT_DOUBLE_EQ(g["win_rate_a"]["rate"].get<double>(), 0.5);
+}
+
+TEST(RunJudge, MarginsCancelThePositionPull) {
+    const auto db = make_store("judge-margins");
+    // Always "1" (a position pull of +3 nats), but leaning 0.5 toward A's answer on docs 0 and 2
+    // and 0.25 toward B's on doc 1: the votes cancel out, the margins keep the lean.
+    ScriptedJudge judge("pulled", [](const JudgePrompt & p) {
+        const size_t doc = size_t(std::find(kQuestions.begin(), kQuestions.end(), p.question) - kQuestions.begin());
+        const double lean_a = doc == 1 ? -0.25 : 0.5;
+        const bool a_first = p.answer_1 == kAnswersA[doc].shown;
+        JudgeDecision d = pick(VoteChoice::Left);
+        d.margin = 3.0 + (a_first ? lean_a : -lean_a);
+        return d;
+    });
+    run_judge(judge, judge_run_options(db));
+    const auto raw = tally_group(db, "judge:pulled");
+    EXPECT_DOUBLE_EQ(raw["win_rate_a"]["rate"].get<double>(), 0.5);  // position only
+    const auto corrected = tally_group(db, "judge:pulled (position-corrected)");
+    ASSERT_TRUE(corrected.is_object());
+    EXPECT_EQ(corrected["n_votes"], 3);
+    EXPECT_EQ(corrected["a_wins"], 2);
+    EXPECT_EQ(corrected["b_wins"], 1);
+    EXPECT_EQ(corrected["ties"], 0);
+    EXPECT_NEAR(corrected["mean_preference_a"].get<double>(), (0.5 - 0.25 + 0.5) / 3, 1e-12);
+    EXPECT_NEAR(corrected["win_rate_a"]["rate"].get<double>(), 2.0 / 3.0, 1e-12);
+    EXPECT_TRUE(corrected["left_share"].is_null());
+    EXPECT_TRUE(corrected["order_consistency"].is_null());
+    // People's votes carry no margin and get no corrected entry.
+    ASSERT_TRUE(record_vote(db.string(), kRun, "humanlike", 0, kA, kB, VoteChoice::Left, "ann"));
+    EXPECT_TRUE(tally_group(db, "human (position-corrected)").is_null());
+    EXPECT_THROW(record_vote(db.string(), kRun, "humanlike", 1, kA, kB, VoteChoice::Left, "judge:x", std::nan("")), Error);
+}
+
+TEST(RunJudge, StoresFromBeforeTheMarginColumnGainIt) {
+    const auto db = make_store("judge-old-schema");
+    {
+        sqlite3 * h = nullptr;
+        ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+        const std::string sql =
+            "CREATE TABLE votes (vote_id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, task TEXT NOT NULL, doc_id INTEGER NOT NULL, "
+            "model_left TEXT NOT NULL, model_right TEXT NOT NULL, choice TEXT NOT NULL, voter TEXT NOT NULL, created_at TEXT NOT NULL);"
+            "INSERT INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at) VALUES ('" + kRun +
+            "', 'humanlike', 0, '" + kA + "', '" + kB + "', 'left', 'ann', '2025-01-01T00:00:00Z');";
+        ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    }
+    ASSERT_TRUE(record_vote(db.string(), kRun, "humanlike", 0, kA, kB, VoteChoice::Right, "judge:j", 1.5));
+    ASSERT_TRUE(record_vote(db.string(), kRun, "humanlike", 0, kB, kA, VoteChoice::Left, "judge:j", 0.5));
+    EXPECT_EQ(tally_group(db, "human")["a_wins"], 1);  // the old vote is still counted
+    const auto corrected = tally_group(db, "judge:j (position-corrected)");
+    ASSERT_TRUE(corrected.is_object());
+    EXPECT_NEAR(corrected["mean_preference_a"].get<double>(), (1.5 - 0.5) / 2, 1e-12);
 }
 
 TEST(RunJudge, ErrorsAreClearAndKeepWhatWasStored) {
