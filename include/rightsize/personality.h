@@ -134,6 +134,7 @@ struct PersonalityResult {
     ConsistencyMetrics metrics;
     SideReliability knowledge, action;
     bool unreliable = false;
+    bool knowledge_only = false;       // no action answers: only the self-report side is screened
     std::vector<std::string> reasons;  // why the screen flagged it, one sentence each
     // Trait profile on 1..7 in trait direction (reverse-keyed items as 8 − x), per side.
     std::map<Trait, double> knowledge_profile, action_profile;
@@ -175,6 +176,10 @@ int mpi_item_score(const MpiItem & item, char answer);
 // items; nullopt = unanswered). Traits with no answered item are absent. Error on size mismatch.
 std::map<Trait, double> mpi_trait_scores(const std::vector<MpiItem> & items,
                                          const std::vector<std::optional<char>> & answers);
+// IPIP items as self-knowledge statements for the personality task ("Worry about things" →
+// "I worry about things."), ids ipip001…, trait and key from the item; no opposite pairs (IPIP
+// keys items within a facet, it does not pair them) and no scenarios.
+std::vector<Statement> statements_from_mpi(const std::vector<MpiItem> & items);
 // The MPI question for one item (second person: "You worry about things."), options (A) Very
 // accurate … (E) Very inaccurate, ending in "Answer:"; the model answers with one letter.
 std::string mpi_prompt(const MpiItem & item);

@@ -31,7 +31,9 @@ int cmd_tasks(int argc, char ** argv) {
         if (c.dataset_path == "charcomp") {
             data = "generated from " + c.dataset_kwargs.value("word_list", std::string("wordfreq_en/en_50k.txt"));
         } else if (c.dataset_path == "personality") {
-            data = "generated from statements.jsonl + scenarios.jsonl beside the task";
+            data = c.dataset_kwargs.contains("statements_file")
+                       ? c.dataset_kwargs.value("statements_file", std::string()) + " (items as statements, self-report only)"
+                       : "generated from statements.jsonl + scenarios.jsonl beside the task";
         } else if (c.dataset_path == "mpi") {
             data = c.dataset_kwargs.value("file", std::string("mpi/mpi_120.csv")) + " (items, asked A-E)";
         } else if (files != c.data_files.end()) {

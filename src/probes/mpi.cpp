@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 
 namespace rightsize::personality {
@@ -101,6 +102,20 @@ std::map<Trait, double> mpi_trait_scores(const std::vector<MpiItem> & items,
     }
     std::map<Trait, double> out;
     for (const auto & [t, s] : sums) out[t] = s.first / s.second;
+    return out;
+}
+
+std::vector<Statement> statements_from_mpi(const std::vector<MpiItem> & items) {
+    std::vector<Statement> out;
+    out.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+        char id[32];
+        snprintf(id, sizeof id, "ipip%03zu", i + 1);
+        std::string text = items[i].text;
+        if (!text.empty()) text[0] = char(std::tolower(static_cast<unsigned char>(text[0])));
+        if (!text.empty() && text.back() != '.') text += '.';
+        out.push_back({id, items[i].trait, items[i].key, "I " + text, ""});
+    }
     return out;
 }
 

@@ -566,7 +566,10 @@ PersonalityResult score_personality(const std::vector<Statement> & statements, s
     r.knowledge_profile = k.profile;
     r.action_profile = a.profile;
     screen_side(r.knowledge, "knowledge", thresholds, r.reasons);
-    screen_side(r.action, "action", thresholds, r.reasons);
+    // An inventory asked as self-report only (IPIP items have no action scenarios) has no action
+    // side to screen, and no consistency to compute.
+    r.knowledge_only = action.empty();
+    if (!r.knowledge_only) screen_side(r.action, "action", thresholds, r.reasons);
     r.unreliable = !r.reasons.empty();
     return r;
 }
@@ -580,6 +583,7 @@ nlohmann::json to_json(const PersonalityResult & r) {
             {"knowledge", side_json(r.knowledge, r.knowledge_profile)},
             {"action", side_json(r.action, r.action_profile)},
             {"unreliable", r.unreliable},
+            {"knowledge_only", r.knowledge_only},
             {"reasons", r.reasons}};
 }
 

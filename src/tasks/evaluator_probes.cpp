@@ -139,12 +139,13 @@ nlohmann::json TaskEvaluator::aggregate_personality(std::span<const SampleRecord
     };
     put("cosine", r.metrics.cosine);
     put("spearman", r.metrics.spearman);
-    put("vmd", r.metrics.vmd);
-    put("pcp", r.metrics.pcp);
+    // Self-report only (an inventory without scenarios): nothing to compare, so no figures.
+    put("vmd", r.knowledge_only ? std::nullopt : std::optional<double>(r.metrics.vmd));
+    put("pcp", r.knowledge_only ? std::nullopt : std::optional<double>(r.metrics.pcp));
     put("logical_consistency_knowledge", r.knowledge.logical_consistency);
-    put("logical_consistency_action", r.action.logical_consistency);
+    if (!r.knowledge_only) put("logical_consistency_action", r.action.logical_consistency);
     put("split_half_knowledge", r.knowledge.split_half);
-    put("split_half_action", r.action.split_half);
+    if (!r.knowledge_only) put("split_half_action", r.action.split_half);
     put("unreliable", r.unreliable ? 1.0 : 0.0);
     for (const auto & [t, v] : r.knowledge_profile) put(std::string("knowledge_") + personality::trait_name(t), v);
     for (const auto & [t, v] : r.action_profile) put(std::string("action_") + personality::trait_name(t), v);

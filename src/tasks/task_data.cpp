@@ -296,10 +296,22 @@ std::vector<Document> charcomp_docs(const TaskConfig & task, const std::string &
 // under each instruction variant (dataset_kwargs: items_dir beside the task, variants, samples).
 // `samples` answers per prompt are drawn from the model's distribution over 1..7 when the prompt
 // is scored (personality::draw_options), so a prompt is asked once however many samples it has.
-std::vector<Document> personality_docs(const TaskConfig & task) {
+std::vector<Document> personality_docs(const TaskConfig & task, const std::string & data_dir) {
     const auto & kw = task.dataset_kwargs;
-    const fs::path dir = fs::path(task.source).parent_path() / kw.value("items_dir", std::string("."));
-    const auto items = personality::load_items_dir(dir.string());
+    // statements_file: an MPI/IPIP inventory under the data directory asked as self-knowledge only.
+    const std::string inventory = kw.value("statements_file", std::string());
+    personality::Items items;
+    if (!inventory.empty()) {
+        const fs::path path = fs::path(inventory).is_absolute() ? fs::path(inventory) : fs::path(data_dir) / inventory;
+        if (!fs::exists(path)) {
+            throw Error(task.source + ": dataset_kwargs.statements_file '" + inventory + "' not found at " + path.string() +
+                        "; pass --data-dir with the folder holding it (../shared/data), or an absolute file");
+        }
+        items.statements = personality::statements_from_mpi(personality::load_mpi_items(path.string()));
+    } else {
+        const fs::path dir = fs::path(task.source).parent_path() / kw.value("items_dir", std::string("."));
+        items = personality::load_items_dir(dir.string());
+    }
     const int variants = kw.value("variants", personality::kKnowledgeVariants);
     const int samples = kw.value("samples", 1);
     if (variants < 1 || variants > personality::kKnowledgeVariants || samples < 1 || samples > 100) {
@@ -317,6 +329,7 @@ std::vector<Document> personality_docs(const TaskConfig & task) {
             k["side"] = "knowledge";
             k["prompt"] = personality::knowledge_prompt(st, v);
             docs.push_back(std::move(k));
+            if (items.scenarios.empty()) continue;
             Document a = base;
             const bool swap = personality::action_swap_for(v, 0);
             a["side"] = "action";
@@ -356,7 +369,7 @@ std::vector<Document> mpi_docs(const TaskConfig & task, const std::string & data
 std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o) {
     const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
     if (task.dataset_path == "charcomp") return charcomp_docs(task, data_dir);
-    if (task.dataset_path == "personality") return personality_docs(task);
+    if (task.dataset_path == "personality") return personality_docs(task, data_dir);
     if (task.dataset_path == "mpi") return mpi_docs(task, data_dir);
     LoadOptions lo;
     if (task.dataset_kwargs.contains("column_names")) {

@@ -222,3 +222,38 @@ TEST(ProbeTasks, Mpi120NamesAMissingItemFile) {
     EXPECT_NE(r.err.find("mpi/mpi_120.csv"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--data-dir"), std::string::npos) << r.err;
 }
+
+TEST(ProbeTasks, PersonalityOnIpipItemsIsSelfReportOnly) {
+    const auto out = fresh_subdir("probe-personality-ipip");
+    // --limit 120: the first instruction variant over all 120 IPIP items.
+    const auto r = run_command(cli() + " run -m " + tiny_model_path() + " --tasks personality_ipip --limit 120 -o " + out.string() +
+                               " -t 2 --energy off --data-dir " + RIGHTSIZE_SHARED_DATA);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = fs::path(tiny_model_path()).stem().string();
+    const json res = read_json(out / key / "results.json")["results"]["personality_ipip"];
+    const auto samples = read_jsonl(out / key / "samples_personality_ipip.jsonl");
+    ASSERT_EQ(samples.size(), 120u);
+    std::map<std::string, std::vector<double>> keyed;  // trait → item means in trait direction
+    for (const auto & s : samples) {
+        EXPECT_EQ(s["doc"]["side"], "knowledge");
+        const std::string st = s["doc"]["statement"];
+        EXPECT_EQ(st.rfind("I ", 0), 0u) << st;
+        EXPECT_NE(s["prompt"].get<std::string>().find(st), std::string::npos);
+        double m = 0;
+        for (const auto & d : s["agree_values"]) m += d.get<double>();
+        m /= double(s["agree_values"].size());
+        keyed[s["doc"]["trait"]].push_back(s["doc"]["key"].get<int>() > 0 ? m : 8 - m);
+    }
+    EXPECT_EQ(samples[0]["doc"]["statement"], "I worry about things.");  // mpi_120.csv's first item
+    EXPECT_TRUE(res["screen"]["knowledge_only"].get<bool>());
+    for (const auto & reason : res["screen"]["reasons"]) EXPECT_EQ(reason.get<std::string>().rfind("action", 0), std::string::npos) << reason;
+    EXPECT_TRUE(res["pcp,none"].is_null());
+    EXPECT_TRUE(res["cosine,none"].is_null());
+    EXPECT_FALSE(res.contains("split_half_action,none"));
+    ASSERT_EQ(keyed.size(), 5u);
+    for (const auto & [trait, v] : keyed) {
+        double mean = 0;
+        for (double x : v) mean += x / double(v.size());
+        EXPECT_NEAR(res["knowledge_" + trait + ",none"].get<double>(), mean, 1e-9) << trait;
+    }
+}

@@ -469,3 +469,36 @@ TEST(PersonalityMpi, PromptAddressesTheReaderAndListsFiveOptions) {
         EXPECT_NE(p.find(o), std::string::npos) << o;
     }
 }
+
+TEST(PersonalityMpi, IpipItemsBecomeFirstPersonStatements) {
+    MpiItem worry{"Anxiety", "Worry about things", Trait::neuroticism, 1};
+    MpiItem party{"Gregariousness", "Avoid crowds.", Trait::extraversion, -1};
+    const auto st = statements_from_mpi({worry, party});
+    ASSERT_EQ(st.size(), 2u);
+    EXPECT_EQ(st[0].id, "ipip001");
+    EXPECT_EQ(st[0].statement, "I worry about things.");
+    EXPECT_EQ(st[0].trait, Trait::neuroticism);
+    EXPECT_EQ(st[1].id, "ipip002");
+    EXPECT_EQ(st[1].statement, "I avoid crowds.");
+    EXPECT_EQ(st[1].key, -1);
+    EXPECT_TRUE(st[1].opposite_of.empty());
+}
+
+TEST(PersonalityScore, SelfReportOnlyScreensOneSide) {
+    // Four statements, two traits, answered consistently in two runs: no action side to flag.
+    std::vector<Statement> st = {{"a1", Trait::openness, 1, "I like art.", ""}, {"e1", Trait::extraversion, 1, "I like parties.", ""},
+                                 {"a2", Trait::openness, -1, "I avoid museums.", ""}, {"e2", Trait::extraversion, -1, "I avoid crowds.", ""}};
+    std::vector<Answer> k;
+    for (int run = 0; run < 4; ++run) {
+        k.push_back({"a1", run, 6 + run % 2});
+        k.push_back({"a2", run, 2 - run % 2});
+        k.push_back({"e1", run, 3 + run % 2});
+        k.push_back({"e2", run, 5 - run % 2});
+    }
+    const auto r = score_personality(st, k, {});
+    EXPECT_TRUE(r.knowledge_only);
+    for (const auto & reason : r.reasons) EXPECT_EQ(reason.rfind("action", 0), std::string::npos) << reason;
+    EXPECT_EQ(r.metrics.n, 0u);
+    EXPECT_TRUE(to_json(r)["knowledge_only"].get<bool>());
+    EXPECT_GT(r.knowledge_profile.at(Trait::openness), r.knowledge_profile.at(Trait::extraversion));
+}
