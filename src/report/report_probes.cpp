@@ -240,10 +240,11 @@ json charcomp_family(const Ctx & c) {
 
 json personality_family(const Ctx & c) {
     const bool has_p = has_task(c, "personality");
+    const bool has_ipip = has_task(c, "personality_ipip");
     std::vector<std::string> mpi;
     for (const auto & t : tasks_with_prefix(c, "mpi"))
         if (!metric_key(c, t, "openness").empty()) mpi.push_back(t);
-    if (!has_p && mpi.empty()) return nullptr;
+    if (!has_p && !has_ipip && mpi.empty()) return nullptr;
     const json ref = personality::personality_reference();
     json f = family("personality", "Personality: self-knowledge vs action", ref.value("source", "Ai et al. 2024, arXiv:2402.14679"));
     const double hc = ref["humans"]["cosine"], hp = ref["humans"]["pcp"], lc = ref["llm_average"]["cosine"], lp = ref["llm_average"]["pcp"];
@@ -310,6 +311,38 @@ json personality_family(const Ctx & c) {
                                     "IPIP-NEO items answered A (very accurate) … E (very inaccurate); mean keyed score per trait, 1–5; "
                                     "± one standard error over the trait's items.",
                                     rows));
+    }
+
+    if (has_ipip) {
+        // The IPIP items as self-knowledge statements: a self-report only, screened on its own.
+        const std::string p = "personality_ipip";
+        auto k = [&](const std::string & m) { return metric_key(c, p, m); };
+        json rows = json::array({row(c, p, "screen.knowledge.parse_rate", "parse rate", "higher", "percent",
+                                     reference("passes at ≥ " + fixed(th.min_parse_rate), th.min_parse_rate)),
+                                 row(c, p, k("split_half_knowledge"), "split-half reliability", "higher", "number",
+                                     reference("passes at ≥ " + fixed(th.min_split_half), th.min_split_half)),
+                                 row(c, p, k("unreliable"), "unreliable (1 = flagged)", "lower", "number", reference("0 = passes the screen", 0.0))});
+        for (const auto t : personality::kTraits) {
+            const std::string name = personality::trait_name(t);
+            rows.push_back(row(c, p, k("knowledge_" + name), name, "", "number", reference("4 = neutral", 4.0)));
+        }
+        f["tables"].push_back(table(p, "IPIP-NEO-120 as self-report (personality_ipip)",
+                                    "The 120 IPIP items as first-person statements on the 7-point scale; no action side, so only the "
+                                    "self-report is screened. Trait means in trait direction, 1–7.",
+                                    rows));
+        for (size_t i = 0; i < c.input.models.size(); ++i) {
+            const json & res = task_results(c, i, p);
+            if (res.empty()) continue;
+            const json screen = res.value("screen", json::object());
+            const bool unreliable = screen.is_object() && screen.value("unreliable", false);
+            std::string reasons;
+            if (screen.contains("reasons") && screen["reasons"].is_array())
+                for (const auto & r : screen["reasons"])
+                    if (r.is_string()) reasons += (reasons.empty() ? "" : "; ") + r.get<std::string>();
+            f["readings"].push_back(c.keys[i] + " on the IPIP items: " +
+                                    (unreliable ? "flagged unreliable (" + reasons + "): its trait means are not read as a profile."
+                                                : std::string("passes the self-report screen; its trait means are in the table.")));
+        }
     }
 
     size_t flagged = 0, with_p = 0;

@@ -416,3 +416,22 @@ TEST(ReportProbes, HtmlAndMarkdownCarryTheNumbersEscaped) {
     EXPECT_NE(md.find("cute_<b>&x"), std::string::npos);  // Markdown shows the name as written
     EXPECT_LT(md.find("## Behaviour:"), md.find("## Provenance"));
 }
+
+TEST(ReportProbes, IpipSelfReportHasItsOwnTableAndScreenReading) {
+    auto models = probe_fixture_results();
+    for (int m = 0; m < 2; ++m) {
+        json r = {{"alias", "personality_ipip"}, {"unreliable,none", m == 0 ? 0.0 : 1.0}, {"split_half_knowledge,none", m == 0 ? 0.82 : 0.1}};
+        for (const char * t : {"openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"})
+            r[std::string("knowledge_") + t + ",none"] = m == 0 ? 5.5 : 4.0;
+        r["screen"] = {{"unreliable", m != 0}, {"knowledge_only", true}, {"knowledge", {{"parse_rate", 1.0}}},
+                       {"reasons", m == 0 ? json::array() : json::array({"knowledge: split-half reliability 0.10 is below 0.70"})}};
+        models[size_t(m)]["results"]["personality_ipip"] = r;
+        models[size_t(m)]["n-samples"]["personality_ipip"] = {{"original", 600}, {"effective", 120}};
+    }
+    const auto a = analyse_probes_of(models);
+    const auto & f = family_of(a, "personality");
+    EXPECT_DOUBLE_EQ(cell_of(row_of(f, "personality_ipip", "knowledge_openness,none"), kAlpha)["value"].get<double>(), 5.5);
+    EXPECT_DOUBLE_EQ(cell_of(row_of(f, "personality_ipip", "split_half_knowledge,none"), kBeta)["value"].get<double>(), 0.1);
+    EXPECT_TRUE(reads(f, {kAlpha + " on the IPIP items: passes the self-report screen"}));
+    EXPECT_TRUE(reads(f, {kBeta + " on the IPIP items: flagged unreliable", "split-half reliability 0.10"}));
+}
