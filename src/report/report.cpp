@@ -128,6 +128,21 @@ json energy_of(const json & eff, const std::string & granularity) {
             {"parts", e.value("parts", json::array())}};
 }
 
+// Tasks whose headline measures behaviour rather than quality: a personality profile or its
+// consistency, or the length of open answers. "The most accurate model" means nothing there, so
+// they get no recommendation (their reading is in the probe sections). Empty: a quality metric.
+std::string descriptive_reason(const json & r, const std::string & task, const std::string & metric) {
+    std::string processing;
+    if (r.contains("configs") && r["configs"].is_object() && r["configs"].contains(task) && r["configs"][task].is_object())
+        processing = r["configs"][task].value("process_results", "");
+    if (processing == "personality" || processing == "mpi")
+        return "its figures describe a personality (a profile and its consistency), not a quality to maximise; see the personality section";
+    if (metric == "response_words")
+        return "its only metric, response_words, describes the answers' length, not their quality; human-likeness comes from votes "
+               "(rightsize vote), read in the human-likeness section";
+    return "";
+}
+
 void add_unique(json & list, const std::string & s) {
     if (std::find(list.begin(), list.end(), json(s)) == list.end()) list.push_back(s);
 }
@@ -360,7 +375,15 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
                 }
                 row["pareto"] = on;
             }
-            t["recommendation"] = recommend(task, cands, options.delta).to_json();
+            std::string descriptive;
+            for (const auto & r : input.models) {
+                if (r.contains("results") && r["results"].contains(task)) {
+                    descriptive = descriptive_reason(r, task, metric);
+                    break;
+                }
+            }
+            if (descriptive.empty()) t["recommendation"] = recommend(task, cands, options.delta).to_json();
+            else t["no_recommendation"] = "no recommendation: " + descriptive + ".";
         } else {
             t["notes"].push_back("No model has complete figures on " + task + ": no PER, Pareto sets or recommendation.");
         }

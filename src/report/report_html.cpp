@@ -347,7 +347,8 @@ std::string render_html(const nlohmann::json & a) {
               << ". Not dominated on quality, latency, memory" << (t["energy_for_all"].get<bool>() ? ", energy" : "") << ": " << front
               << ".</p>";
         } else {
-            o << "<span class=\"na\">no recommendation: no model has complete figures.</span></p>";
+            o << "<span class=\"na\">" << esc(t.value("no_recommendation", std::string("no recommendation: no model has complete figures.")))
+              << "</span></p>";
         }
         o << "</div>\n";
     }

@@ -62,7 +62,7 @@ std::string render_markdown(const nlohmann::json & a) {
             o << "- **" << md(t["task"]) << "**: " << md(t["recommendation"]["text"]) << " Pareto-optimal: "
               << md(joined(t["recommendation"]["pareto"])) << ".\n";
         } else {
-            o << "- **" << md(t["task"]) << "**: no model has complete figures.\n";
+            o << "- **" << md(t["task"]) << "**: " << md(t.value("no_recommendation", std::string("no model has complete figures."))) << "\n";
         }
     }
     o << "\n";
@@ -178,7 +178,7 @@ std::string render_recommendation_text(const nlohmann::json & a) {
     if (a["energy"]["estimated"].get<bool>()) o << "Note: energy figures are ESTIMATED from the CPU's TDP, not measured.\n\n";
     for (const auto & t : a["tasks"]) {
         if (!t.contains("recommendation")) {
-            o << t["task"].get<std::string>() << ": no model has complete figures.\n\n";
+            o << t["task"].get<std::string>() << ": " << t.value("no_recommendation", std::string("no model has complete figures.")) << "\n\n";
             continue;
         }
         const auto & r = t["recommendation"];

@@ -274,3 +274,29 @@ TEST(Report, BadInputIsNamed) {
     EXPECT_NE(error_message([&] { analyse(ReportInput{fixture_results(), "mem", ""}, o); }).find("relative or energy-aware"),
               std::string::npos);
 }
+
+TEST(Report, BehaviourMeasuresGetNoRecommendation) {
+    // Answer length (humanlike) and a personality profile are not qualities to maximise: the
+    // analysis says so instead of naming "the most accurate" model.
+    auto inputs = fixture_results();
+    for (auto & r : inputs) {
+        r["results"]["humanlike"] = {{"alias", "humanlike"}, {"response_words,none", 100.0}, {"response_words_stderr,none", 2.0}};
+        r["efficiency"]["humanlike"] = r["efficiency"]["gsm8k"];
+        r["results"]["mpi120"] = {{"alias", "mpi120"}, {"openness,none", 3.2}, {"openness_stderr,none", 0.1}};
+        r["efficiency"]["mpi120"] = r["efficiency"]["arc_easy"];
+        r["configs"]["mpi120"] = {{"task", "mpi120"}, {"process_results", "mpi"}};
+    }
+    ReportInput in{inputs, "mem", ""};
+    const auto a = analyse(in);
+    for (const char * task : {"humanlike", "mpi120"}) {
+        const auto & t = task_of(a, task);
+        EXPECT_FALSE(t.contains("recommendation")) << task;
+        EXPECT_NE(t["no_recommendation"].get<std::string>().find("not"), std::string::npos) << task;
+    }
+    EXPECT_NE(task_of(a, "humanlike")["no_recommendation"].get<std::string>().find("rightsize vote"), std::string::npos);
+    EXPECT_TRUE(task_of(a, "arc_easy").contains("recommendation"));  // quality tasks keep theirs
+    const auto text = render_recommendation_text(a);
+    EXPECT_NE(text.find("mpi120: no recommendation: its figures describe a personality"), std::string::npos) << text;
+    EXPECT_NE(render_markdown(a).find("**humanlike**: no recommendation"), std::string::npos);
+    EXPECT_NE(render_html(a).find("no recommendation: its only metric, response_words"), std::string::npos);
+}
