@@ -135,11 +135,13 @@ TEST(ReportProbes, EveryFamilyWithItsFiguresAndReferences) {
                 const std::string task = r["task"], metric = r["metric"];
                 for (size_t m = 0; m < 2; ++m) {
                     const auto & c = cell_of(r, m == 0 ? kAlpha : kBeta);
-                    const auto & res = models[m]["results"][task];
+                    const json & all = models[m].at("results");
+                    const json res = all.contains(task) ? all.at(task) : json::object();
                     if (metric.find(',') == std::string::npos) continue;  // screen paths: checked below
-                    EXPECT_EQ(c["value"], res[metric]) << task << " " << metric;
+                    // value(): a const json's operator[] on a missing key is undefined behaviour.
+                    EXPECT_EQ(c["value"], res.value(metric, json())) << task << " " << metric;
                     const auto comma = metric.find(',');
-                    const json se = res[metric.substr(0, comma) + "_stderr" + metric.substr(comma)];
+                    const json se = res.value(metric.substr(0, comma) + "_stderr" + metric.substr(comma), json());
                     if (se.is_number()) {
                         EXPECT_EQ(c["stderr"], se) << task << " " << metric;
                     } else {
