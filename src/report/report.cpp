@@ -54,6 +54,37 @@ std::string energy_source_label(const std::string & source) {
     return source.empty() ? "unknown source" : source;
 }
 
+std::string md_cell(const std::string & s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '|') out += "\\|";
+        else if (c == '\n') out += ' ';
+        else out += c;
+    }
+    return out;
+}
+
+std::string probe_figure(const std::string & format, double v, std::optional<double> se) {
+    if (format != "percent") return quality(v, se);
+    char buf[64];
+    if (se) snprintf(buf, sizeof buf, "%.1f %% ± %.1f", v * 100, *se * 100);
+    else snprintf(buf, sizeof buf, "%.1f %%", v * 100);
+    return buf;
+}
+
+std::vector<size_t> models_with_figures(const nlohmann::json & rows) {
+    std::vector<size_t> out;
+    if (!rows.is_array() || rows.empty()) return out;
+    for (size_t i = 0; i < rows[0]["cells"].size(); ++i) {
+        for (const auto & r : rows)
+            if (r["cells"][i]["value"].is_number()) {
+                out.push_back(i);
+                break;
+            }
+    }
+    return out;
+}
+
 }  // namespace report_format
 
 using report_format::num;

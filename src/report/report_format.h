@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rightsize::report_format {
 
@@ -27,5 +28,12 @@ std::string quality(double v, std::optional<double> stderr_value);
 // The label an energy figure carries: "estimated" when any part was estimated from TDP,
 // "measured (RAPL)" / "measured (NVML)" / "measured (RAPL+NVML)" otherwise.
 std::string energy_source_label(const std::string & source);
+// A Markdown table cell: a pipe would end the cell, a newline the row.
+std::string md_cell(const std::string & s);
+// A probe table's figure: quality() for numbers, "52.0 % ± 5.0" for format "percent".
+std::string probe_figure(const std::string & format, double v, std::optional<double> stderr_value);
+// The columns of a probe table (analyse_probes' rows of cells, one per model) worth showing: the
+// models with at least one figure; the others would be a column of dashes.
+std::vector<size_t> models_with_figures(const nlohmann::json & rows);
 
 }  // namespace rightsize::report_format

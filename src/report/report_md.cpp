@@ -17,16 +17,7 @@ namespace {
 using report_format::num;
 using report_format::sig;
 
-// Markdown table cells: a pipe would end the cell, a newline the row.
-std::string md(const std::string & s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n') out += ' ';
-        else out += c;
-    }
-    return out;
-}
+std::string md(const std::string & s) { return report_format::md_cell(s); }
 
 std::string joined(const json & list) {
     std::string s;

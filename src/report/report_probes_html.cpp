@@ -24,14 +24,6 @@ using report_svg::esc;
 
 std::string full(const json & v) { return v.is_number() ? json(v.get<double>()).dump() : ""; }
 
-std::string shown(const std::string & format, double v, std::optional<double> se) {
-    if (format != "percent") return report_format::quality(v, se);
-    char buf[64];
-    if (se) snprintf(buf, sizeof buf, "%.1f %% ± %.1f", v * 100, *se * 100);
-    else snprintf(buf, sizeof buf, "%.1f %%", v * 100);
-    return buf;
-}
-
 std::string swatch(const json & index) {
     return index.is_number() ? "<span class=\"swatch\" style=\"background:" + std::string(colour(index.get<size_t>())) + "\"></span>" : "";
 }
@@ -45,20 +37,7 @@ std::string figure_cell(const json & row, const json & cl) {
                     "\" data-value=\"" + full(cl["value"]) + "\"";
     if (se) s += " data-stderr=\"" + full(cl["stderr"]) + "\"";
     if (num(cl, "n")) s += " data-n=\"" + full(cl["n"]) + "\"";
-    return s + ">" + shown(row.value("format", "number"), *v, se) + "</td>";
-}
-
-// The models with at least one figure in the table: the others would show a column of dashes.
-std::vector<size_t> shown_models(const json & rows) {
-    std::vector<size_t> out;
-    for (size_t i = 0; i < rows[0]["cells"].size(); ++i) {
-        for (const auto & r : rows)
-            if (r["cells"][i]["value"].is_number()) {
-                out.push_back(i);
-                break;
-            }
-    }
-    return out;
+    return s + ">" + report_format::probe_figure(row.value("format", "number"), *v, se) + "</td>";
 }
 
 std::string figures_table(const json & t) {
@@ -67,7 +46,7 @@ std::string figures_table(const json & t) {
     std::ostringstream o;
     o << "<h3>" << esc(t["title"].get<std::string>()) << "</h3><div class=\"scroll\"><table class=\"probe\" data-probe-table=\""
       << esc(t["id"].get<std::string>()) << "\"><thead><tr><th>figure</th><th>task</th>";
-    const auto models = shown_models(rows);
+    const auto models = report_format::models_with_figures(rows);
     for (size_t i : models) {
         const auto & cl = rows[0]["cells"][i];
         o << "<th class=\"num\">" << swatch(cl["index"]) << esc(cl["model"].get<std::string>()) << "</th>";

@@ -17,15 +17,7 @@ namespace {
 
 using report_format::num;
 
-std::string md(const std::string & s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n') out += ' ';
-        else out += c;
-    }
-    return out;
-}
+std::string md(const std::string & s) { return report_format::md_cell(s); }
 
 std::string pct(double v) {
     char buf[32];
@@ -35,27 +27,9 @@ std::string pct(double v) {
 
 std::string figure(const std::string & format, const json & cl) {
     const auto v = num(cl, "value");
-    if (!v) return "–";
-    const auto se = num(cl, "stderr");
-    if (format != "percent") return report_format::quality(*v, se);
-    char buf[64];
-    if (se) snprintf(buf, sizeof buf, "%.1f %% ± %.1f", *v * 100, *se * 100);
-    else snprintf(buf, sizeof buf, "%.1f %%", *v * 100);
-    return buf;
+    return v ? report_format::probe_figure(format, *v, num(cl, "stderr")) : "–";
 }
 
-// The models with at least one figure in the table: the others would show a column of dashes.
-std::vector<size_t> shown_models(const json & rows) {
-    std::vector<size_t> out;
-    for (size_t i = 0; i < rows[0]["cells"].size(); ++i) {
-        for (const auto & r : rows)
-            if (r["cells"][i]["value"].is_number()) {
-                out.push_back(i);
-                break;
-            }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -76,7 +50,7 @@ std::string render_probes_markdown(const nlohmann::json & probes) {
             o << "### " << md(t["title"]) << "\n\n";
             Table tab;
             tab.header = {"figure", "task"};
-            const auto models = shown_models(t["rows"]);
+            const auto models = report_format::models_with_figures(t["rows"]);
             for (size_t i : models) tab.header.push_back(md(t["rows"][0]["cells"][i]["model"]));
             tab.header.push_back("reference");
             tab.right_align.assign(tab.header.size(), true);
