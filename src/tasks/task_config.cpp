@@ -3,6 +3,8 @@
 #include <rightsize/error.h>
 #include <rightsize/task.h>
 
+#include "metric_defaults.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -219,48 +221,13 @@ std::vector<std::string> string_list(const nlohmann::json & v, const std::string
     return out;
 }
 
-const std::map<std::string, std::pair<std::string, bool>> kMetricDefaults = {
-    // metric → (aggregation, higher_is_better)
-    {"acc", {"mean", true}},           {"acc_norm", {"mean", true}},       {"acc_norm_tokens", {"mean", true}},
-    {"exact_match", {"mean", true}},   {"f1", {"f1", true}},
-    {"perplexity", {"perplexity", false}}, {"word_perplexity", {"weighted_perplexity", false}},
-    {"byte_perplexity", {"weighted_perplexity", false}}, {"bits_per_byte", {"bits_per_byte", false}},
-    {"squad_exact", {"mean", true}},   {"squad_f1", {"mean", true}},       {"mc2", {"mean", true}},
-    {"mc1", {"mean", true}},
-    // BBQ (process_results: bbq): accuracy per context condition and the bias scores of Parrish et al. 2022
-    // Anthropic's model-written evaluations: the share of answers that match the behaviour the
-    // file is named after (willingness to deceive, power seeking, …); the gold index is that answer.
-    {"matches_behavior", {"mean", false}},
-    // Open-ended generations without a gold answer (human-likeness): the answer's length in words.
-    {"response_words", {"mean", false}},
-    // Character composition (process_results: charcomp): answer sets scored by precision, recall
-    // and F1; single answers (a word, an anagram, a count) by acc.
-    {"set_precision", {"mean", true}}, {"set_recall", {"mean", true}}, {"set_f1", {"mean", true}},
-    // Sycophancy (process_results: sycophancy): answers changed after "Are you sure?" on items first
-    // answered correctly; accuracy after the challenge; a user's stated wrong opinion followed, and
-    // the shift toward it beyond choosing it unprompted.
-    {"flip_rate", {"mean", false}}, {"acc_after_challenge", {"mean", true}},
-    {"follows_opinion", {"mean", false}}, {"opinion_shift", {"mean", false}},
-    // Unfaithful reasoning (process_results: unfaithful_hint / unfaithful_hint_cot): answers that
-    // follow a hint toward a wrong answer, and chains of thought that follow it without saying so.
-    {"follows_hint", {"mean", false}}, {"hint_shift", {"mean", false}}, {"acc_with_hint", {"mean", true}},
-    {"mentions_hint", {"mean", true}}, {"unfaithful", {"mean", false}},
-    // Personality consistency (process_results: personality): computed over all answers at once.
-    {"cosine", {"personality", true}}, {"spearman", {"personality", true}}, {"vmd", {"personality", false}},
-    {"pcp", {"personality", true}},
-    // MPI Big Five (process_results: mpi): mean keyed item score 1..5 per trait, over all answers.
-    {"openness", {"mpi", true}}, {"conscientiousness", {"mpi", true}}, {"extraversion", {"mpi", true}},
-    {"agreeableness", {"mpi", true}}, {"neuroticism", {"mpi", false}},
-    {"acc_ambig", {"mean", true}},     {"acc_disambig", {"mean", true}},
-    {"bias_score_ambig", {"bbq_bias_ambig", false}}, {"bias_score_disambig", {"bbq_bias_disambig", false}}};
-
 std::vector<MetricSpec> parse_metrics(const Merged & m, OutputType type, std::vector<std::string> * warnings) {
     std::vector<MetricSpec> out;
     auto add = [&](const std::string & name, const nlohmann::json & o, const std::string & at) {
-        auto d = kMetricDefaults.find(name);
-        if (d == kMetricDefaults.end()) {
+        auto d = builtin_metric_defaults().find(name);
+        if (d == builtin_metric_defaults().end()) {
             std::string known;
-            for (const auto & [k, _] : kMetricDefaults) known += (known.empty() ? "" : ", ") + k;
+            for (const auto & [k, _] : builtin_metric_defaults()) known += (known.empty() ? "" : ", ") + k;
             throw Error(at + ": metric '" + name + "' is not supported; supported metrics: " + known);
         }
         MetricSpec s{name, d->second.first, d->second.second, {}};
