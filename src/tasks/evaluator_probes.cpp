@@ -8,11 +8,11 @@
 #include "evaluator_probes.h"
 #include <rightsize/metrics.h>
 #include <rightsize/personality.h>
+#include <rightsize/stats.h>
 
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <numeric>
 #include <regex>
 
 namespace rightsize {
@@ -181,10 +181,7 @@ nlohmann::json TaskEvaluator::aggregate_mpi(std::span<const SampleRecord> sample
         const auto it = scores.find(name);
         if (it == scores.end() || it->second.empty()) continue;
         const auto & v = it->second;
-        const double mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-        double ss = 0;
-        for (double x : v) ss += (x - mean) * (x - mean);
-        const double sd = v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0.0;
+        const double mean = rightsize::mean(v), sd = rightsize::stddev(v);
         out[name + ",none"] = mean;
         out[name + "_stderr,none"] = v.size() > 1 ? sd / std::sqrt(double(v.size())) : 0.0;
         out[name + "_sd,none"] = sd;
