@@ -381,17 +381,6 @@ bool record_vote(const std::string & db_path, const std::string & run_id, const 
     return inserted;
 }
 
-std::set<long long> voted_docs(const std::string & db_path, const std::string & run_id, const std::string & task,
-                               const std::string & voter, const std::string & model_a, const std::string & model_b) {
-    VoteDb db(db_path);
-    VoteDb::Stmt s(db, "SELECT DISTINCT doc_id FROM votes WHERE run_id=? AND task=? AND voter=? AND "
-                       "((model_left=? AND model_right=?) OR (model_left=? AND model_right=?))");
-    s.bind(1, run_id).bind(2, task).bind(3, voter).bind(4, model_a).bind(5, model_b).bind(6, model_b).bind(7, model_a);
-    std::set<long long> out;
-    while (s.step()) out.insert(s.integer(0));
-    return out;
-}
-
 std::set<std::pair<long long, std::string>> voted_orders(const std::string & db_path, const std::string & run_id,
                                                          const std::string & task, const std::string & voter,
                                                          const std::string & model_a, const std::string & model_b) {
@@ -403,6 +392,14 @@ std::set<std::pair<long long, std::string>> voted_orders(const std::string & db_
     while (s.step()) out.emplace(s.integer(0), s.text(1));
     return out;
 }
+
+std::set<long long> voted_docs(const std::string & db_path, const std::string & run_id, const std::string & task,
+                               const std::string & voter, const std::string & model_a, const std::string & model_b) {
+    std::set<long long> out;
+    for (const auto & [doc, left] : voted_orders(db_path, run_id, task, voter, model_a, model_b)) out.insert(doc);
+    return out;
+}
+
 
 // ---- win rates ---------------------------------------------------------------------------------
 
