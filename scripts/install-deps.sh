@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ git unzip ca-certificates nlohmann-json3-dev libgtest-dev
           libcurl4-openssl-dev libcpp-httplib-dev pkg-config libsqlite3-dev libyaml-cpp-dev
-          libpng-dev chromium fonts-dejavu-core wamerican)
+          libpng-dev chromium fonts-dejavu-core wamerican libpcre2-dev)
+# libpcre2-dev: the Python regular expressions of task files (filters, regexes_to_ignore).
 # chromium (headless) and libpng check the HTML report in the tests; the font gives it glyphs.
 missing=()
 for p in "${packages[@]}"; do

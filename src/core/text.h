@@ -2,7 +2,6 @@
 // these operations on English text).
 #pragma once
 
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,11 +14,6 @@ std::string upper(std::string s);                                // ASCII upper-
 std::vector<std::string> split_ws(const std::string & s);        // Python's str.split()
 // Python's str.replace: one left-to-right pass over non-overlapping occurrences.
 std::string replace_all(const std::string & s, const std::string & from, const std::string & to);
-
-// Compiles a Python `re` pattern (as lm-eval task files write them) for std::regex: leading
-// inline flags (?s) (dot matches newline) and (?i) (ignore case) are honoured; the rest of the
-// syntax is shared by both dialects. Throws std::regex_error for an invalid pattern.
-std::regex python_regex(const std::string & pattern);
 
 // HTML/XML text and attribute escaping (& < > " ').
 std::string html_escape(std::string_view s);

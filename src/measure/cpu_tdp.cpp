@@ -4,9 +4,10 @@
 // Only the estimate uses this table; measured meters (RAPL, NVML) never do.
 #include <rightsize/energy.h>
 
+#include "core/python_regex.h"
+
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <string_view>
 
 namespace rightsize {
@@ -166,9 +167,9 @@ bool contains_words(std::string_view text, std::string_view key) {
 std::string normalise_cpu_name(const std::string & name) {
     std::string s;
     for (char c : name) s += char(std::tolower(static_cast<unsigned char>(c)));
-    static const std::regex noise(
+    static const PythonRegex noise(
         R"(\((r|tm)\)|®|™|@.*$|\b\d+-core processor\b|\bprocessor\b|\bcpu\b|\bwith radeon( \w+)? graphics\b)");
-    s = std::regex_replace(s, noise, " ");
+    s = noise.substitute(" ", s);
     std::string out;
     for (char c : s) {
         if (c == ' ' || c == '\t') {

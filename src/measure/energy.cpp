@@ -130,9 +130,8 @@ void EnergyMeter::Impl::resolve_estimate() {
 void EnergyMeter::Impl::scale_to_vm_share(int table_cores) {
     if (!cpuinfo.virtualised) return;
     int cores = table_cores;
-    static const std::regex core_re(R"((\d+)-Core)");
-    std::smatch mt;
-    if (std::regex_search(cpu_model, mt, core_re)) cores = std::stoi(mt[1].str());
+    static const PythonRegex core_re(R"(([0-9]+)-Core)");
+    if (const auto mt = core_re.search(cpu_model)) cores = std::stoi(mt->str(1));
     if (cores <= 0) {
         tdp_origin += "; this is a virtual machine and the package's core count is unknown, so the TDP is the whole "
                       "package's and the estimate is an UPPER BOUND (give this VM's share with --cpu-tdp)";

@@ -5,6 +5,8 @@
 #include <rightsize/energy.h>
 #include <rightsize/error.h>
 
+#include "core/python_regex.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -17,7 +19,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>

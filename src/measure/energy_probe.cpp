@@ -11,7 +11,7 @@ void EnergyMeter::Impl::probe_rapl() {
                        " is not present (no powercap driver loaded, or a VM/container that does not expose it)";
         return;
     }
-    static const std::regex zone_re(R"(intel-rapl:(\d+)(?::(\d+))?)");
+    static const PythonRegex zone_re(R"(intel-rapl:([0-9]+)(?::([0-9]+))?)");
     std::vector<std::string> names;
     for (const auto & entry : fs::directory_iterator(root, ec)) names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end(), [](const std::string & a, const std::string & b) {
@@ -27,14 +27,14 @@ void EnergyMeter::Impl::probe_rapl() {
         return p;
     };
     for (const auto & n : names) {
-        std::smatch m;
-        if (!std::regex_match(n, m, zone_re)) continue;
+        const auto m = zone_re.fullmatch(n);
+        if (!m) continue;
         RaplZone z;
         z.zone = n;
         const std::string dir = (root / n).string();
         z.name = read_line(dir + "/name");
-        const bool sub = m[2].matched;
-        const std::string pkg_index = m[1].str();
+        const bool sub = m->matched(2);
+        const std::string pkg_index = m->str(1);
         if (!sub && z.name.rfind("package", 0) == 0) {
             z.role = RaplZone::Cpu;
             z.part = unique_part(z.name, n);

@@ -11,7 +11,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -56,7 +55,7 @@ uint64_t stream_seed(uint64_t seed, const std::string & name) {
 // ----------------------------------------------------------------------------------------------
 // Generator. Sequences are std::string (letters of a word) or Words (words of a sentence), so one
 // template writes each operation once for both levels; these loops are deliberately plain, and
-// the checker below recomputes every answer with <algorithm>/<regex> instead.
+// the checker below recomputes every answer with <algorithm> and regular expressions instead.
 
 constexpr size_t kSentencePool = 6;   // distinct words a token-level sentence is drawn from
 constexpr size_t kRetrievalPool = 8;  // same, for the sentences of a token-level retrieval

@@ -5,6 +5,7 @@
 #include <rightsize/stats.h>
 
 #include "charcomp_common.h"
+#include "core/python_regex.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +14,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -24,8 +24,8 @@ namespace rightsize {
 using namespace charcomp_detail;
 
 // ----------------------------------------------------------------------------------------------
-// Gold check: every answer recomputed from the inputs with <algorithm> and <regex>, never with the
-// generator's loops, so a bug in one is caught by the other.
+// Gold check: every answer recomputed from the inputs with <algorithm> and regular expressions,
+// never with the generator's loops, so a bug in one is caught by the other.
 
 namespace {
 
@@ -41,9 +41,11 @@ size_t position_input(const json & in, size_t len) {
     return k;
 }
 
-size_t regex_count(const std::string & s, const std::regex & re) {
-    return size_t(std::distance(std::sregex_iterator(s.begin(), s.end(), re), std::sregex_iterator()));
+size_t regex_count(const std::string & s, const std::string & pattern) {
+    return PythonRegex(pattern).finditer(s).size();
 }
+
+bool regex_search(const std::string & s, const std::string & pattern) { return PythonRegex(pattern).search(s).has_value(); }
 
 // The reason the instance is wrong, or "" when it is right.
 std::string check_instance(const json & doc) {
@@ -74,11 +76,11 @@ std::string check_instance(const json & doc) {
             if (chars) {
                 const auto n = size_t(std::count(item.begin(), item.end(), unit[0]));
                 if (subtask == "retrieve_contains") hit = n > 0;
-                else if (subtask == "retrieve_position") hit = std::regex_search(item, std::regex("^.{" + std::to_string(k - 1) + "}" + unit));
+                else if (subtask == "retrieve_position") hit = regex_search(item, "^.{" + std::to_string(k - 1) + "}" + unit);
                 else hit = n == in.at("count").get<size_t>();
             } else {
                 const Words toks = split_ws(item);
-                if (subtask == "retrieve_contains") hit = std::regex_search(item, std::regex("(^| )" + unit + "( |$)"));
+                if (subtask == "retrieve_contains") hit = regex_search(item, "(^| )" + unit + "( |$)");
                 else if (subtask == "retrieve_position") hit = toks.size() >= k && toks[k - 1] == unit;
                 else hit = size_t(std::count(toks.begin(), toks.end(), unit)) == in.at("count").get<size_t>();
             }
@@ -117,9 +119,9 @@ std::string check_instance(const json & doc) {
         } else if (subtask == "count_char") {
             gold = std::count(w.begin(), w.end(), letter_input(in, "char"));
         } else if (subtask == "count_vowels") {
-            gold = regex_count(w, std::regex("[aeiou]"));
+            gold = regex_count(w, "[aeiou]");
         } else {
-            gold = regex_count(w, std::regex("[b-df-hj-np-tv-z]"));
+            gold = regex_count(w, "[b-df-hj-np-tv-z]");
         }
         if (gold.is_null()) gold = g;
     } else {
@@ -153,7 +155,7 @@ std::string check_instance(const json & doc) {
         } else if (subtask == "count_word") {
             gold = std::count(s.begin(), s.end(), word_input("word"));
         } else {
-            gold = regex_count(sentence, std::regex("[a-z]+"));
+            gold = regex_count(sentence, "[a-z]+");
         }
         if (gold.is_null()) gold = join(g, " ");
     }
@@ -256,9 +258,8 @@ json score_charcomp(const json & doc, const std::string & response) {
         if (type == "set") {
             std::set<std::string> pred;
             if (token) {  // sentence numbers: every digit run is one
-                static const std::regex digits("[0-9]+");
-                for (auto it = std::sregex_iterator(line.begin(), line.end(), digits); it != std::sregex_iterator(); ++it)
-                    pred.insert(std::to_string(std::stoull(it->str().substr(0, 9))));
+                static const PythonRegex digits("[0-9]+");
+                for (const auto & m : digits.finditer(line)) pred.insert(std::to_string(std::stoull(m.str().substr(0, 9))));
             } else {
                 // Connectives and "none" are not claims, unless the list itself holds them.
                 const Words listed = in.at("words");

@@ -6,6 +6,7 @@
 #include <rightsize/charcomp.h>
 
 #include "evaluator_probes.h"
+#include "core/python_regex.h"
 #include <rightsize/metrics.h>
 #include <rightsize/personality.h>
 #include <rightsize/stats.h>
@@ -13,7 +14,6 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <regex>
 
 namespace rightsize {
 
@@ -203,11 +203,9 @@ namespace {
 
 // The letter a chain of thought settles on: the last "(X)" or "answer is X" / "Answer: X" in it.
 std::string final_choice_letter(const std::string & text) {
-    static const std::regex re(R"((?:\(([A-E])\))|(?:[Aa]nswer(?: is)?:?\s*\(?([A-E])\b))");
+    static const PythonRegex re(R"((?:\(([A-E])\))|(?:[Aa]nswer(?: is)?:?\s*\(?([A-E])\b))");
     std::string letter;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
-        letter = (*it)[1].matched ? (*it)[1].str() : (*it)[2].str();
-    }
+    for (const auto & m : re.finditer(text)) letter = m.matched(1) ? m.str(1) : m.str(2);
     return letter;
 }
 

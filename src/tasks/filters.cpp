@@ -2,12 +2,13 @@
 
 #include <rightsize/error.h>
 
+#include "core/python_regex.h"
 #include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <regex>
+#include <variant>
 
 namespace rightsize {
 
@@ -17,45 +18,36 @@ namespace {
 
 class RegexFilter final : public Filter {
 public:
-    explicit RegexFilter(const RegexFilterOptions & o) : o_(o) {
-        try {
-            re_ = text::python_regex(o.pattern);
-        } catch (const std::regex_error & e) {
-            throw Error("filter regex: '" + o.pattern + "' is not a valid regular expression (" + e.what() + ")");
-        }
-    }
+    explicit RegexFilter(const RegexFilterOptions & o) : o_(o), re_(compile(o.pattern)) {}
     std::vector<std::string> apply(std::vector<std::string> responses) const override {
         for (auto & r : responses) r = extract(r);
         return responses;
     }
 
 private:
-    std::string extract(const std::string & text) const {
-        // Python's re.findall: whole matches without groups, else the group(s) of each match.
-        std::vector<std::string> found;
-        for (auto it = std::sregex_iterator(text.begin(), text.end(), re_); it != std::sregex_iterator(); ++it) {
-            const auto & m = *it;
-            if (m.size() <= 1) {
-                found.push_back(m.str(0));
-                continue;
-            }
-            std::string first_nonempty;
-            for (size_t g = 1; g < m.size(); ++g) {
-                if (m[g].matched && m[g].length() > 0) {
-                    first_nonempty = m.str(g);
-                    break;
-                }
-            }
-            found.push_back(first_nonempty);
+    static PythonRegex compile(const std::string & pattern) {
+        try {
+            return PythonRegex(pattern);
+        } catch (const Error & e) {
+            throw Error(std::string("filter regex: ") + e.what());
         }
+    }
+    std::string extract(const std::string & text) const {
+        // Python's re.findall: whole matches without groups, a group's text with one, tuples with
+        // several; of a tuple lm-eval takes the first non-empty group.
+        const std::vector<PythonRegex::Found> found = re_.find_all(text);
         if (found.empty()) return o_.fallback;
         const long n = long(found.size());
         const long idx = o_.group_select < 0 ? n + o_.group_select : o_.group_select;
         if (idx < 0 || idx >= n) return o_.fallback;
-        return strip(found[size_t(idx)]);
+        const PythonRegex::Found & f = found[size_t(idx)];
+        if (const auto * s = std::get_if<std::string>(&f)) return strip(*s);
+        for (const auto & g : std::get<std::vector<std::string>>(f))
+            if (!g.empty()) return strip(g);
+        return "";
     }
     RegexFilterOptions o_;
-    std::regex re_;
+    PythonRegex re_;
 };
 
 class MapFilter final : public Filter {

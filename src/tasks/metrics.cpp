@@ -2,6 +2,7 @@
 
 #include <rightsize/error.h>
 
+#include "core/python_regex.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <map>
 #include <numeric>
 #include <random>
-#include <regex>
 #include <sstream>
 
 namespace rightsize {
@@ -48,14 +48,16 @@ size_t argmax_per_token(const ChoiceScores & s) {
 bool exact_match(const std::string & prediction, const std::string & reference, const ExactMatchOptions & o) {
     std::string p = prediction, r = reference;
     for (const auto & pattern : o.regexes_to_ignore) {
-        std::regex re;
-        try {
-            re = text::python_regex(pattern);
-        } catch (const std::regex_error & e) {
-            throw Error("regexes_to_ignore: '" + pattern + "' is not a valid regular expression (" + e.what() + ")");
-        }
-        p = std::regex_replace(p, re, "");
-        r = std::regex_replace(r, re, "");
+        // Hugging Face evaluate's exact_match: re.sub(pattern, "", text) on both sides.
+        const PythonRegex re = [&] {
+            try {
+                return PythonRegex(pattern);
+            } catch (const Error & e) {
+                throw Error(std::string("regexes_to_ignore: ") + e.what());
+            }
+        }();
+        p = re.substitute("", p);
+        r = re.substitute("", r);
     }
     if (o.ignore_case) {
         p = lower(p);

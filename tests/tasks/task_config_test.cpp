@@ -1,7 +1,5 @@
 #include "task_test_support.h"
 
-#include "core/text.h"
-
 #include <rightsize/metrics.h>
 
 using namespace rightsize;
@@ -282,19 +280,7 @@ TEST(DocField, FieldValuesKeepTheirType) {
 
 // --- gsm8k's answer normalisation -----------------------------------------------------------
 
-TEST(PythonRegex, DotAllFlagCrossesNewlines) {
-    const std::regex re = text::python_regex("(?s).*#### ");
-    EXPECT_EQ(std::regex_replace(std::string("She makes\n9 * 2 = 18\n#### 18"), re, ""), "18");
-    // Without (?s) the dot stops at a newline: only the last line's prefix goes.
-    EXPECT_EQ(std::regex_replace(std::string("a\nb #### 18"), std::regex(".*#### "), ""), "a\n18");
-    const std::regex icase = text::python_regex("(?i)answer");
-    EXPECT_TRUE(std::regex_search(std::string("ANSWER: 3"), icase));
-    // A '.' inside a class or escaped keeps its meaning.
-    const std::regex klass = text::python_regex("(?s)[.]\\.");
-    EXPECT_TRUE(std::regex_search(std::string(".."), klass));
-    EXPECT_FALSE(std::regex_search(std::string("\n\n"), klass));
-}
-
+// The patterns themselves: tests/unit/python_regex_test.cpp.
 TEST(PythonRegex, Gsm8kExactMatch) {
     ExactMatchOptions o;
     o.regexes_to_ignore = {",", "\\$", "(?s).*#### ", "\\.$"};
