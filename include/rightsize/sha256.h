@@ -1,25 +1,27 @@
-// SHA-256 (FIPS 180-4) for verifying downloads and cached files.
+// SHA-256 (FIPS 180-4) for verifying downloads and cached files, computed by OpenSSL's EVP digest.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX; only src/core/sha256.cpp includes OpenSSL
+
 namespace rightsize {
 
+// Streaming hash. Throws rightsize::Error if OpenSSL fails (out of memory, digest unavailable).
 class Sha256 {
 public:
     Sha256();
+    ~Sha256();
+    Sha256(const Sha256 & other);  // copies the state so far; both continue independently
+    Sha256 & operator=(const Sha256 & other);
     void update(const void * data, size_t n);
     void update(std::string_view s) { update(s.data(), s.size()); }
     std::string hex_digest();  // finalises; the object must not be updated afterwards
 
 private:
-    void block(const uint8_t * p);
-    uint32_t h_[8];
-    uint8_t buf_[64];
-    size_t buf_len_ = 0;
-    uint64_t total_ = 0;
+    evp_md_ctx_st * ctx_;
 };
 
 std::string sha256_hex(std::string_view data);
