@@ -13,4 +13,11 @@ public:
     explicit Error(const std::string & message) : std::runtime_error(message) {}
 };
 
+// An option that cannot be honoured as given (a missing model, a task --limit names that the run
+// does not have): the caller's usage is wrong rather than a file. The CLI exits with 2 for these.
+class OptionError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace rightsize

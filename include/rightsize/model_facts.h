@@ -1,6 +1,8 @@
 // What a model is: read from its file once, reported in `rightsize info` and every result.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -23,5 +25,13 @@ struct ModelFacts {
     int n_vocab = 0;
     std::string chat_template;  // empty when the model has none
 };
+
+// results.json's "model" block: path, name, architecture, description, quantization, n_params,
+// file_bytes, model_mb (file_bytes in MiB), n_ctx_train, n_layer, n_embd, has_chat_template.
+nlohmann::json model_facts_json(const ModelFacts & facts);
+
+// The key a model's results are filed under (its output folder, the store's model column): the
+// file name of its path without .gguf.
+std::string model_key(const std::string & model_path);
 
 }  // namespace rightsize

@@ -82,6 +82,9 @@ struct TaskConfig {
 
     // The split evaluated: test_split, else validation_split, else training_split.
     std::string eval_split() const;
+    // Every (metric, filter) pair the task reports, filters outer, both in the task's order ("none"
+    // when it has no filters). The first present in the results is the task's headline quality.
+    std::vector<std::pair<std::string, std::string>> metric_filter_keys() const;
 };
 
 // A group (lm-eval "group:" file, or every task sharing a tag): its score aggregates the

@@ -1,6 +1,6 @@
 #include "commands.h"
 
-#include "../report/table.h"
+#include "../core/table.h"
 
 #include <rightsize/bench.h>
 #include <rightsize/error.h>

@@ -1,7 +1,7 @@
 // rightsize tasks: the tasks, tags and groups --tasks accepts, with where their data comes from.
 #include "commands.h"
 
-#include "../report/table.h"
+#include "../core/table.h"
 
 #include <rightsize/task.h>
 

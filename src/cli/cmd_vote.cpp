@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include <rightsize/error.h>
+#include <rightsize/model_facts.h>
 #include <rightsize/judge.h>
 #include <rightsize/progress.h>
 #include <rightsize/vote.h>
@@ -49,12 +50,6 @@ bool llama_options_changed(const LlamaOptions & a, const LlamaOptions & b) {
     return a.n_threads != b.n_threads || a.n_ctx != b.n_ctx || a.n_batch != b.n_batch || a.n_ubatch != b.n_ubatch ||
            a.n_gpu_layers != b.n_gpu_layers || a.flash_attn != b.flash_attn || a.n_parallel != b.n_parallel ||
            !a.loras.empty() || a.chat_template != b.chat_template || a.verbose != b.verbose;
-}
-
-std::string model_stem(const std::string & path) {
-    std::string stem = std::filesystem::path(path).filename().string();
-    if (stem.size() > 5 && stem.ends_with(".gguf")) stem.resize(stem.size() - 5);
-    return stem;
 }
 
 std::string percent(double x) {
@@ -108,7 +103,7 @@ int judge_votes(const VoteServerOptions & o, LlamaOptions llama, const JudgeChoi
     if (!jc.local.empty()) {
         llama.model_path = jc.local;
         backend = std::make_unique<LlamaBackend>(llama);
-        judge = make_backend_judge(*backend, model_stem(jc.local));
+        judge = make_backend_judge(*backend, model_key(jc.local));
     } else {
         EndpointJudgeOptions eo = jc.endpoint;
         eo.seed = o.seed;

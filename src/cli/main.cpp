@@ -54,6 +54,9 @@ int main(int argc, char ** argv) {
     } catch (const cli::UsageError & e) {
         fprintf(stderr, "rightsize %s: %s\n", cmd.c_str(), e.what());
         return 2;
+    } catch (const OptionError & e) {
+        fprintf(stderr, "rightsize %s: %s\n", cmd.c_str(), e.what());
+        return 2;
     } catch (const Error & e) {
         fprintf(stderr, "rightsize %s: error: %s\n", cmd.c_str(), e.what());
         return 1;

@@ -2,7 +2,7 @@
 // terminal text; both read the same analysis as the HTML report.
 #include "report_format.h"
 #include "report_probes.h"
-#include "table.h"
+#include "../core/table.h"
 
 #include <rightsize/report.h>
 

@@ -3,7 +3,7 @@
 #include "report_probes.h"
 
 #include "report_format.h"
-#include "table.h"
+#include "../core/table.h"
 
 #include <cstdio>
 #include <sstream>

@@ -33,6 +33,16 @@ std::string TaskConfig::eval_split() const {
     return training_split;
 }
 
+std::vector<std::pair<std::string, std::string>> TaskConfig::metric_filter_keys() const {
+    std::vector<std::string> names;
+    for (const auto & f : filters) names.push_back(f.name);
+    if (names.empty()) names.push_back("none");
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto & f : names)
+        for (const auto & m : metrics) out.push_back({m.name, f});
+    return out;
+}
+
 FilterPipeline FilterSpec::build() const {
     FilterPipeline p;
     p.name = name;

@@ -1,0 +1,29 @@
+// ModelFacts as results record them, and the key results are filed under (model_facts.h).
+#include <rightsize/model_facts.h>
+
+#include <filesystem>
+
+namespace rightsize {
+
+nlohmann::json model_facts_json(const ModelFacts & f) {
+    return {{"path", f.path},
+            {"name", f.name},
+            {"architecture", f.architecture},
+            {"description", f.description},
+            {"quantization", f.quantization},
+            {"n_params", f.n_params},
+            {"file_bytes", f.file_bytes},
+            {"model_mb", double(f.file_bytes) / 1048576.0},
+            {"n_ctx_train", f.n_ctx_train},
+            {"n_layer", f.n_layer},
+            {"n_embd", f.n_embd},
+            {"has_chat_template", !f.chat_template.empty()}};
+}
+
+std::string model_key(const std::string & model_path) {
+    std::string stem = std::filesystem::path(model_path).filename().string();
+    if (stem.size() > 5 && stem.ends_with(".gguf")) stem.resize(stem.size() - 5);
+    return stem;
+}
+
+}  // namespace rightsize
