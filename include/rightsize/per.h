@@ -53,6 +53,7 @@ struct PerRow {
     PerVariant variant = PerVariant::Relative;
     bool fixed_bounds = false;       // normalised with PerOptions::bounds, not min-max over the task
     nlohmann::json to_json() const;
+    static PerRow from_json(const nlohmann::json & j);  // what to_json wrote
 };
 
 // PER per task over the models given for that task (inputs may hold several tasks; rows come

@@ -14,6 +14,9 @@ struct PerRecord {
     Candidate candidate;      // model, acc, stderr, size, energy, latency, memory, n
     bool has_stderr = false;  // the source gave the quality's standard error
     std::string source;       // "per.csv:4" or "out/gemma/results.json", for messages
+    // Non-empty: the quality describes behaviour (a personality profile, answer length) rather than
+    // a quality to maximise, and says so in words; such a task gets no recommendation.
+    std::string descriptive;
 };
 
 // The CSV columns. Required: task, model, acc, thr, lat_ms, mem_mb. Optional: energy (J per
@@ -32,6 +35,11 @@ std::vector<PerRecord> read_per_csv(const std::string & path, std::vector<std::s
 // `run` files it under), else the folder holding results.json.
 std::vector<PerRecord> read_results_json(const std::string & path, const std::vector<std::string> & metrics = {},
                                          std::vector<std::string> * warnings = nullptr);
+
+// Why a task's headline describes behaviour rather than a quality to maximise (a personality
+// profile or its consistency, the length of open answers), in words; empty for a quality. Such a
+// task gets no recommendation: "the most accurate model" means nothing there.
+std::string descriptive_quality(const nlohmann::json & results_doc, const std::string & task, const std::string & metric);
 
 // A path as --input takes it: a folder (its <model>/results.json files, or its own results.json),
 // a .json file, a .csv file, or any other file by its first character ('{' is JSON).

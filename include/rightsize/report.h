@@ -39,6 +39,10 @@ struct ReportOptions {
 // the run has probe tasks or votes; see report_probes.h). Also printed by `rightsize run` at the end.
 nlohmann::json analyse(const ReportInput & input, const ReportOptions & options = {});
 
+// per.csv of an analysis: its PER rows (relative, and energy-aware where every model has energy),
+// written by per_rows_csv (comparison.h) as `rightsize per --format csv` writes them.
+std::string render_per_csv(const nlohmann::json & analysis);
+
 std::string render_html(const nlohmann::json & analysis);
 std::string render_markdown(const nlohmann::json & analysis);
 // A plain-text recommendation block for the terminal (one paragraph per task).

@@ -2,8 +2,9 @@
 // recommendation, from the user's CSV or from the results.json files `rightsize run` writes.
 #include "commands.h"
 
-#include "../report/table.h"
+#include "../core/table.h"
 
+#include <rightsize/comparison.h>
 #include <rightsize/error.h>
 #include <rightsize/per.h>
 #include <rightsize/per_input.h>
@@ -147,74 +148,42 @@ int cmd_per(int argc, char ** argv) {
     for (const auto & w : warnings) fprintf(stderr, "rightsize per: warning: %s\n", w.c_str());
     check_unique_models(records);
 
-    std::vector<PerInput> per_inputs;
-    for (const auto & r : records) per_inputs.push_back(r.input);
-    const auto rows = compute_per(per_inputs, options);
-
-    // Per task, in order of first appearance: the Pareto set, and the recommendation when every
-    // model's quality has a standard error (without it "within noise" cannot be judged).
-    std::vector<std::string> tasks;
-    std::map<std::string, std::vector<const PerRecord *>> by_task;
-    for (const auto & r : records) {
-        if (!by_task.count(r.input.task)) tasks.push_back(r.input.task);
-        by_task[r.input.task].push_back(&r);
-    }
-    std::map<std::string, std::vector<std::string>> pareto;
-    std::map<std::string, bool> pareto_energy;
-    std::vector<Recommendation> recommendations;
-    std::vector<std::string> no_recommendation;
-    for (const auto & task : tasks) {
-        const auto & recs = by_task[task];
-        bool all_energy = true, all_stderr = true;
-        for (const auto * r : recs) {
-            all_energy = all_energy && r->input.energy_j.has_value();
-            all_stderr = all_stderr && r->has_stderr;
-        }
-        std::vector<std::vector<double>> points;
-        for (const auto * r : recs) {
-            points.push_back({r->input.acc, r->input.lat_ms, r->input.mem_mb});
-            if (all_energy) points.back().push_back(*r->input.energy_j);
-        }
-        std::vector<bool> maximise = {true, false, false};
-        if (all_energy) maximise.push_back(false);
-        for (size_t i : pareto_front(points, maximise)) pareto[task].push_back(recs[i]->input.model);
-        pareto_energy[task] = all_energy;
-        if (all_stderr) {
-            std::vector<Candidate> candidates;
-            for (const auto * r : recs) candidates.push_back(r->candidate);
-            recommendations.push_back(recommend(task, candidates, delta));
-        } else {
-            no_recommendation.push_back(task);
-        }
-    }
+    ComparisonOptions co;
+    co.per = options;
+    co.delta = delta;
+    co.energy_aware_beside = false;
+    co.energy_fallback = false;
+    const auto compared = compare_models(records, co);
+    std::map<std::pair<std::string, std::string>, const PerInput *> input_of;
+    for (const auto & r : records) input_of[{r.input.task, r.input.model}] = &r.input;
 
     bool any_energy = false;
-    for (const auto & r : rows) any_energy = any_energy || r.energy_n.has_value();
+    for (const auto & c : compared)
+        for (const auto & r : c.per) any_energy = any_energy || r.energy_n.has_value();
     const auto fmt = parse_format(format);
     if (fmt == OutputFormat::Json) {
         nlohmann::json out = {{"variant", per_variant_name(options.variant)},
                               {"normalisation", options.bounds ? "fixed-bounds" : "min-max"},
-                              {"description", describe(options, any_energy)}};
-        out["rows"] = nlohmann::json::array();
-        for (const auto & r : rows) out["rows"].push_back(r.to_json());
-        out["pareto"] = pareto;
-        out["recommendations"] = nlohmann::json::array();
-        for (const auto & r : recommendations) out["recommendations"].push_back(r.to_json());
+                              {"description", describe(options, any_energy)},
+                              {"rows", nlohmann::json::array()},
+                              {"pareto", nlohmann::json::object()},
+                              {"recommendations", nlohmann::json::array()},
+                              {"no_recommendation", nlohmann::json::object()}};
+        for (const auto & c : compared) {
+            for (const auto & r : c.per) out["rows"].push_back(r.to_json());
+            out["pareto"][c.task] = c.pareto.to_json();
+            if (c.recommendation) out["recommendations"].push_back(c.recommendation->to_json());
+            else out["no_recommendation"][c.task] = c.no_recommendation;
+        }
         printf("%s\n", out.dump(2).c_str());
         return 0;
     }
     if (fmt == OutputFormat::Csv) {
-        Table t;
-        t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n"};
-        for (const auto & r : rows) {
-            t.rows.push_back({per_variant_name(r.variant), r.fixed_bounds ? "fixed-bounds" : "min-max", r.task, r.model,
-                              format_fixed(r.per, 6), format_fixed(r.acc_n, 6), format_fixed(r.thr_n, 6), format_fixed(r.lat_n, 6),
-                              format_fixed(r.mem_n, 6), r.energy_n ? format_fixed(*r.energy_n, 6) : ""});
-        }
-        fputs(t.to_csv().c_str(), stdout);
+        std::vector<PerRow> rows;
+        for (const auto & c : compared) rows.insert(rows.end(), c.per.begin(), c.per.end());
+        fputs(per_rows_csv(rows).c_str(), stdout);
         return 0;
     }
-
     Table t;
     t.header = {"task", "model", "unit", "PER", "acc_n", "thr_n", "lat_n", "mem_n"};
     if (any_energy) t.header.push_back("energy_n");
@@ -222,38 +191,37 @@ int cmd_per(int argc, char ** argv) {
     if (any_energy) t.header.push_back("energy J");
     t.right_align.assign(t.header.size(), true);
     t.right_align[0] = t.right_align[1] = t.right_align[2] = false;
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const auto & r = rows[i];
-        const auto & in = per_inputs[i];
-        std::vector<std::string> cells = {r.task, r.model, in.granularity == "tokens" ? "token" : "sample", num(r.per), num(r.acc_n),
-                                          num(r.thr_n), num(r.lat_n), num(r.mem_n)};
-        if (any_energy) cells.push_back(r.energy_n ? num(*r.energy_n) : "–");
-        cells.push_back(format_fixed(in.acc, 4));
-        cells.push_back(format_fixed(in.thr / in.n_devices, 2));
-        cells.push_back(format_fixed(in.lat_ms, 1));
-        cells.push_back(format_fixed(in.mem_mb, 0));
-        if (any_energy) cells.push_back(in.energy_j ? format_fixed(*in.energy_j, 4) : "–");
-        t.rows.push_back(std::move(cells));
+    for (const auto & c : compared) {
+        for (const auto & r : c.per) {
+            const auto & in = *input_of.at({r.task, r.model});
+            std::vector<std::string> cells = {r.task, r.model, in.granularity == "tokens" ? "token" : "sample", num(r.per), num(r.acc_n),
+                                              num(r.thr_n), num(r.lat_n), num(r.mem_n)};
+            if (any_energy) cells.push_back(r.energy_n ? num(*r.energy_n) : "–");
+            cells.push_back(format_fixed(in.acc, 4));
+            cells.push_back(format_fixed(in.thr / in.n_devices, 2));
+            cells.push_back(format_fixed(in.lat_ms, 1));
+            cells.push_back(format_fixed(in.mem_mb, 0));
+            if (any_energy) cells.push_back(in.energy_j ? format_fixed(*in.energy_j, 4) : "–");
+            t.rows.push_back(std::move(cells));
+        }
     }
     const bool md = fmt == OutputFormat::Markdown;
     printf("%s\n\n", describe(options, any_energy).c_str());
     fputs((md ? t.to_markdown() : t.to_text()).c_str(), stdout);
-    printf("\nPareto set (not dominated on quality ↑, latency ↓, memory ↓, and energy ↓ where every model has it):\n");
-    for (const auto & task : tasks) {
+    printf("\nPareto set (not dominated on quality ↑, throughput ↑, latency ↓, memory ↓, and energy ↓ where every model "
+           "has it):\n");
+    for (const auto & c : compared) {
         std::string names;
-        for (const auto & m : pareto[task]) names += (names.empty() ? "" : ", ") + m;
-        printf("%s%s%s: %s\n", md ? "- " : "  ", task.c_str(), pareto_energy[task] ? " (with energy)" : "", names.c_str());
+        for (const auto & m : c.pareto.all_dimensions) names += (names.empty() ? "" : ", ") + m;
+        printf("%s%s%s: %s\n", md ? "- " : "  ", c.task.c_str(), c.energy_for_all ? " (with energy)" : "", names.c_str());
     }
-    if (!recommendations.empty()) {
-        printf("\nRecommendation:\n");
-        for (const auto & r : recommendations) printf("%s%s\n", md ? "- " : "  ", r.text.c_str());
+    std::string recommended, missing;
+    for (const auto & c : compared) {
+        if (c.recommendation) recommended += (md ? "- " : "  ") + c.recommendation->text + "\n";
+        else missing += (md ? "- " : "  ") + c.task + ": " + c.no_recommendation + "\n";
     }
-    if (!no_recommendation.empty()) {
-        std::string names;
-        for (const auto & task : no_recommendation) names += (names.empty() ? "" : ", ") + task;
-        printf("\nNo recommendation for %s: not every model's quality comes with its standard error (CSV column "
-               "acc_stderr), so a real difference cannot be told from noise.\n", names.c_str());
-    }
+    if (!recommended.empty()) printf("\nRecommendation:\n%s", recommended.c_str());
+    if (!missing.empty()) printf("\nNo recommendation:\n%s", missing.c_str());
     return 0;
 }
 

@@ -51,8 +51,12 @@ TEST(PerCli, JsonCarriesRowsParetoAndRecommendation) {
     EXPECT_EQ(out["rows"][2]["model"], "c");
     EXPECT_NEAR(out["rows"][2]["per"].get<double>(), std::sqrt(0.4), 1e-12);
     EXPECT_NEAR(out["rows"][2]["lat_n"].get<double>(), 0.8, 1e-12);
-    // (acc ↑, lat ↓, mem ↓): each of a, b, c trades something, so none is dominated.
-    EXPECT_EQ(out["pareto"]["t"], json({"a", "b", "c"}));
+    // (acc ↑, thr ↑, lat ↓, mem ↓): each of a, b, c trades something, so none is dominated; on
+    // quality and latency alone c (0.5, 60 ms) is beaten by neither a (0.6, 100 ms) nor b (0.4, 50 ms).
+    EXPECT_EQ(out["pareto"]["t"]["all_dimensions"], json({"a", "b", "c"}));
+    EXPECT_EQ(out["pareto"]["t"]["quality_latency"], json({"a", "b", "c"}));
+    EXPECT_TRUE(out["pareto"]["t"]["quality_energy"].is_null()) << "no model has energy";
+    EXPECT_TRUE(out["no_recommendation"].empty());
     ASSERT_EQ(out["recommendations"].size(), 1u);
     const auto & rec = out["recommendations"][0];
     EXPECT_EQ(rec["best_model"], "a");

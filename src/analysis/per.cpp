@@ -67,6 +67,24 @@ nlohmann::json PerRow::to_json() const {
     return j;
 }
 
+PerRow PerRow::from_json(const nlohmann::json & j) {
+    PerRow r;
+    r.task = j.value("task", "");
+    r.model = j.value("model", "");
+    const std::string v = j.value("variant", "relative");
+    for (auto x : {PerVariant::Relative, PerVariant::FixedBounds, PerVariant::Weighted, PerVariant::EnergyAware}) {
+        if (v == per_variant_name(x)) r.variant = x;
+    }
+    r.fixed_bounds = j.value("normalisation", "") == "fixed-bounds";
+    r.per = j.value("per", 0.0);
+    r.acc_n = j.value("acc_n", 0.0);
+    r.thr_n = j.value("thr_n", 0.0);
+    r.lat_n = j.value("lat_n", 0.0);
+    r.mem_n = j.value("mem_n", 0.0);
+    if (j.contains("energy_n") && j["energy_n"].is_number()) r.energy_n = j["energy_n"].get<double>();
+    return r;
+}
+
 std::vector<PerRow> compute_per(const std::vector<PerInput> & inputs, const PerOptions & options) {
     const bool fixed = options.variant == PerVariant::FixedBounds || (options.bounds && options.variant != PerVariant::Relative);
     if (options.variant == PerVariant::FixedBounds && !options.bounds) {
@@ -225,7 +243,12 @@ Recommendation recommend(const std::string & task, const std::vector<Candidate> 
 
     const Candidate * best = &candidates[0];
     for (const auto & c : candidates) {
-        if (c.acc > best->acc || (c.acc == best->acc && c.size_mb > 0 && c.size_mb < best->size_mb)) best = &c;
+        // Ties: the smaller model, then the first name, so the order models are given in never matters.
+        const bool tie = c.acc == best->acc;
+        if (c.acc > best->acc || (tie && c.size_mb > 0 && c.size_mb < best->size_mb) ||
+            (tie && c.size_mb == best->size_mb && c.model < best->model)) {
+            best = &c;
+        }
     }
     r.best_model = best->model;
 
@@ -252,13 +275,18 @@ Recommendation recommend(const std::string & task, const std::vector<Candidate> 
     const Candidate * smallest = nullptr;
     if (sizes_known) {
         for (const auto * c : within) {
-            if (!smallest || c->size_mb < smallest->size_mb || (c->size_mb == smallest->size_mb && c->acc > smallest->acc)) smallest = c;
+            if (!smallest || c->size_mb < smallest->size_mb || (c->size_mb == smallest->size_mb && c->acc > smallest->acc) ||
+                (c->size_mb == smallest->size_mb && c->acc == smallest->acc && c->model < smallest->model)) {
+                smallest = c;
+            }
         }
         r.smallest_within = smallest->model;
     }
     const Candidate * frugal = nullptr;
     for (const auto * c : within) {
-        if (c->energy_j && (!frugal || *c->energy_j < *frugal->energy_j)) frugal = c;
+        if (c->energy_j && (!frugal || *c->energy_j < *frugal->energy_j || (*c->energy_j == *frugal->energy_j && c->model < frugal->model))) {
+            frugal = c;
+        }
     }
     if (frugal) r.least_energy_within = frugal->model;
 

@@ -1,4 +1,5 @@
 #include <rightsize/error.h>
+#include <rightsize/model_facts.h>
 #include <rightsize/per_input.h>
 
 #include <algorithm>
@@ -128,9 +129,7 @@ std::optional<double> number_at(const nlohmann::json & j, const std::string & ke
 std::string model_name_of(const nlohmann::json & j, const std::string & path) {
     if (const auto * m = find(j, "model"); m && m->is_object()) {
         if (const auto * p = find(*m, "path"); p && p->is_string() && !p->get<std::string>().empty()) {
-            std::string stem = fs::path(p->get<std::string>()).filename().string();
-            if (stem.size() > 5 && stem.ends_with(".gguf")) stem.resize(stem.size() - 5);
-            return stem;
+            return model_key(p->get<std::string>());
         }
     }
     const auto dir = fs::absolute(path).parent_path().filename().string();
@@ -305,6 +304,7 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         if (const auto d = number_at(eff, "n_devices")) in.n_devices = int(*d);
         const auto se = number_at(*res, name + "_stderr" + key.substr(key.find(',')));
         rec.has_stderr = se.has_value();
+        rec.descriptive = descriptive_quality(j, task, name);
         rec.candidate = {model,     in.acc,    se.value_or(0.0), size_mb > 0 ? size_mb : number_at(eff, "model_mb").value_or(0.0),
                          in.energy_j, in.lat_ms, in.mem_mb,       int(number_at(eff, "n_samples").value_or(0.0)),
                          in.granularity};
@@ -312,6 +312,17 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
     }
     if (out.empty()) throw Error(path + " holds no task PER can use: none has both efficiency figures and a higher-is-better metric");
     return out;
+}
+
+std::string descriptive_quality(const nlohmann::json & r, const std::string & task, const std::string & metric) {
+    const auto & config = child(child(r, "configs"), task);
+    const std::string processing = config.is_object() ? config.value("process_results", "") : "";
+    if (processing == "personality" || processing == "mpi")
+        return "its figures describe a personality (a profile and its consistency), not a quality to maximise; see the personality section";
+    if (metric == "response_words")
+        return "its only metric, response_words, describes the answers' length, not their quality; human-likeness comes from votes "
+               "(rightsize vote), read in the human-likeness section";
+    return "";
 }
 
 std::vector<PerRecord> read_per_inputs(const std::string & path, const std::vector<std::string> & metrics,

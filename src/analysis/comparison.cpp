@@ -1,0 +1,134 @@
+// The one analysis of a comparison (comparison.h).
+#include <rightsize/comparison.h>
+
+#include "../core/table.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+namespace rightsize {
+
+using nlohmann::json;
+
+namespace {
+
+using Dimension = std::function<double(const PerInput &)>;
+
+std::vector<std::string> front(const std::vector<const PerRecord *> & recs, const std::vector<Dimension> & dims,
+                               const std::vector<bool> & maximise) {
+    std::vector<std::vector<double>> points;
+    for (const auto * r : recs) {
+        std::vector<double> v;
+        for (const auto & d : dims) v.push_back(d(r->input));
+        points.push_back(std::move(v));
+    }
+    std::vector<std::string> names;
+    for (size_t i : pareto_front(points, maximise)) names.push_back(recs[i]->input.model);
+    return names;
+}
+
+ParetoSets pareto_sets(const std::vector<const PerRecord *> & recs, bool with_energy) {
+    const Dimension acc = [](const PerInput & p) { return p.acc; };
+    const Dimension lat = [](const PerInput & p) { return p.lat_ms; };
+    const Dimension mem = [](const PerInput & p) { return p.mem_mb; };
+    const Dimension thr = [](const PerInput & p) { return p.thr / p.n_devices; };
+    const Dimension energy = [](const PerInput & p) { return *p.energy_j; };
+    ParetoSets s;
+    s.quality_latency = front(recs, {acc, lat}, {true, false});
+    s.quality_memory = front(recs, {acc, mem}, {true, false});
+    if (with_energy) {
+        s.quality_energy = front(recs, {acc, energy}, {true, false});
+        s.all_dimensions = front(recs, {acc, thr, lat, mem, energy}, {true, true, false, false, false});
+        s.all_dimensions_names = "quality, throughput, latency, memory, energy";
+    } else {
+        s.all_dimensions = front(recs, {acc, thr, lat, mem}, {true, true, false, false});
+        s.all_dimensions_names = "quality, throughput, latency, memory";
+    }
+    return s;
+}
+
+void add_per(TaskComparison & t, const std::vector<const PerRecord *> & recs, const ComparisonOptions & options) {
+    std::vector<PerInput> inputs;
+    for (const auto * r : recs) inputs.push_back(r->input);
+    PerOptions po = options.per;
+    if (po.variant == PerVariant::EnergyAware && !t.energy_for_all && options.energy_fallback) {
+        po.variant = PerVariant::Relative;
+        po.bounds.reset();
+        t.notes.push_back("Energy is missing for some model on " + t.task + ": PER falls back to the relative variant.");
+    }
+    t.per_variant = po.variant;
+    t.per = compute_per(inputs, po);
+    if (t.per.size() > 1 && std::all_of(t.per.begin(), t.per.end(), [](const PerRow & p) { return p.per == 0; })) {
+        t.notes.push_back("Every model's PER is 0 on " + t.task + ": each is the worst of this set on at least one dimension "
+                          "(relative PER gives the worst 0 by construction). The Pareto sets and the recommendation "
+                          "tell them apart; PER separates models once more of them are compared.");
+    }
+    if (options.energy_aware_beside && t.energy_for_all && po.variant == PerVariant::Relative) {
+        po.variant = PerVariant::EnergyAware;
+        t.per_energy = compute_per(inputs, po);
+    }
+}
+
+void add_recommendation(TaskComparison & t, const std::vector<const PerRecord *> & recs, const ComparisonOptions & options) {
+    for (const auto * r : recs) {
+        if (!r->descriptive.empty()) {
+            t.no_recommendation = "no recommendation: " + r->descriptive + ".";
+            return;
+        }
+    }
+    if (!std::all_of(recs.begin(), recs.end(), [](const PerRecord * r) { return r->has_stderr; })) {
+        t.no_recommendation = "no recommendation: not every model's quality comes with its standard error (CSV column "
+                              "acc_stderr), so a real difference cannot be told from noise.";
+        return;
+    }
+    std::vector<Candidate> candidates;
+    for (const auto * r : recs) candidates.push_back(r->candidate);
+    t.recommendation = recommend(t.task, candidates, options.delta);
+}
+
+}  // namespace
+
+json ParetoSets::to_json() const {
+    return {{"quality_latency", quality_latency},
+            {"quality_memory", quality_memory},
+            {"quality_energy", quality_energy ? json(*quality_energy) : json()},
+            {"all_dimensions", all_dimensions},
+            {"all_dimensions_names", all_dimensions_names}};
+}
+
+std::vector<TaskComparison> compare_models(const std::vector<PerRecord> & records, const ComparisonOptions & options) {
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<const PerRecord *>> by_task;
+    for (const auto & r : records) {
+        if (!by_task.count(r.input.task)) order.push_back(r.input.task);
+        by_task[r.input.task].push_back(&r);
+    }
+    std::vector<TaskComparison> out;
+    for (const auto & task : order) {
+        const auto & recs = by_task[task];
+        TaskComparison t;
+        t.task = task;
+        t.granularity = recs.front()->input.granularity;
+        for (const auto * r : recs) t.models.push_back(r->input.model);
+        t.energy_for_all = std::all_of(recs.begin(), recs.end(), [](const PerRecord * r) { return r->input.energy_j.has_value(); });
+        add_per(t, recs, options);
+        t.pareto = pareto_sets(recs, t.energy_for_all);
+        add_recommendation(t, recs, options);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::string per_rows_csv(const std::vector<PerRow> & rows) {
+    Table t;
+    t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n"};
+    for (const auto & r : rows) {
+        t.rows.push_back({per_variant_name(r.variant), r.fixed_bounds ? "fixed-bounds" : "min-max", r.task, r.model,
+                          format_fixed(r.per, 6), format_fixed(r.acc_n, 6), format_fixed(r.thr_n, 6), format_fixed(r.lat_n, 6),
+                          format_fixed(r.mem_n, 6), r.energy_n ? format_fixed(*r.energy_n, 6) : ""});
+    }
+    return t.to_csv();
+}
+
+}  // namespace rightsize
