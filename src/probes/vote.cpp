@@ -1,6 +1,7 @@
 // Human-likeness voting: emoji stripping, the blinded pairs read from the results store, the
 // votes table and the win rates. The page and the server are in vote_page.cpp.
 #include <rightsize/error.h>
+#include <rightsize/results_store.h>
 #include <rightsize/vote.h>
 
 #include <algorithm>
@@ -13,128 +14,8 @@
 #include <random>
 #include <tuple>
 
-#include <sqlite3.h>
 
 namespace rightsize {
-
-namespace {
-
-// votes(vote_id, run_id, task, doc_id, model_left, model_right, choice, voter, created_at, margin).
-// The unique index makes a form submitted twice count once while letting a judge store both orders.
-const char * kVotesSchema = R"sql(
-CREATE TABLE IF NOT EXISTS votes (
-    vote_id     INTEGER PRIMARY KEY,
-    run_id      TEXT NOT NULL,
-    task        TEXT NOT NULL,
-    doc_id      INTEGER NOT NULL,
-    model_left  TEXT NOT NULL,              -- shown as "Answer 1"
-    model_right TEXT NOT NULL,              -- shown as "Answer 2"
-    choice      TEXT NOT NULL CHECK (choice IN ('left', 'right', 'tie')),
-    voter       TEXT NOT NULL,              -- a person's name, or judge:<model>
-    created_at  TEXT NOT NULL,              -- ISO 8601, UTC
-    margin      REAL);                      -- a model judge's log P("1") - log P("2"); NULL for people
-CREATE UNIQUE INDEX IF NOT EXISTS votes_once ON votes (run_id, task, doc_id, voter, model_left, model_right);
-)sql";
-
-// One connection to an existing results store, with the votes table in place. Voting never
-// creates a store: a mistyped path should fail, not produce an empty database.
-class VoteDb {
-public:
-    explicit VoteDb(const std::string & path) : path_(path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-            const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            throw Error(path + ": cannot open the results database (" + msg +
-                        "); give the rightsize.sqlite that 'rightsize run' wrote (or its -o folder)");
-        }
-        sqlite3_busy_timeout(db_, 10000);  // a run may be committing samples meanwhile
-        try {
-            exec(kVotesSchema);
-            // Stores from before the margin column get it added (NULL for their votes).
-            bool has_margin = false;
-            {
-                Stmt cols(*this, "SELECT name FROM pragma_table_info('votes')");
-                while (cols.step()) has_margin |= cols.text(0) == "margin";
-            }
-            if (!has_margin) exec("ALTER TABLE votes ADD COLUMN margin REAL");
-        } catch (...) {
-            sqlite3_close(db_);
-            throw;
-        }
-    }
-    ~VoteDb() { sqlite3_close(db_); }
-    VoteDb(const VoteDb &) = delete;
-    VoteDb & operator=(const VoteDb &) = delete;
-
-    void exec(const char * sql) {
-        char * err = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string msg = err ? err : sqlite3_errmsg(db_);
-            sqlite3_free(err);
-            throw Error(path_ + ": results database: " + msg);
-        }
-    }
-    void transaction(const std::function<void()> & body) {
-        exec("BEGIN IMMEDIATE");
-        try {
-            body();
-            exec("COMMIT");
-        } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            throw;
-        }
-    }
-    int changes() const { return sqlite3_changes(db_); }
-
-    class Stmt {
-    public:
-        Stmt(VoteDb & db, const char * sql) : db_(db) {
-            if (sqlite3_prepare_v2(db.db_, sql, -1, &s_, nullptr) != SQLITE_OK) fail();
-        }
-        ~Stmt() { sqlite3_finalize(s_); }
-        Stmt(const Stmt &) = delete;
-        Stmt & operator=(const Stmt &) = delete;
-        Stmt & bind(int i, const std::string & v) {
-            sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
-            return *this;
-        }
-        Stmt & bind(int i, long long v) {
-            sqlite3_bind_int64(s_, i, v);
-            return *this;
-        }
-        Stmt & bind(int i, std::optional<double> v) {
-            if (v) sqlite3_bind_double(s_, i, *v);
-            else sqlite3_bind_null(s_, i);
-            return *this;
-        }
-        bool step() {
-            const int rc = sqlite3_step(s_);
-            if (rc == SQLITE_ROW) return true;
-            if (rc != SQLITE_DONE) fail();
-            return false;
-        }
-        std::string text(int col) const {
-            const auto * p = sqlite3_column_text(s_, col);
-            return p ? reinterpret_cast<const char *>(p) : "";
-        }
-        long long integer(int col) const { return sqlite3_column_int64(s_, col); }
-        std::optional<double> real(int col) const {
-            if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
-            return sqlite3_column_double(s_, col);
-        }
-
-    private:
-        [[noreturn]] void fail() { throw Error(db_.path_ + ": results database: " + sqlite3_errmsg(db_.db_)); }
-        VoteDb & db_;
-        sqlite3_stmt * s_ = nullptr;
-    };
-
-private:
-    sqlite3 * db_ = nullptr;
-    std::string path_;
-};
-
-}  // namespace
 
 // ---- UTF-8 -------------------------------------------------------------------------------------
 
@@ -258,25 +139,16 @@ bool vote_model_a_left(uint64_t seed, long long doc_id) {
 }
 
 std::vector<std::string> vote_models(const std::string & db_path, const std::string & run_id, const std::string & task) {
-    VoteDb db(db_path);
-    std::vector<std::string> out;
-    VoteDb::Stmt s(db, "SELECT DISTINCT model FROM samples WHERE run_id=? AND task=? ORDER BY model");
-    s.bind(1, run_id).bind(2, task);
-    while (s.step()) out.push_back(s.text(0));
-    return out;
+    return ResultsStore(db_path, ResultsStore::Access::ReadOnly).sample_models(run_id, task);
 }
 
 std::string latest_vote_run(const std::string & db_path, const std::string & task) {
-    VoteDb db(db_path);
-    // Runs without a row in `runs` (samples imported by hand) sort last.
-    VoteDb::Stmt s(db, "SELECT s.run_id FROM (SELECT DISTINCT run_id FROM samples WHERE task=?) s "
-                       "LEFT JOIN runs r USING (run_id) ORDER BY COALESCE(r.started_at, '') DESC, s.run_id DESC LIMIT 1");
-    s.bind(1, task);
-    if (!s.step()) {
+    const auto run = ResultsStore(db_path, ResultsStore::Access::ReadOnly).latest_run_with_samples(task);
+    if (!run) {
         throw Error(db_path + ": no run has answers for task '" + task + "'; run 'rightsize run --tasks " + task +
                     "' with the models to compare first");
     }
-    return s.text(0);
+    return *run;
 }
 
 namespace {
@@ -317,11 +189,8 @@ std::vector<VotePair> load_vote_pairs(const std::string & db_path, const std::st
                         "'; models with answers: " + join(models));
         }
     }
-    VoteDb db(db_path);
-    std::map<long long, nlohmann::json> a, b;
-    VoteDb::Stmt s(db, "SELECT model, doc_id, record_json FROM samples WHERE run_id=? AND task=? AND model IN (?, ?)");
-    s.bind(1, run_id).bind(2, task).bind(3, model_a).bind(4, model_b);
-    while (s.step()) (s.text(0) == model_a ? a : b)[s.integer(1)] = nlohmann::json::parse(s.text(2));
+    ResultsStore store(db_path, ResultsStore::Access::ReadOnly);
+    const auto a = store.samples(run_id, model_a, task), b = store.samples(run_id, model_b, task);
 
     std::vector<VotePair> out;
     for (const auto & [doc_id, ra] : a) {
@@ -363,33 +232,26 @@ bool record_vote(const std::string & db_path, const std::string & run_id, const 
                  std::optional<double> margin) {
     if (margin && !std::isfinite(*margin)) throw Error("a judge's margin must be a finite number");
     if (model_left == model_right) throw Error("a vote compares two different models; both are '" + model_left + "'");
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char now[32];
-    std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    VoteDb db(db_path);
-    bool inserted = false;
-    db.transaction([&] {
-        VoteDb::Stmt s(db, "INSERT OR IGNORE INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at, margin) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        s.bind(1, run_id).bind(2, task).bind(3, doc_id).bind(4, model_left).bind(5, model_right)
-            .bind(6, std::string(vote_choice_name(choice))).bind(7, voter).bind(8, std::string(now)).bind(9, margin);
-        s.step();
-        inserted = db.changes() > 0;
-    });
-    return inserted;
+    StoredVote v;
+    v.run_id = run_id;
+    v.task = task;
+    v.doc_id = doc_id;
+    v.model_left = model_left;
+    v.model_right = model_right;
+    v.choice = vote_choice_name(choice);
+    v.voter = voter;
+    v.margin = margin;
+    return ResultsStore(db_path, ResultsStore::Access::Existing).add_vote(v);
 }
 
 std::set<std::pair<long long, std::string>> voted_orders(const std::string & db_path, const std::string & run_id,
                                                          const std::string & task, const std::string & voter,
                                                          const std::string & model_a, const std::string & model_b) {
-    VoteDb db(db_path);
-    VoteDb::Stmt s(db, "SELECT doc_id, model_left FROM votes WHERE run_id=? AND task=? AND voter=? AND "
-                       "((model_left=? AND model_right=?) OR (model_left=? AND model_right=?))");
-    s.bind(1, run_id).bind(2, task).bind(3, voter).bind(4, model_a).bind(5, model_b).bind(6, model_b).bind(7, model_a);
     std::set<std::pair<long long, std::string>> out;
-    while (s.step()) out.emplace(s.integer(0), s.text(1));
+    for (const auto & v : ResultsStore(db_path, ResultsStore::Access::ReadOnly).votes(run_id, task)) {
+        const bool pair = (v.model_left == model_a && v.model_right == model_b) || (v.model_left == model_b && v.model_right == model_a);
+        if (v.voter == voter && pair) out.emplace(v.doc_id, v.model_left);
+    }
     return out;
 }
 
@@ -437,19 +299,7 @@ nlohmann::json to_json(const WinRate & w) {
 }
 
 nlohmann::json tally_votes(const std::string & db_path, const std::string & run_id, const std::string & task) {
-    struct Vote {
-        long long doc_id;
-        std::string left, right, choice, voter;
-        std::optional<double> margin;
-    };
-    std::vector<Vote> votes;
-    {
-        VoteDb db(db_path);
-        VoteDb::Stmt s(db, "SELECT doc_id, model_left, model_right, choice, voter, margin FROM votes WHERE run_id=? AND task=? "
-                           "ORDER BY vote_id");
-        s.bind(1, run_id).bind(2, task);
-        while (s.step()) votes.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.real(5)});
-    }
+    const auto votes = ResultsStore(db_path, ResultsStore::Access::ReadOnly).votes(run_id, task);
     struct Group {
         long long a_wins = 0, b_wins = 0, ties = 0, left = 0, decisive = 0;
         std::set<std::string> voters;
@@ -463,12 +313,12 @@ nlohmann::json tally_votes(const std::string & db_path, const std::string & run_
     // Key: model_a < model_b, then the voter group.
     std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
     for (const auto & v : votes) {
-        const bool left_is_a = v.left < v.right;
-        const std::string & a = left_is_a ? v.left : v.right;
-        const std::string & b = left_is_a ? v.right : v.left;
+        const bool left_is_a = v.model_left < v.model_right;
+        const std::string & a = left_is_a ? v.model_left : v.model_right;
+        const std::string & b = left_is_a ? v.model_right : v.model_left;
         const std::string who = v.voter.rfind("judge:", 0) == 0 ? v.voter : "human";
         auto & g = groups[{a, b, who}];
-        const std::string winner = v.choice == "left" ? v.left : v.choice == "right" ? v.right : "";
+        const std::string winner = v.choice == "left" ? v.model_left : v.choice == "right" ? v.model_right : "";
         if (winner.empty()) ++g.ties;
         else {
             ++(winner == a ? g.a_wins : g.b_wins);

@@ -1,10 +1,11 @@
 // The report's input: a run directory of results.json files, one results.json, or the SQLite
 // store (results.json objects rebuilt from its rows). Layout and schema: docs/results.md.
+#include "../store/results_document.h"
+
 #include <rightsize/error.h>
+#include <rightsize/results_store.h>
 #include <rightsize/report.h>
 #include <rightsize/vote.h>
-
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -43,72 +44,18 @@ bool is_sqlite(const fs::path & file) {
     return in.gcount() == 16 && std::string(head, 15) == "SQLite format 3";
 }
 
-// A read-only view of the results store: only what a report needs (schema in docs/results.md).
-class StoreReader {
-public:
-    explicit StoreReader(const std::string & path) : path_(path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-            const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            throw Error(path + ": cannot open the results database: " + msg);
-        }
-        sqlite3_busy_timeout(db_, 10000);  // a run may be committing (WAL lets us read meanwhile)
-    }
-    ~StoreReader() { sqlite3_close(db_); }
-    StoreReader(const StoreReader &) = delete;
-    StoreReader & operator=(const StoreReader &) = delete;
-
-    // Each row as strings; params bound in order.
-    std::vector<std::vector<std::string>> query(const char * sql, const std::vector<std::string> & params = {}) {
-        sqlite3_stmt * s = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) {
-            const std::string msg = sqlite3_errmsg(db_);
-            throw Error(path_ + ": not a rightsize results store (" + msg + ")");
-        }
-        for (size_t i = 0; i < params.size(); ++i) sqlite3_bind_text(s, int(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
-        std::vector<std::vector<std::string>> rows;
-        int rc;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            std::vector<std::string> row;
-            for (int c = 0; c < sqlite3_column_count(s); ++c) {
-                const auto * p = sqlite3_column_text(s, c);
-                row.push_back(p ? reinterpret_cast<const char *>(p) : "");
-            }
-            rows.push_back(std::move(row));
-        }
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE) throw Error(path_ + ": reading the results database failed: " + sqlite3_errmsg(db_));
-        return rows;
-    }
-
-private:
-    sqlite3 * db_ = nullptr;
-    std::string path_;
-};
-
-json parse_column(const std::string & text, const std::string & where) {
-    if (text.empty()) return json();
-    try {
-        return json::parse(text);
-    } catch (const json::parse_error & e) {
-        throw Error(where + ": stored JSON is malformed (" + e.what() + ")");
-    }
-}
-
-// Rebuilds one results.json per model from the store's rows for a run.
+// One run of the store, as results.json documents (the latest complete run, or the one asked for).
 ReportInput load_store(const std::string & path, const std::string & wanted_run) {
-    StoreReader db(path);
-    const auto runs = db.query("SELECT run_id, status, started_at, COALESCE(finished_at, ''), config_json, "
-                               "COALESCE(git_hash, ''), COALESCE(llama_cpp, ''), COALESCE(hardware_json, '') "
-                               "FROM runs ORDER BY started_at DESC, rowid DESC");
+    ResultsStore store(path, ResultsStore::Access::ReadOnly);
+    const auto runs = store.list_runs();
     auto list_runs = [&] {
         std::string s;
-        for (const auto & r : runs) s += "\n  " + r[0] + "  " + r[1] + "  started " + r[2];
+        for (const auto & r : runs) s += "\n  " + r.info.run_id + "  " + r.status + "  started " + r.started_at;
         return s.empty() ? std::string(" (the store holds no runs)") : s;
     };
-    const std::vector<std::string> * run = nullptr;
+    const StoredRun * run = nullptr;
     for (const auto & r : runs) {
-        if (wanted_run.empty() ? r[1] == "complete" : r[0] == wanted_run) {
+        if (wanted_run.empty() ? r.status == "complete" : r.info.run_id == wanted_run) {
             run = &r;
             break;
         }
@@ -117,79 +64,23 @@ ReportInput load_store(const std::string & path, const std::string & wanted_run)
         if (!wanted_run.empty()) throw Error(path + ": no run '" + wanted_run + "'; the runs stored are:" + list_runs());
         throw Error(path + ": no complete run; pick one with --run-id (an unfinished run shows its finished tasks):" + list_runs());
     }
-    const std::string & run_id = (*run)[0];
-    const json config = parse_column((*run)[4], path + " runs.config_json");
-    const json hardware = parse_column((*run)[7], path + " runs.hardware_json");
-
     ReportInput in;
     in.origin = path;
-    in.run_id = run_id;
-    std::vector<std::string> order;
-    std::map<std::string, json> by_model;
-    // rowid order is the order the run finished model × task pairs in: models appear as run.
-    const auto rows = db.query("SELECT model, task, model_json, results_json, efficiency_json FROM task_results "
-                               "WHERE run_id = ? ORDER BY rowid",
-                               {run_id});
-    if (rows.empty()) throw Error(path + ": run " + run_id + " has no finished model × task results yet");
-    for (const auto & r : rows) {
-        const std::string & model = r[0], & task = r[1];
-        const std::string where = path + " task_results (" + model + ", " + task + ")";
-        if (!by_model.count(model)) {
-            order.push_back(model);
-            json m = {{"results", json::object()},   {"efficiency", json::object()}, {"configs", json::object()},
-                      {"n-shot", json::object()},    {"n-samples", json::object()},  {"higher_is_better", json::object()},
-                      {"run_id", run_id},            {"date", (*run)[3].empty() ? (*run)[2] : (*run)[3]},
-                      {"git_hash", (*run)[5]},       {"llama_cpp_version", (*run)[6]}, {"hardware", hardware},
-                      {"rightsize_store_key", model}};
-            m["model"] = parse_column(r[2], where);
-            if (config.is_object()) {
-                m["config"] = {{"limit", config.value("limit", json())}, {"num_fewshot", config.value("num_fewshot", json())},
-                               {"fewshot_seed", config.value("fewshot_seed", json())},
-                               {"apply_chat_template", config.value("apply_chat_template", json())},
-                               {"llama", config.value("llama", json())}};
-                // Written by runs that measured energy; older stores simply lack them.
-                for (const char * k : {"energy_meter", "carbon", "rightsize_version"}) {
-                    if (config.contains(k)) m[k] = config[k];
-                }
-            }
-            by_model[model] = std::move(m);
-        }
-        auto & m = by_model[model];
-        const json eff = parse_column(r[4], where);
-        m["results"][task] = parse_column(r[3], where);
-        m["efficiency"][task] = eff;
-        if (config.is_object() && config.contains("tasks") && config["tasks"].contains(task)) {
-            const auto & tc = config["tasks"][task];
-            m["configs"][task] = tc;
-            json hib = json::object();
-            if (tc.contains("metric_list") && tc["metric_list"].is_array()) {
-                for (const auto & ml : tc["metric_list"]) {
-                    if (ml.contains("metric") && ml["metric"].is_string()) hib[ml["metric"].get<std::string>()] = ml.value("higher_is_better", true);
-                }
-            }
-            m["higher_is_better"][task] = hib;
-        }
-        if (eff.is_object()) {
-            if (eff.contains("headline")) m["headline"][task] = eff["headline"];
-            m["n-shot"][task] = eff.value("n_shot", json());
-            m["n-samples"][task] = {{"original", eff.value("n_original", json())}, {"effective", eff.value("n_samples", json())}};
-        }
-    }
-    for (const auto & k : order) in.models.push_back(std::move(by_model[k]));
+    in.run_id = run->info.run_id;
+    in.models = stored_results_documents(store, *run);
     return in;
 }
 
 // The human-likeness votes of the runs reported: one tally_votes() object per (run, task) with
-// votes. A store without a votes table has none; a tally that fails is kept as an entry with its
-// error, so the report still renders and says why the votes are missing.
+// votes. A store without votes has none; a tally that fails is kept as an entry with its error,
+// so the report still renders and says why the votes are missing.
 json load_votes(const std::string & db_path, const std::vector<std::string> & run_ids) {
     json out = json::array();
     std::vector<std::pair<std::string, std::string>> wanted;
     try {
-        StoreReader db(db_path);
-        if (db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'votes'").empty()) return out;
+        ResultsStore store(db_path, ResultsStore::Access::ReadOnly);
         for (const auto & run : run_ids) {
-            for (const auto & r : db.query("SELECT DISTINCT task FROM votes WHERE run_id = ? ORDER BY task", {run})) wanted.emplace_back(run, r[0]);
+            for (const auto & task : store.voted_tasks(run)) wanted.emplace_back(run, task);
         }
     } catch (const Error & e) {
         out.push_back({{"run_id", ""}, {"task", ""}, {"pairs", json::array()}, {"error", e.what()}});

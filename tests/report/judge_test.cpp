@@ -221,7 +221,11 @@ TEST(RunJudge, StoresFromBeforeTheMarginColumnGainIt) {
     {
         sqlite3 * h = nullptr;
         ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+        // A version-1 store, as rightsize wrote it before votes joined the schema, whose votes table
+        // was created by an earlier `rightsize vote` without the margin column.
         const std::string sql =
+            "DROP TABLE votes; ALTER TABLE runs DROP COLUMN provenance_json; ALTER TABLE task_results DROP COLUMN task_json; "
+            "UPDATE meta SET value='1' WHERE key='schema_version'; "
             "CREATE TABLE votes (vote_id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, task TEXT NOT NULL, doc_id INTEGER NOT NULL, "
             "model_left TEXT NOT NULL, model_right TEXT NOT NULL, choice TEXT NOT NULL, voter TEXT NOT NULL, created_at TEXT NOT NULL);"
             "INSERT INTO votes (run_id, task, doc_id, model_left, model_right, choice, voter, created_at) VALUES ('" + kRun +
