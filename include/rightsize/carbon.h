@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,15 @@ struct Lifecycle {
     nlohmann::json to_json() const;
 };
 Lifecycle amortise(const TrainingFootprint & t, double expected_queries, double inference_g_per_query);
+
+// The lifecycle view's inputs for a run: the deployment's query volume and, per model (keyed as
+// results are filed: the GGUF file name without .gguf), a training footprint given in kgCO2e or
+// estimated from the tokens it was trained on. No lifecycle figures when expected_queries is 0.
+struct LifecycleOptions {
+    double expected_queries = 0;
+    std::map<std::string, double> training_kg;
+    std::map<std::string, double> training_tokens;
+};
 
 // emissions.csv with CodeCarbon's column names, order and units where the quantity is the same
 // (timestamp, project_name, run_id, duration s, emissions kg, emissions_rate kg/s, cpu_power,

@@ -1,0 +1,114 @@
+// The run: every model × task of a comparison, evaluated, measured and written, resumable.
+//
+// A RunSession is what `rightsize run` is, as a library object a program can embed:
+//
+//     rightsize::RunOptions o;
+//     o.models = {"a.gguf", "b.gguf"};
+//     o.tasks = {"arc_easy", "boolq"};
+//     o.output_dir = "results";
+//     rightsize::RunSession session(o);       // resolves tasks, checks inputs; writes nothing
+//     rightsize::RunOutcome r = session.run(); // evaluates, measures, writes every output file
+//
+// It resolves the tasks, identifies the run by everything that changes its numbers (the run
+// configuration and its hash) and resumes an unfinished run with the same configuration from the
+// SQLite store; around each model × task it measures energy; it evaluates in checkpointed chunks
+// (each chunk committed to the store before the next starts, so a killed run loses at most the
+// chunk in flight); it aggregates groups; and it writes OUTPUT/<model>/results.json,
+// samples_<task>.jsonl, emissions.csv, report.json, per.csv, report.html and report.md
+// (layouts in docs/results.md). What happens is reported through RunEvents; the library prints
+// nothing itself.
+#pragma once
+
+#include <rightsize/carbon.h>
+#include <rightsize/energy.h>
+#include <rightsize/evaluator.h>
+#include <rightsize/llama_backend.h>
+#include <rightsize/task.h>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+// Everything a run is asked to do. Defaults are `rightsize run`'s.
+struct RunOptions {
+    std::vector<std::string> models;         // GGUF files; results are filed under the file name without .gguf
+    std::vector<std::string> tasks;          // task names, tags, groups or task YAML files
+    std::vector<std::string> include_paths;  // more folders of task YAML, searched after the built-in tasks
+    std::string output_dir = "rightsize-results";
+    std::string db_path;                     // SQLite store; empty: <output_dir>/rightsize.sqlite
+    bool fresh = false;                      // start a new run even if an unfinished one matches
+    EvalOptions eval;                        // prompts, few-shot, --limit, data
+    std::map<std::string, double> task_limits;  // one task's document limit (overrides eval.limit)
+    LlamaOptions llama;                      // every model is loaded with these (model_path is ignored)
+    EnergyOptions energy;                    // the meter around each model × task
+    CarbonOptions carbon;                    // grid intensity and PUE for CO2e
+    LifecycleOptions lifecycle;              // training footprints amortised over a deployment
+
+    RunOptions();  // llama.n_ctx 8192 and flash attention off (see docs/tasks.md, speed and exactness)
+};
+
+// Where the run reports what it does. Every callback is optional.
+struct RunEvents {
+    // A line of status meant for a person: the meter's notes, task-resolution warnings, the run id,
+    // "resuming", "finished earlier in this run".
+    std::function<void(const std::string & line)> message;
+    // A model × task starts: `total` documents, `done` of them already scored by an earlier,
+    // interrupted invocation of this run.
+    std::function<void(const std::string & model, const std::string & task, size_t done, size_t total)> task_started;
+    // Documents finished so far in the current model × task (counting those resumed).
+    std::function<void(size_t finished)> progress;
+    // The current model × task is finished and written.
+    std::function<void(const std::string & model, const std::string & task)> task_finished;
+    // A chunk was committed to the store; `count` chunks so far in this invocation.
+    std::function<void(long count)> checkpoint;
+};
+
+// What a finished run produced.
+struct RunOutcome {
+    std::string run_id;
+    std::string config_hash;
+    bool resumed = false;                    // continued an unfinished run from the store
+    std::vector<nlohmann::json> results;     // one results.json document per model, in -m order
+    nlohmann::json analysis;                 // report.json: PER, Pareto sets, recommendation (see report.h)
+    nlohmann::json hardware;                 // hardware_info() of this machine
+    std::string energy_source;               // the meter's label ("measured:rapl", "estimated:tdp", "none")
+    CarbonIntensity intensity;               // the grid intensity CO2e used
+    struct Files {
+        std::string db, emissions_csv, report_html, report_md, report_json, per_csv;
+    } files;
+};
+
+class RunSession {
+public:
+    // Checks the options and inputs (model files are GGUF, data files exist, --limit names a task
+    // of the run), resolves the tasks and computes the run's identity. Writes nothing. Throws
+    // OptionError for options that cannot be honoured and Error for bad input, naming the file,
+    // line or field and the fix.
+    explicit RunSession(RunOptions options, RunEvents events = {});
+    ~RunSession();
+    RunSession(const RunSession &) = delete;
+    RunSession & operator=(const RunSession &) = delete;
+
+    const RunOptions & options() const;
+    const std::vector<TaskConfig> & tasks() const;  // resolved, groups expanded into their members
+    const std::vector<TaskGroup> & groups() const;
+    // The run's identity: everything that changes its numbers, and the hash resume matches on.
+    const nlohmann::json & config() const;
+    const std::string & config_hash() const;
+
+    // Evaluates every model × task not finished yet, writes every output file and returns what was
+    // written. Call once.
+    RunOutcome run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rightsize
