@@ -2,6 +2,7 @@
 
 #include <rightsize/atomic_file.h>
 #include <rightsize/error.h>
+#include <rightsize/report.h>
 #include <rightsize/results_store.h>
 
 #include <sqlite3.h>
@@ -267,4 +268,117 @@ TEST(AtomicFile, UnwritableFolderIsAnError) {
     const auto path = (dir / "blocker" / "out.json").string();
     const std::string msg = error_message([&] { write_file_atomic(path, std::string_view("content")); });
     EXPECT_NE(msg.find("blocker"), std::string::npos) << msg;
+}
+
+// --- schema versions ---------------------------------------------------------------------------
+
+namespace {
+
+// tests/data/store_v1/rightsize.sqlite: written by rightsize before schema version 2 (commit
+// 2f6fdb5; tests/data/store_v1/make-store.sh): two tiny models × pick_colour and say_colour, and
+// a model judge's votes on say_colour.
+fs::path copy_of_v1_store(const std::string & name) {
+    const auto dir = fresh_dir(name);
+    fs::copy_file(fs::path(RIGHTSIZE_SOURCE_DIR) / "tests/data/store_v1/rightsize.sqlite", dir / "rightsize.sqlite");
+    return dir / "rightsize.sqlite";
+}
+
+long long sql_int(const fs::path & db, const std::string & sql) {
+    sqlite3 * h = nullptr;
+    sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt * s = nullptr;
+    long long v = -1;
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}
+
+}  // namespace
+
+TEST(StoreSchema, AVersionOneStoreIsReadAsItIsAndMovedForwardWithEverythingKept) {
+    const auto db = copy_of_v1_store("v1-forward");
+    std::string run_id;
+    size_t n_votes = 0;
+    {
+        ResultsStore ro(db.string(), ResultsStore::Access::ReadOnly);
+        EXPECT_EQ(ro.schema_version(), 1) << "a read-only open never migrates";
+        const auto runs = ro.list_runs();
+        ASSERT_EQ(runs.size(), 1u);
+        EXPECT_EQ(runs[0].status, "complete");
+        EXPECT_TRUE(runs[0].info.provenance.empty());
+        run_id = runs[0].info.run_id;
+        const auto rows = ro.task_results(run_id);
+        ASSERT_EQ(rows.size(), 4u);  // 2 models × 2 tasks
+        EXPECT_TRUE(rows[0].task_facts.is_null());
+        EXPECT_TRUE(rows[0].results.contains("acc,none"));
+        n_votes = ro.votes(run_id, "say_colour").size();
+        EXPECT_EQ(n_votes, 8u) << "the judge voted 4 documents in both orders";
+        EXPECT_EQ(ro.sample_models(run_id, "say_colour"), (std::vector<std::string>{"tiny-a", "tiny-b"}));
+    }
+    EXPECT_EQ(sql_int(db, "SELECT value FROM meta WHERE key='schema_version'"), 1);
+
+    ResultsStore rw(db.string(), ResultsStore::Access::Existing);
+    EXPECT_EQ(rw.schema_version(), ResultsStore::kSchemaVersion);
+    EXPECT_EQ(sql_int(db, "SELECT value FROM meta WHERE key='schema_version'"), ResultsStore::kSchemaVersion);
+    EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM pragma_table_info('task_results') WHERE name='task_json'"), 1);
+    EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name='provenance_json'"), 1);
+    // Nothing lost: the same runs, results, samples and votes, each vote with its judge's margin.
+    ASSERT_EQ(rw.list_runs().size(), 1u);
+    EXPECT_EQ(rw.task_results(run_id).size(), 4u);
+    EXPECT_EQ(rw.samples(run_id, "tiny-a", "say_colour").size(), 4u);
+    const auto votes = rw.votes(run_id, "say_colour");
+    ASSERT_EQ(votes.size(), n_votes);
+    for (const auto & v : votes) EXPECT_TRUE(v.margin.has_value()) << v.doc_id;
+    // And the store takes today's writes.
+    StoredVote v = votes[0];
+    v.voter = "ann";
+    v.margin.reset();
+    EXPECT_TRUE(rw.add_vote(v));
+    EXPECT_FALSE(rw.add_vote(v)) << "the same vote twice counts once";
+}
+
+TEST(StoreSchema, AStoreFromANewerRightsizeOrNoStoreAtAllIsRefused) {
+    const auto db = copy_of_v1_store("v-newer");
+    {
+        sqlite3 * h = nullptr;
+        ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, "UPDATE meta SET value='99' WHERE key='schema_version'", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    }
+    for (auto access : {ResultsStore::Access::ReadOnly, ResultsStore::Access::Existing}) {
+        const std::string msg = error_message([&] { ResultsStore s(db.string(), access); });
+        EXPECT_NE(msg.find(db.string()), std::string::npos) << msg;
+        EXPECT_NE(msg.find("schema version 99"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("upgrade rightsize"), std::string::npos) << msg;
+    }
+    const auto other = fresh_dir("v-other") / "other.sqlite";
+    {
+        sqlite3 * h = nullptr;
+        ASSERT_EQ(sqlite3_open(other.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, "CREATE TABLE t (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    }
+    const std::string msg = error_message([&] { ResultsStore s(other.string(), ResultsStore::Access::ReadOnly); });
+    EXPECT_NE(msg.find("not a rightsize results store"), std::string::npos) << msg;
+    const std::string missing = error_message([&] { ResultsStore s((fresh_dir("v-missing") / "nope.sqlite").string(), ResultsStore::Access::Existing); });
+    EXPECT_NE(missing.find("cannot open the results database"), std::string::npos) << missing;
+}
+
+TEST(StoreSchema, AReportIsMadeFromAVersionOneStoreWithoutChangingIt) {
+    const auto db = copy_of_v1_store("v1-report");
+    const ReportInput in = load_report_input(db.string());
+    ASSERT_EQ(in.models.size(), 2u);
+    for (const auto & m : in.models) {
+        // results.json rebuilt from the rows: the task facts come from the stored YAML.
+        EXPECT_EQ(m["headline"]["pick_colour"], (nlohmann::json{{"metric", "acc"}, {"filter", "none"}}));
+        EXPECT_EQ(m["headline"]["say_colour"], (nlohmann::json{{"metric", "exact_match"}, {"filter", "none"}}));
+        EXPECT_EQ(m["n-samples"]["pick_colour"]["effective"], 4);
+        EXPECT_EQ(m["config"]["model"], "rightsize-llama.cpp");
+    }
+    ASSERT_EQ(in.votes.size(), 1u);
+    EXPECT_EQ(in.votes[0]["task"], "say_colour");
+    const auto analysis = analyse(in);
+    EXPECT_EQ(analysis["tasks"].size(), 2u);
+    EXPECT_EQ(sql_int(db, "SELECT value FROM meta WHERE key='schema_version'"), 1) << "reading is not writing";
 }
