@@ -4,12 +4,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace rightsize {
+
+// This process's CPU time so far, all threads (CLOCK_PROCESS_CPUTIME_ID), in seconds.
+double process_cpu_seconds();
 
 struct EnergyOptions {
     // auto: RAPL for the CPU and DRAM when readable, NVML for GPUs when present, otherwise the
@@ -23,6 +28,12 @@ struct EnergyOptions {
     double ram_w_per_gb = 0.375;                         // estimate only (CodeCarbon's 3 W per 8 GB)
     int logical_cpus = 0;                                // 0: std::thread::hardware_concurrency()
     std::string cpuinfo_path = "/proc/cpuinfo";          // model name, sockets, the hypervisor flag
+    // Where the meter reads the time (window lengths, GPU power integration) and this process's
+    // CPU time (the estimate's load). The real clocks by default; tests set both to drive time and
+    // load by hand. Called with the meter's lock held, from the caller's thread or the poller's.
+    // Empty functions mean the real ones too.
+    std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+    std::function<double()> cpu_seconds = process_cpu_seconds;
 };
 
 // One component's energy over a window.

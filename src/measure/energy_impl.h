@@ -42,12 +42,6 @@ inline double seconds_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
 }
 
-inline double process_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
 inline std::string fmt(double x, int digits = 3) {
     std::ostringstream o;
     o.precision(digits);
@@ -260,7 +254,10 @@ struct EnergyMeter::Impl {
     bool stop = false;
     std::chrono::milliseconds poll_every{1000};
 
-    explicit Impl(EnergyOptions o) : opt(std::move(o)) {}
+    explicit Impl(EnergyOptions o) : opt(std::move(o)) {
+        if (!opt.clock) opt.clock = [] { return Clock::now(); };
+        if (!opt.cpu_seconds) opt.cpu_seconds = process_cpu_seconds;
+    }
     // Here rather than in ~EnergyMeter so that a constructor that throws (a forced mode whose
     // meter is missing) still releases NVML.
     ~Impl() {
