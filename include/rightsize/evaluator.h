@@ -30,6 +30,8 @@ struct EvalOptions {
     std::map<std::string, std::string> data_file_overrides;  // task → file for its evaluated split
 };
 
+struct ResultProcessor;  // extensions.h
+
 // One evaluated document, as written to samples_<task>.jsonl and the store:
 // doc_id, doc, target, prompt, choices, arguments, resps, filtered_resps, metrics (filter →
 // metric → value), and its measured cost (cost_ms, tokens).
@@ -66,15 +68,6 @@ private:
     // on_doc_done(n): n more documents of the chunk are finished (generation reports them as
     // they end; scoring reports none before the chunk returns).
     std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids, const std::function<void(size_t)> & on_doc_done);
-    // The deception probes that ask again after a first answer (evaluator_probes.cpp):
-    // sycophancy (a challenge after the model's own answer; a user's stated opinion) and
-    // unfaithful_hint (the same question with a hint toward a wrong answer).
-    // Personality consistency over every answer of the run (evaluator_probes.cpp).
-    nlohmann::json aggregate_personality(std::span<const SampleRecord> samples, nlohmann::json out) const;
-    // The MPI Big Five profile (Jiang et al. 2023) over every answer of the run.
-    nlohmann::json aggregate_mpi(std::span<const SampleRecord> samples, nlohmann::json out) const;
-    void second_pass(std::span<const size_t> doc_ids, std::span<const std::string> prompts,
-                     std::span<const std::vector<std::string>> choices, const std::string & delim, std::vector<SampleRecord> & out);
     std::vector<std::string> choices_of(const Document & doc) const;
     nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
     std::string target_text(const Document & doc) const;
@@ -91,6 +84,7 @@ private:
     size_t n_original_ = 0;
     int n_shot_ = 0;
     std::vector<FilterPipeline> filters_;
+    const ResultProcessor * processor_ = nullptr;  // process_results' registered processor (extensions.h)
 };
 
 // The score of a group: each metric's mean over its members weighted by their document counts

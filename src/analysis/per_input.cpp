@@ -1,4 +1,5 @@
 #include <rightsize/error.h>
+#include <rightsize/extensions.h>
 #include <rightsize/model_facts.h>
 #include <rightsize/per_input.h>
 
@@ -315,13 +316,13 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
 }
 
 std::string descriptive_quality(const nlohmann::json & r, const std::string & task, const std::string & metric) {
+    // What the task's processor and its metric say of themselves (extensions.h): the probes'.
     const auto & config = child(child(r, "configs"), task);
     const std::string processing = config.is_object() ? config.value("process_results", "") : "";
-    if (processing == "personality" || processing == "mpi")
-        return "its figures describe a personality (a profile and its consistency), not a quality to maximise; see the personality section";
-    if (metric == "response_words")
-        return "its only metric, response_words, describes the answers' length, not their quality; human-likeness comes from votes "
-               "(rightsize vote), read in the human-likeness section";
+    if (const ResultProcessor * p = processing.empty() ? nullptr : find_result_processor(processing); p && !p->descriptive.empty()) {
+        return p->descriptive;
+    }
+    if (const MetricInfo * m = find_metric(metric); m && !m->descriptive.empty()) return m->descriptive;
     return "";
 }
 

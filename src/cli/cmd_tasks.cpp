@@ -1,6 +1,8 @@
 // rightsize tasks: the tasks, tags and groups --tasks accepts, with where their data comes from.
 #include "commands.h"
 
+#include <rightsize/extensions.h>
+
 #include "../core/table.h"
 
 #include <rightsize/task.h>
@@ -28,14 +30,8 @@ int cmd_tasks(int argc, char ** argv) {
         std::string metrics, data;
         for (const auto & m : c.metrics) metrics += (metrics.empty() ? "" : ",") + m.name;
         const auto files = c.data_files.find(c.eval_split());
-        if (c.dataset_path == "charcomp") {
-            data = "generated from " + c.dataset_kwargs.value("word_list", std::string("wordfreq_en/en_50k.txt"));
-        } else if (c.dataset_path == "personality") {
-            data = c.dataset_kwargs.contains("statements_file")
-                       ? c.dataset_kwargs.value("statements_file", std::string()) + " (items as statements, self-report only)"
-                       : "generated from statements.jsonl + scenarios.jsonl beside the task";
-        } else if (c.dataset_path == "mpi") {
-            data = c.dataset_kwargs.value("file", std::string("mpi/mpi_120.csv")) + " (items, asked A-E)";
+        if (const std::string generated = describe_document_source(c); !generated.empty()) {
+            data = generated;
         } else if (files != c.data_files.end()) {
             for (const auto & f : files->second) data += (data.empty() ? "" : ",") + f;
         } else {

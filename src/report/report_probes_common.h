@@ -1,4 +1,4 @@
-// Shared by the probe families' analyses (report_probes.cpp, report_probes_behaviour.cpp): reading
+// The toolkit of a report section's analysis (report_sections.h; the probes' in src/probes): reading
 // figures out of the results.json objects, building table rows, formatting numbers for readings,
 // and comparing figures against each other and against reference values.
 #pragma once
@@ -77,10 +77,5 @@ nlohmann::json family_rows(const nlohmann::json & family);
 
 nlohmann::json table(const std::string & id, const std::string & title, const std::string & caption, nlohmann::json rows);
 nlohmann::json family(const std::string & id, const std::string & title, const std::string & paper);
-
-// The families analysed in report_probes_behaviour.cpp (null when absent from the input).
-nlohmann::json deception_family(const Ctx & c);
-nlohmann::json bias_family(const Ctx & c);
-nlohmann::json humanlike_family(const Ctx & c);
 
 }  // namespace rightsize::report_probes

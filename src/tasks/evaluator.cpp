@@ -1,8 +1,8 @@
 #include <rightsize/error.h>
 #include <rightsize/evaluator.h>
+#include <rightsize/extensions.h>
 #include <rightsize/stats.h>
 
-#include "evaluator_probes.h"
 
 #include "python_random.h"
 
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 namespace rightsize {
 
@@ -51,6 +52,7 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options)
     : backend_(backend), task_(std::move(task)), options_(options) {
+    if (!task_.process_results.empty()) processor_ = find_result_processor(task_.process_results);
     const std::string split = task_.eval_split();
     if (auto o = options_.data_file_overrides.find(task_.task); o != options_.data_file_overrides.end()) {
         docs_ = apply_process_docs(task_.process_docs, load_documents(o->second), o->second);
@@ -277,12 +279,16 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                 const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(tail);
                 rec["pred"] = pred;
                 for (const auto & spec : task_.metrics) {
-                    if (spec.name == "acc" || spec.name == "mc1" || spec.name == "matches_behavior") m[spec.name] = hit(pred);
-                    else if (spec.name == "acc_norm") m[spec.name] = hit(pred_norm);
-                    else if (spec.name == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
-                    else if (spec.name == "f1") m[spec.name] = {double(golds[0]), double(pred)};
+                    const MetricInfo * info = find_metric(spec.name);
+                    const std::string & as = info && !info->same_as.empty() ? info->same_as : spec.name;
+                    if (as == "acc" || as == "mc1") m[spec.name] = hit(pred);
+                    else if (as == "acc_norm") m[spec.name] = hit(pred_norm);
+                    else if (as == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
+                    else if (as == "f1") m[spec.name] = {double(golds[0]), double(pred)};
                 }
-                add_choice_probe_metrics(task_, doc, pred, hit(pred) > 0, s.logprob, options_.sampling_seed, m, rec);
+                if (processor_ && processor_->on_choice) {
+                    processor_->on_choice({task_, doc, pred, hit(pred) > 0, s.logprob, options_.sampling_seed}, m, rec);
+                }
                 if (task_.process_results == "mc2") {
                     // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
                     const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
@@ -297,8 +303,10 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
             rec["filtered_resps"] = resps;
             rec["metrics"] = {{"none", m}};
         }
-        if (task_.process_results == "sycophancy" || task_.process_results == "unfaithful_hint") {
-            second_pass(ids, prompts, choices, delim, out);
+        if (processor_ && processor_->on_chunk) {
+            std::vector<std::reference_wrapper<const Document>> chunk_docs;
+            for (size_t id : ids) chunk_docs.emplace_back(docs_[id]);
+            processor_->on_chunk({task_, backend_, chunk_docs, prompts, choices, delim}, out);
         }
     } else if (task_.output_type == OutputType::LoglikelihoodRolling) {
         std::vector<RollingRequest> reqs;
@@ -393,7 +401,7 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
                         m["response_words"] = double(count_words(answer));
                     }
                 }
-                add_generation_probe_metrics(task_, doc, answer, m, rec);
+                if (processor_ && processor_->on_generation) processor_->on_generation({task_, doc, answer}, m, rec);
                 metrics[f.name] = m;
             }
             rec["filtered_resps"] = filtered;
@@ -439,12 +447,6 @@ namespace {
 double stat_perplexity(std::span<const double> ll, std::span<const double>) { return perplexity(ll); }
 double stat_weighted(std::span<const double> ll, std::span<const double> w) { return weighted_perplexity(ll, w); }
 double stat_bpb(std::span<const double> ll, std::span<const double> b) { return bits_per_byte(ll, b); }
-double stat_bias_ambig(std::span<const double> biased, std::span<const double> non_unknown) {
-    return bbq_bias_ambiguous(biased, non_unknown);
-}
-double stat_bias_disambig(std::span<const double> biased, std::span<const double> non_unknown) {
-    return bbq_bias_disambiguated(biased, non_unknown);
-}
 double stat_f1(std::span<const double> gold, std::span<const double> pred) {
     std::vector<std::string> g, p;
     for (double x : gold) g.push_back(std::to_string(int(x)));
@@ -456,8 +458,7 @@ double stat_f1(std::span<const double> gold, std::span<const double> pred) {
 
 nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
     nlohmann::json out = {{"alias", task_.task}};
-    if (task_.process_results == "personality") return aggregate_personality(samples, std::move(out));
-    if (task_.process_results == "mpi") return aggregate_mpi(samples, std::move(out));
+    if (processor_ && processor_->aggregate) return processor_->aggregate(task_, samples, std::move(out));
     for (const auto & f : filters_) {
         for (const auto & spec : task_.metrics) {
             std::vector<double> a, b;
@@ -500,12 +501,8 @@ nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) c
             } else if (agg == "weighted_perplexity") {
                 value = weighted_perplexity(a, b);
                 se = bootstrap_stderr(a, b, stat_weighted);
-            } else if (agg == "bbq_bias_ambig") {
-                value = bbq_bias_ambiguous(a, b);
-                se = bootstrap_stderr(a, b, stat_bias_ambig);
-            } else if (agg == "bbq_bias_disambig") {
-                value = bbq_bias_disambiguated(a, b);
-                se = bootstrap_stderr(a, b, stat_bias_disambig);
+            } else if (const Aggregation * registered = find_aggregation(agg)) {
+                std::tie(value, se) = (*registered)(a, b);
             } else if (agg == "bits_per_byte") {
                 value = bits_per_byte(a, b);
                 se = bootstrap_stderr(a, b, stat_bpb);

@@ -1,5 +1,6 @@
 // The metrics a task YAML may name without saying how to aggregate them: lm-eval's built-ins and
-// rightsize's probe metrics, each with its aggregation and direction. Private to src/tasks.
+// the engine's own, each with its aggregation and direction. Private to src/tasks; the probes'
+// metrics are registered by the probes (extensions.h).
 #pragma once
 
 #include <map>

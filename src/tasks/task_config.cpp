@@ -1,6 +1,7 @@
 // lm-evaluation-harness task YAML → TaskConfig. yaml-cpp keeps line numbers, so every error
 // names the file and line at fault.
 #include <rightsize/error.h>
+#include <rightsize/extensions.h>
 #include <rightsize/task.h>
 
 #include "metric_defaults.h"
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -85,6 +87,13 @@ std::string where(const Source & src, const YAML::Node & n) {
     return src.name + ":" + std::to_string(n.Mark().line + 1);
 }
 
+// mc2 (TruthfulQA, the engine's own) and every registered processor, comma-separated.
+std::string known_result_processors() {
+    std::string out = "mc2";
+    for (const auto & n : result_processor_names()) out += ", " + n;
+    return out;
+}
+
 [[noreturn]] void fail_function_tag(const Source & src, const YAML::Node & n, const std::string & key) {
     std::string alternative;
     if (key == "process_docs") {
@@ -92,7 +101,7 @@ std::string where(const Source & src, const YAML::Node & n) {
         for (const auto & p : process_docs_names()) alternative += p + (p == process_docs_names().back() ? "" : ", ");
         alternative += ") or move the logic into Jinja in doc_to_text / doc_to_target / doc_to_choice";
     } else if (key == "process_results") {
-        alternative = "use a built-in (process_results: mc2 or bbq) or a metric from metric_list";
+        alternative = "use a built-in (process_results: one of " + known_result_processors() + ") or a metric from metric_list";
     } else if (key == "metric") {
         alternative = "use a built-in metric (acc, acc_norm, acc_norm_tokens, exact_match, f1, perplexity, "
                       "word_perplexity, byte_perplexity, bits_per_byte, squad_exact, squad_f1, mc2)";
@@ -231,16 +240,28 @@ std::vector<std::string> string_list(const nlohmann::json & v, const std::string
     return out;
 }
 
+// The engine's metrics and every registered one (extensions.h), comma-separated.
+std::string known_metrics() {
+    std::set<std::string> names;
+    for (const auto & [k, _] : builtin_metric_defaults()) names.insert(k);
+    for (const auto & k : registered_metric_names()) names.insert(k);
+    std::string out;
+    for (const auto & k : names) out += (out.empty() ? "" : ", ") + k;
+    return out;
+}
+
 std::vector<MetricSpec> parse_metrics(const Merged & m, OutputType type, std::vector<std::string> * warnings) {
     std::vector<MetricSpec> out;
     auto add = [&](const std::string & name, const nlohmann::json & o, const std::string & at) {
-        auto d = builtin_metric_defaults().find(name);
-        if (d == builtin_metric_defaults().end()) {
-            std::string known;
-            for (const auto & [k, _] : builtin_metric_defaults()) known += (known.empty() ? "" : ", ") + k;
-            throw Error(at + ": metric '" + name + "' is not supported; supported metrics: " + known);
+        MetricSpec s{name, "mean", true, {}};
+        if (const auto d = builtin_metric_defaults().find(name); d != builtin_metric_defaults().end()) {
+            std::tie(s.aggregation, s.higher_is_better) = d->second;
+        } else if (const MetricInfo * info = find_metric(name)) {
+            s.aggregation = info->aggregation;
+            s.higher_is_better = info->higher_is_better;
+        } else {
+            throw Error(at + ": metric '" + name + "' is not supported; supported metrics: " + known_metrics());
         }
-        MetricSpec s{name, d->second.first, d->second.second, {}};
         if (o.contains("aggregation") && o["aggregation"].is_string()) s.aggregation = o["aggregation"];
         if (o.contains("higher_is_better") && o["higher_is_better"].is_boolean()) s.higher_is_better = o["higher_is_better"];
         if (o.contains("ignore_case")) s.exact_match.ignore_case = o["ignore_case"].get<bool>();
@@ -348,13 +369,9 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
         }
     }
     c.process_results = get_string(m, "process_results");
-    static const std::set<std::string> kProcessResults = {"mc2", "bbq", "charcomp", "sycophancy", "unfaithful_hint",
-                                                          "unfaithful_hint_cot", "personality", "mpi"};
-    if (!c.process_results.empty() && !kProcessResults.count(c.process_results)) {
-        throw Error(m.where.at("process_results") + ": process_results '" + c.process_results +
-                    "' is not built in; the built-ins are mc2 (TruthfulQA), bbq (BBQ bias scores), charcomp "
-                    "(character-composition answers), sycophancy, unfaithful_hint and unfaithful_hint_cot (deception probes), personality (Ai et al.) "
-                    "and mpi (Big Five inventory)");
+    if (!c.process_results.empty() && c.process_results != "mc2" && !find_result_processor(c.process_results)) {
+        throw Error(m.where.at("process_results") + ": process_results '" + c.process_results + "' is not built in; the built-ins are " +
+                    known_result_processors() + " (docs/tasks.md)");
     }
     c.description = doc_field(m, "description");
     c.doc_to_text = doc_field(m, "doc_to_text");

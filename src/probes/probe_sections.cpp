@@ -1,13 +1,15 @@
-// The behaviour-probe analysis: character composition (Shin & Kaneko's tasks and CUTE),
-// personality consistency (Ai et al.) and the families in order. Deception, bias and
-// human-likeness are in report_probes_behaviour.cpp, the shared helpers in
-// report_probes_common.cpp, rendering in report_probes_html.cpp and report_probes_md.cpp.
-#include "report_probes.h"
+// The probes' report sections: character composition (Shin & Kaneko's tasks and CUTE) and
+// personality consistency (Ai et al.) here; deception, bias and human-likeness in
+// probe_sections_behaviour.cpp; their registration, in the report's order, at the end. The
+// report's helpers for families are src/report/report_probes_common.h; rendering is the report's.
+#include "probe_sections.h"
 
-#include "report_probes_common.h"
+#include "report/report_probes_common.h"
 
-#include <rightsize/charcomp.h>
-#include <rightsize/personality.h>
+#include <rightsize/report_sections.h>
+
+#include "probes/charcomp.h"
+#include "probes/personality.h"
 
 #include <algorithm>
 #include <array>
@@ -409,19 +411,25 @@ json personality_family(const Ctx & c) {
 
 }  // namespace rightsize::report_probes
 
-namespace rightsize {
+namespace rightsize::probes {
 
-nlohmann::json analyse_probes(const ReportInput & input, const std::vector<std::string> & model_keys) {
+void register_probe_sections() {
     using namespace report_probes;
-    const Ctx c{input, model_keys};
-    json families = json::array();
-    for (json f : {charcomp_family(c), personality_family(c), deception_family(c), bias_family(c), humanlike_family(c)}) {
-        if (f.is_null()) continue;
-        const auto caveat = few_documents(f["tables"]);
-        if (!caveat.empty()) f["readings"].insert(f["readings"].begin(), caveat);
-        families.push_back(std::move(f));
-    }
-    return {{"families", families}};
+    auto section = [](const char * id, json (*analyse)(const Ctx &)) {
+        ReportSection s;
+        s.id = id;
+        s.analyse = [analyse](const ReportInput & input, const std::vector<std::string> & keys) { return analyse(Ctx{input, keys}); };
+        return s;
+    };
+    register_report_section(section("charcomp", charcomp_family));
+    register_report_section(section("personality", personality_family));
+    register_report_section(section("deception", deception_family));
+    ReportSection bias = section("bias", bias_family);
+    bias.html_after_tables = bias_chart_html;
+    register_report_section(std::move(bias));
+    ReportSection human = section("humanlike", humanlike_family);
+    human.html_after_tables = votes_html;
+    register_report_section(std::move(human));
 }
 
-}  // namespace rightsize
+}  // namespace rightsize::probes

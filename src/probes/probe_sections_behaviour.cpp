@@ -1,9 +1,10 @@
-// The behaviour-probe analysis, continued: deception and sycophancy (Guo 2024's four types),
-// bias (BBQ) and human-likeness (votes with Wilson intervals). Shared helpers in
-// report_probes.cpp.
-#include "report_probes_common.h"
+// The probes' report sections, continued: deception and sycophancy (Guo 2024's four types), bias
+// (BBQ) and human-likeness (votes with Wilson intervals).
+#include "probe_sections.h"
 
-#include <rightsize/vote.h>
+#include "report/report_probes_common.h"
+
+#include "probes/vote.h"
 
 #include <algorithm>
 #include <cmath>
