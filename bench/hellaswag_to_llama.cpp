@@ -1,9 +1,9 @@
 // Converts HellaSwag (original JSONL schema) into llama-perplexity's --hellaswag 6-line format,
 // with lm-eval's preprocessing, so both tools score identical items.
 //   rightsize-hellaswag-to-llama IN.jsonl OUT.txt [LIMIT]
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/error.h>
-#include <rightsize/hellaswag.h>
+#include "tasks/hellaswag.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // HTML file and/or Markdown, with the recommendation printed to the terminal.
 #include "commands.h"
 
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/report.h>
 
 #include <cstdio>

@@ -5,7 +5,7 @@
 #include "run_energy.h"
 
 #include <rightsize/error.h>
-#include <rightsize/progress.h>
+#include "report/progress.h"
 #include <rightsize/report.h>
 #include <rightsize/run.h>
 

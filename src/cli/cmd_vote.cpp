@@ -5,9 +5,9 @@
 
 #include <rightsize/error.h>
 #include <rightsize/model_facts.h>
-#include <rightsize/judge.h>
-#include <rightsize/progress.h>
-#include <rightsize/vote.h>
+#include "probes/judge.h"
+#include "report/progress.h"
+#include "probes/vote.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/error.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include <rightsize/sha256.h>
+#include "core/sha256.h"
 
 #include <rightsize/error.h>
 

@@ -1,8 +1,8 @@
 #include <rightsize/bench.h>
 
 #include <rightsize/error.h>
-#include <rightsize/process_memory.h>
-#include <rightsize/progress.h>
+#include "measure/process_memory.h"
+#include "report/progress.h"
 
 #include <nlohmann/json.hpp>
 

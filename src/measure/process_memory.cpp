@@ -1,4 +1,4 @@
-#include <rightsize/process_memory.h>
+#include "measure/process_memory.h"
 
 #include <fstream>
 #include <string>

@@ -3,7 +3,7 @@
 // from <random>, whose distributions differ between standard libraries: a seed gives the same
 // draws on every platform.
 #include <rightsize/error.h>
-#include <rightsize/personality.h>
+#include "probes/personality.h"
 
 #include <algorithm>
 #include <cmath>

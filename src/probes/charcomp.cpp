@@ -1,4 +1,4 @@
-#include <rightsize/charcomp.h>
+#include "probes/charcomp.h"
 #include <rightsize/error.h>
 #include <rightsize/stats.h>
 

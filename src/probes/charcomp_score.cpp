@@ -1,6 +1,6 @@
 // Character composition: the independent check of every generated gold answer, and the scoring
 // of model answers (set precision/recall/F1, accuracy) with their aggregation.
-#include <rightsize/charcomp.h>
+#include "probes/charcomp.h"
 #include <rightsize/error.h>
 #include <rightsize/stats.h>
 

@@ -2,7 +2,7 @@
 // the digits "1" and "2") and the run over a store's pairs in both orders. The endpoint judge is
 // in judge_endpoint.cpp.
 #include <rightsize/error.h>
-#include <rightsize/judge.h>
+#include "probes/judge.h"
 
 #include <algorithm>
 #include <utility>

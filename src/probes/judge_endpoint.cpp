@@ -2,7 +2,7 @@
 // (llama-server, vLLM, Ollama, TGI, hosted APIs), with retries for transient failures and errors
 // that say which URL and which field failed.
 #include <rightsize/error.h>
-#include <rightsize/judge.h>
+#include "probes/judge.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>

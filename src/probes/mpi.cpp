@@ -1,7 +1,7 @@
 // The Machine Personality Inventory (IPIP-NEO-120 items, Jiang et al.): loading its CSV and MPI's
 // keyed scoring into a Big Five profile.
 #include <rightsize/error.h>
-#include <rightsize/personality.h>
+#include "probes/personality.h"
 
 #include "core/text.h"
 

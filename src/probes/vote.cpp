@@ -2,7 +2,7 @@
 // votes table and the win rates. The page and the server are in vote_page.cpp.
 #include <rightsize/error.h>
 #include <rightsize/results_store.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <algorithm>
 #include <chrono>

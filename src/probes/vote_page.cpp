@@ -1,7 +1,7 @@
 // The voting pages and the local server that serves them. Plain HTML forms, no script: the page
 // works in any browser, and there is no code in it that could carry a model's name.
 #include <rightsize/error.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include "core/text.h"
 

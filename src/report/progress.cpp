@@ -1,4 +1,4 @@
-#include <rightsize/progress.h>
+#include "report/progress.h"
 
 #include <unistd.h>
 

@@ -5,7 +5,7 @@
 #include <rightsize/error.h>
 #include <rightsize/results_store.h>
 #include <rightsize/report.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -3,7 +3,7 @@
 
 #include "../core/time_format.h"
 
-#include <rightsize/sha256.h>
+#include "core/sha256.h"
 
 #include <cstdio>
 #include <filesystem>

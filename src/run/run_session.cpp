@@ -6,10 +6,10 @@
 #include "../measure/energy_attribution.h"
 #include "../store/results_document.h"
 
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/error.h>
 #include <rightsize/hardware.h>
-#include <rightsize/process_memory.h>
+#include "measure/process_memory.h"
 #include <rightsize/report.h>
 #include <rightsize/results_store.h>
 #include <rightsize/run.h>

@@ -1,4 +1,4 @@
-#include <rightsize/hellaswag.h>
+#include "tasks/hellaswag.h"
 
 #include <rightsize/error.h>
 

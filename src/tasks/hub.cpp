@@ -1,8 +1,8 @@
-#include <rightsize/hub.h>
+#include "tasks/hub.h"
 
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/error.h>
-#include <rightsize/sha256.h>
+#include "core/sha256.h"
 
 #include <curl/curl.h>
 

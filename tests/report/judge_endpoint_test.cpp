@@ -4,8 +4,8 @@
 #include "test_support.h"
 #include "vote_store.h"
 
-#include <rightsize/judge.h>
-#include <rightsize/vote.h>
+#include "probes/judge.h"
+#include "probes/vote.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

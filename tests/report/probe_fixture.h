@@ -14,7 +14,7 @@
 
 #include "report/report_fixture.h"
 
-#include <rightsize/personality.h>
+#include "probes/personality.h"
 
 #include <nlohmann/json.hpp>
 

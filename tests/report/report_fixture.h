@@ -11,7 +11,7 @@
 // the way from worst to best) energy-aware PER = (0.5⁴ · 2/3)^(1/5).
 #pragma once
 
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/per.h>
 
 #include <gtest/gtest.h>

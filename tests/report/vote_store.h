@@ -4,9 +4,9 @@
 
 #include "test_support.h"
 
-#include <rightsize/judge.h>
+#include "probes/judge.h"
 #include <rightsize/results_store.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

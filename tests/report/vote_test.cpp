@@ -5,7 +5,7 @@
 #include "vote_store.h"
 
 #include <rightsize/results_store.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

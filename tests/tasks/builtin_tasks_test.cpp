@@ -2,7 +2,7 @@
 // from ../shared/data, and the processors that convert original dataset releases.
 #include "task_test_support.h"
 
-#include <rightsize/charcomp.h>
+#include "probes/charcomp.h"
 
 #include <map>
 #include <set>

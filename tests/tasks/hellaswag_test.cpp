@@ -1,6 +1,6 @@
 #include "test_support.h"
 
-#include <rightsize/hellaswag.h>
+#include "tasks/hellaswag.h"
 
 using namespace rightsize;
 using namespace rightsize::testing;

@@ -2,8 +2,8 @@
 #include "test_support.h"
 
 #include <rightsize/error.h>
-#include <rightsize/hub.h>
-#include <rightsize/sha256.h>
+#include "tasks/hub.h"
+#include "core/sha256.h"
 #include <rightsize/task.h>
 
 #include <httplib.h>

@@ -1,5 +1,5 @@
 #include <rightsize/error.h>
-#include <rightsize/sha256.h>
+#include "core/sha256.h"
 
 #include <gtest/gtest.h>
 

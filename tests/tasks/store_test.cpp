@@ -1,6 +1,6 @@
 #include "test_support.h"
 
-#include <rightsize/atomic_file.h>
+#include "core/atomic_file.h"
 #include <rightsize/error.h>
 #include <rightsize/report.h>
 #include <rightsize/results_store.h>

@@ -1,5 +1,5 @@
 #include <rightsize/error.h>
-#include <rightsize/personality.h>
+#include "probes/personality.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 
 #include <rightsize/report.h>
 #include <rightsize/results_store.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <rightsize/backend.h>
-#include <rightsize/vote.h>
+#include "probes/vote.h"
 
 #include <cstdint>
 #include <functional>
