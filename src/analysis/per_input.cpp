@@ -1,4 +1,6 @@
 #include <rightsize/error.h>
+#include "../core/csv.h"
+
 #include <rightsize/extensions.h>
 #include <rightsize/model_facts.h>
 #include <rightsize/per_input.h>
@@ -43,61 +45,6 @@ std::string read_text(const std::string & path) {
     return ss.str();
 }
 
-struct CsvRow {
-    int line = 0;  // where the record starts (1-based), for messages
-    std::vector<std::string> cells;
-};
-
-// RFC 4180: quoted cells may hold commas, doubled quotes and line breaks; CRLF is accepted.
-std::vector<CsvRow> parse_csv(const std::string & path, std::string text) {
-    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // spreadsheet programs write a BOM
-    std::vector<CsvRow> rows;
-    CsvRow row;
-    std::string cell;
-    bool quoted = false, cell_was_quoted = false;
-    int line = 1;
-    row.line = 1;
-    auto end_cell = [&] {
-        row.cells.push_back(cell_was_quoted ? cell : trim(cell));
-        cell.clear();
-        cell_was_quoted = false;
-    };
-    auto end_row = [&] {
-        end_cell();
-        const bool blank = row.cells.size() == 1 && row.cells[0].empty();
-        if (!blank) rows.push_back(row);
-        row = CsvRow{};
-        row.line = line;
-    };
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                cell += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                if (c == '\n') ++line;
-                cell += c;
-            }
-        } else if (c == '"' && trim(cell).empty()) {
-            quoted = cell_was_quoted = true;
-            cell.clear();
-        } else if (c == ',') {
-            end_cell();
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-            ++line;
-            end_row();
-        } else {
-            cell += c;
-        }
-    }
-    if (quoted) throw Error(path + ":" + std::to_string(row.line) + ": a quoted cell is not closed; end it with \"");
-    if (!cell.empty() || !row.cells.empty()) end_row();
-    return rows;
-}
 
 std::optional<double> to_number(const std::string & text) {
     if (text.empty()) return std::nullopt;
@@ -171,14 +118,14 @@ std::string metric_key(const nlohmann::json & j, const nlohmann::json & results,
 }  // namespace
 
 std::vector<PerRecord> read_per_csv(const std::string & path, std::vector<std::string> * warnings) {
-    const auto rows = parse_csv(path, read_text(path));
+    const auto rows = parse_csv(read_text(path), path, {',', true});
     if (rows.empty()) {
         throw Error(path + " is empty; its first line must be a header naming the columns " + join(kRequired) +
                     " (optional: " + join(kOptional) + ")");
     }
     std::map<std::string, size_t> col;
-    for (size_t c = 0; c < rows[0].cells.size(); ++c) {
-        std::string name = rows[0].cells[c];
+    for (size_t c = 0; c < rows[0].fields.size(); ++c) {
+        std::string name = rows[0].fields[c];
         std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
         if (col.count(name)) throw Error(path + ":1: column '" + name + "' appears twice in the header; keep one");
         col[name] = c;
@@ -199,13 +146,13 @@ std::vector<PerRecord> read_per_csv(const std::string & path, std::vector<std::s
     for (size_t r = 1; r < rows.size(); ++r) {
         const auto & row = rows[r];
         const std::string where = path + ":" + std::to_string(row.line);
-        if (row.cells.size() != rows[0].cells.size()) {
-            throw Error(where + ": " + std::to_string(row.cells.size()) + " cells for the header's " + std::to_string(rows[0].cells.size()) +
+        if (row.fields.size() != rows[0].fields.size()) {
+            throw Error(where + ": " + std::to_string(row.fields.size()) + " cells for the header's " + std::to_string(rows[0].fields.size()) +
                         " columns; give every row one cell per column (leave unknown optional cells empty)");
         }
         auto text = [&](const std::string & name) -> std::string {
             const auto it = col.find(name);
-            return it == col.end() ? "" : row.cells[it->second];
+            return it == col.end() ? "" : row.fields[it->second];
         };
         auto number = [&](const std::string & name, bool required) -> std::optional<double> {
             const std::string t = text(name);

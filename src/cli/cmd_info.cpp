@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <rightsize/model_facts.h>
+
 #include <rightsize/error.h>
 
 #include <nlohmann/json.hpp>
@@ -20,11 +22,11 @@ int cmd_info(int argc, char ** argv) {
     for (const auto & path : models) {
         const ModelFacts f = read_model_facts(path);
         if (json) {
-            all.push_back({{"path", f.path}, {"name", f.name}, {"architecture", f.architecture},
-                           {"description", f.description}, {"quantization", f.quantization}, {"n_params", f.n_params},
-                           {"file_bytes", f.file_bytes}, {"tensor_bytes", f.tensor_bytes}, {"n_ctx_train", f.n_ctx_train},
-                           {"n_embd", f.n_embd}, {"n_layer", f.n_layer}, {"n_head", f.n_head}, {"n_head_kv", f.n_head_kv},
-                           {"n_vocab", f.n_vocab}, {"chat_template", f.chat_template}});
+            // results.json's model block, and what only `info` shows.
+            nlohmann::json j = model_facts_json(f);
+            j.update({{"tensor_bytes", f.tensor_bytes}, {"n_head", f.n_head}, {"n_head_kv", f.n_head_kv}, {"n_vocab", f.n_vocab},
+                      {"chat_template", f.chat_template}});
+            all.push_back(std::move(j));
             continue;
         }
         printf("%s\n", f.path.c_str());

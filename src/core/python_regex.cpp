@@ -1,4 +1,5 @@
 #include "python_regex.h"
+#include "utf8.h"
 
 #include <rightsize/error.h>
 
@@ -153,15 +154,6 @@ bool run(const Compiled & re, pcre2_match_data * md, std::string_view s, size_t 
         groups[g] = std::string(s.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
     }
     return true;
-}
-
-void append_utf8(std::string & out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    }
 }
 
 // Python's replacement template (sre_parse.parse_template): literal pieces and group numbers.

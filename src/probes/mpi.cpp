@@ -3,6 +3,7 @@
 #include <rightsize/error.h>
 #include "probes/personality.h"
 
+#include "core/csv.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -22,32 +23,14 @@ std::ifstream open_for_reading(const std::string & path) {
     return in;
 }
 
-// One CSV record (RFC 4180 quoting; MPI's texts may hold commas).
-std::vector<std::string> split_csv_line(const std::string & line, const std::string & where) {
-    std::vector<std::string> fields(1);
-    bool in_quotes = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (in_quotes) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { fields.back() += '"'; ++i; }
-            else if (c == '"') in_quotes = false;
-            else fields.back() += c;
-        } else if (c == '"') in_quotes = true;
-        else if (c == ',') fields.emplace_back();
-        else fields.back() += c;
-    }
-    if (in_quotes) throw Error(where + ": unterminated quoted field");
-    return fields;
-}
-
 }  // namespace
 
 std::vector<MpiItem> load_mpi_items(const std::string & path) {
     std::ifstream in = open_for_reading(path);
-    std::string line;
-    if (!std::getline(in, line)) throw Error("MPI file '" + path + "' is empty; expected a header row");
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::vector<std::string> header = split_csv_line(line, path + ":1");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto records = parse_csv(text, path);  // MPI's texts may hold commas
+    if (records.empty()) throw Error("MPI file '" + path + "' is empty; expected a header row");
+    const std::vector<std::string> & header = records[0].fields;
     auto column = [&](const char * name) {
         const auto it = std::find(header.begin(), header.end(), name);
         if (it == header.end())
@@ -58,11 +41,10 @@ std::vector<MpiItem> load_mpi_items(const std::string & path) {
     const size_t c_facet = column("label_raw"), c_text = column("text"), c_ocean = column("label_ocean"),
                  c_key = column("key");
     std::vector<MpiItem> items;
-    for (int no = 2; std::getline(in, line); ++no) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (text::strip(line).empty()) continue;
-        const std::string where = path + ":" + std::to_string(no);
-        const std::vector<std::string> f = split_csv_line(line, where);
+    for (size_t r = 1; r < records.size(); ++r) {
+        const std::string where = path + ":" + std::to_string(records[r].line);
+        const std::vector<std::string> & f = records[r].fields;
+        if (f.size() == 1 && text::strip(f[0]).empty()) continue;
         if (f.size() != header.size())
             throw Error(where + ": " + std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
         MpiItem item;

@@ -19,61 +19,6 @@ namespace rightsize {
 
 // ---- UTF-8 -------------------------------------------------------------------------------------
 
-char32_t next_code_point(std::string_view s, size_t & pos) {
-    const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char b0 = byte(pos);
-    if (b0 < 0x80) {
-        ++pos;
-        return b0;
-    }
-    size_t len;
-    char32_t cp, min;
-    if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1F, min = 0x80;
-    else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0F, min = 0x800;
-    else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07, min = 0x10000;
-    else {  // a continuation byte with no lead, or 0xF8–0xFF
-        ++pos;
-        return 0xFFFD;
-    }
-    if (pos + len > s.size()) {
-        ++pos;
-        return 0xFFFD;
-    }
-    for (size_t i = 1; i < len; ++i) {
-        const unsigned char b = byte(pos + i);
-        if ((b & 0xC0) != 0x80) {
-            ++pos;
-            return 0xFFFD;
-        }
-        cp = cp << 6 | (b & 0x3F);
-    }
-    // Overlong forms and surrogates are not UTF-8 (RFC 3629 §3); accepting them would let one
-    // character hide behind several spellings.
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        ++pos;
-        return 0xFFFD;
-    }
-    pos += len;
-    return cp;
-}
-
-void append_utf8(std::string & out, char32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | cp >> 6);
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | cp >> 12);
-        out += char(0x80 | (cp >> 6 & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | cp >> 18);
-        out += char(0x80 | (cp >> 12 & 0x3F));
-        out += char(0x80 | (cp >> 6 & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-}
 
 bool is_emoji_code_point(char32_t cp) {
     if (cp >= 0x1F000 && cp <= 0x1FAFF) return true;  // includes flags U+1F1E6–1F1FF, skin tones U+1F3FB–1F3FF

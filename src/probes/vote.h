@@ -4,6 +4,8 @@
 // results store beside the answers; win rates carry Wilson score intervals. docs/vote.md.
 #pragma once
 
+#include "core/utf8.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -19,11 +21,7 @@ namespace rightsize {
 
 // ---- UTF-8 and emoji stripping ----------------------------------------------------------------
 
-// Decodes the code point starting at s[pos] and advances pos past it. A malformed sequence
-// (stray continuation byte, truncated sequence, overlong form, surrogate, beyond U+10FFFF) yields
-// U+FFFD and advances one byte, so decoding always makes progress.
-char32_t next_code_point(std::string_view s, size_t & pos);
-void append_utf8(std::string & out, char32_t cp);
+// Decoding: next_code_point and append_utf8 (core/utf8.h).
 
 // Emoji and pictographs: U+1F000–1FAFF (pictographs, emoticons, transport, supplemental symbols,
 // enclosed alphanumerics/ideographs such as 🆗, regional-indicator flags, skin-tone modifiers),

@@ -2,6 +2,8 @@
 
 #include <rightsize/error.h>
 
+#include "core/csv.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -159,58 +161,12 @@ std::vector<Document> parse_json_documents(const std::string & text, const std::
 
 std::vector<Document> parse_delimited(const std::string & text, char delim, const std::string & name, bool infer_types,
                                       const std::vector<std::string> & column_names) {
-    // RFC 4180: quoted fields may hold delimiters, doubled quotes and newlines.
     std::vector<std::vector<std::string>> rows;
     std::vector<size_t> row_lines;
-    std::vector<std::string> row;
-    std::string field;
-    bool quoted = false, field_started = false;
-    size_t line = 1, row_line = 1;
-    auto end_field = [&] {
-        row.push_back(std::move(field));
-        field.clear();
-        field_started = false;
-    };
-    auto end_row = [&] {
-        end_field();
-        if (!(row.size() == 1 && row[0].empty())) {
-            rows.push_back(std::move(row));
-            row_lines.push_back(row_line);
-        }
-        row.clear();
-    };
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    field += '"';
-                    ++i;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                if (c == '\n') ++line;
-                field += c;
-            }
-            continue;
-        }
-        if (c == '"' && !field_started) {
-            quoted = field_started = true;
-        } else if (c == delim) {
-            end_field();
-        } else if (c == '\n') {
-            end_row();
-            row_line = ++line;
-        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-            // handled by the '\n'
-        } else {
-            field += c;
-            field_started = true;
-        }
+    for (auto & r : parse_csv(text, name, {delim})) {
+        rows.push_back(std::move(r.fields));
+        row_lines.push_back(r.line);
     }
-    if (quoted) throw Error(name + ":" + std::to_string(row_line) + ": a quoted field is never closed (missing '\"')");
-    if (!field.empty() || !row.empty()) end_row();
     const bool has_header = column_names.empty();
     if (rows.empty() && has_header) throw Error(name + ": the file is empty; expected a header row and data rows");
     const auto & header = has_header ? rows[0] : column_names;

@@ -5,6 +5,7 @@
 
 
 #include "python_random.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,12 +22,6 @@ std::string as_text(const nlohmann::json & v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_null()) return "";
     return v.dump();
-}
-
-size_t utf8_length(const std::string & s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
 }
 
 bool is_digits(const std::string & s) {
@@ -233,7 +228,7 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
             for (size_t c = 0; c < choices[k].size(); ++c) {
                 const auto & r = res[first[k] + c];
                 s.logprob.push_back(r.logprob);
-                s.n_chars.push_back(utf8_length(choices[k][c]));
+                s.n_chars.push_back(utf8_len(choices[k][c]));
                 s.n_tokens.push_back(r.token_logprobs.size());
                 resps.push_back({r.logprob, r.is_greedy});
                 context_tokens = r.n_context_tokens;

@@ -175,56 +175,6 @@ int py_cmp(const json & a, const json & b, const std::string & op) {
 // ---------------------------------------------------------------------------------------------
 // UTF-8: Python indexes strings by code point, so len(), s[i] and slices work on these.
 
-std::vector<std::string> utf8_chars(const std::string & s) {
-    std::vector<std::string> out;
-    for (size_t i = 0; i < s.size();) {
-        size_t n = 1;
-        while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
-        out.push_back(s.substr(i, n));
-        i += n;
-    }
-    return out;
-}
-
-size_t utf8_len(std::string_view s) {
-    const auto starts_char = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
-    return size_t(std::count_if(s.begin(), s.end(), starts_char));
-}
-
-std::vector<uint32_t> utf8_decode(const std::string & s) {
-    std::vector<uint32_t> out;
-    for (const auto & ch : utf8_chars(s)) {
-        const auto b0 = static_cast<unsigned char>(ch[0]);
-        if (ch.size() == 1) {
-            out.push_back(b0);
-            continue;
-        }
-        uint32_t cp = b0 & (0xFF >> (ch.size() + 1));
-        for (size_t i = 1; i < ch.size(); ++i) cp = (cp << 6) | (static_cast<unsigned char>(ch[i]) & 0x3F);
-        out.push_back(cp);
-    }
-    return out;
-}
-
-std::string utf8_encode(uint32_t cp) {
-    std::string out;
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-    return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Python string operations (ASCII case rules, as the text helpers elsewhere in the project).

@@ -3,6 +3,8 @@
 // built-in filters and tests. Internal to src/tasks.
 #pragma once
 
+#include "core/utf8.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -12,6 +14,12 @@
 #include <vector>
 
 namespace rightsize::jinja_detail {
+
+// UTF-8 helpers (core/utf8.h), for the engine's Python string semantics.
+using rightsize::utf8_chars;
+using rightsize::utf8_decode;
+using rightsize::utf8_encode;
+using rightsize::utf8_len;
 
 using json = nlohmann::json;
 
@@ -48,9 +56,6 @@ std::string py_str(const json & v);  // str(): strings as they are, everything e
 bool truthy(const json & v);
 bool py_eq(const json & a, const json & b);
 int py_cmp(const json & a, const json & b, const std::string & op);
-std::vector<std::string> utf8_chars(const std::string & s);
-size_t utf8_len(std::string_view s);
-std::string utf8_encode(uint32_t cp);
 std::string strip(const std::string & s, const std::string & chars, bool left, bool right);
 json iterate(const json & v);
 json py_slice(const json & v, const json & start, const json & stop, const json & step);
@@ -72,7 +77,6 @@ const std::string & str_of(const json & v, const std::string & what);
 json py_split(const std::string & s, const json & sep, int64_t maxsplit);  // str.split
 std::string py_title(const std::string & s);                              // str.title
 size_t py_count(const std::string & s, const std::string & sub);          // str.count
-std::vector<uint32_t> utf8_decode(const std::string & s);                 // code points
 
 // ---------------------------------------------------------------------------------------------
 // Call arguments: positional and keyword, with Python's "unexpected argument" checking.

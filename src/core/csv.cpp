@@ -1,0 +1,69 @@
+// Delimited text (csv.h).
+#include "csv.h"
+
+#include <rightsize/error.h>
+
+namespace rightsize {
+
+namespace {
+
+bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+
+std::string trimmed(const std::string & s) {
+    const auto a = s.find_first_not_of(" \t");
+    if (a == std::string::npos) return "";
+    return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
+}  // namespace
+
+std::vector<CsvRecord> parse_csv(std::string_view text, const std::string & name, const CsvOptions & o) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // spreadsheet programs write a BOM
+    std::vector<CsvRecord> out;
+    CsvRecord rec{1, {}};
+    std::string field;
+    bool quoted = false, was_quoted = false;
+    size_t line = 1;
+    const auto end_field = [&] {
+        rec.fields.push_back(was_quoted || !o.trim_unquoted ? std::move(field) : trimmed(field));
+        field.clear();
+        was_quoted = false;
+    };
+    const auto end_record = [&] {
+        end_field();
+        if (!(rec.fields.size() == 1 && rec.fields[0].empty())) out.push_back(std::move(rec));
+        rec = CsvRecord{line, {}};
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                if (c == '\n') ++line;
+                field += c;
+            }
+        } else if (c == '"' && !was_quoted && (field.empty() || (o.trim_unquoted && blank(field)))) {
+            quoted = was_quoted = true;
+            field.clear();
+        } else if (was_quoted && o.trim_unquoted && (c == ' ' || c == '\t')) {
+            // spaces between a closing quote and the delimiter
+        } else if (c == o.delimiter) {
+            end_field();
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            ++line;
+            end_record();
+        } else {
+            field += c;
+        }
+    }
+    if (quoted) throw Error(name + ":" + std::to_string(rec.line) + ": a quoted field is never closed (missing '\"')");
+    if (!field.empty() || !rec.fields.empty()) end_record();
+    return out;
+}
+
+}  // namespace rightsize
