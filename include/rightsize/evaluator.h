@@ -68,6 +68,10 @@ private:
     // on_doc_done(n): n more documents of the chunk are finished (generation reports them as
     // they end; scoring reports none before the chunk returns).
     std::vector<SampleRecord> evaluate_chunk(std::span<const size_t> doc_ids, const std::function<void(size_t)> & on_doc_done);
+    void score_choices(std::span<const size_t> doc_ids, std::span<const std::string> prompts, std::vector<SampleRecord> & out);
+    void score_rolling(std::span<const size_t> doc_ids, std::vector<SampleRecord> & out);
+    void generate_answers(std::span<const size_t> doc_ids, std::span<const std::string> prompts,
+                          const std::function<void(size_t)> & on_doc_done, std::vector<SampleRecord> & out);
     std::vector<std::string> choices_of(const Document & doc) const;
     nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
     std::string target_text(const Document & doc) const;

@@ -91,83 +91,75 @@ json paired_means(const Ctx & c, const std::vector<std::pair<json, json>> & pair
                         derived_row(task, metrics[2], labels[2], "number", d)});
 }
 
-json charcomp_family(const Ctx & c) {
-    const auto cc = tasks_with_prefix(c, "charcomp_");
-    const auto cute = tasks_with_prefix(c, "cute_");
-    if (cc.empty() && cute.empty()) return nullptr;
-    const json ref = charcomp_reference();
-    const double f1_lo = ref["human"].value("f1_min", 0.97), f1_hi = ref["human"].value("f1_max", 1.0);
-    const std::string human_text = "humans ≈ " + fixed(f1_lo) + "–" + fixed(f1_hi, 1);
-    json f = family("charcomp", "Character composition",
-                    ref.value("paper", std::string("Shin & Kaneko 2024, arXiv 2405.11357")) + (cute.empty() ? "" : "; CUTE: Edman et al. 2024"));
-    f["references"].push_back({{"label", "humans, F1"}, {"text", human_text}, {"lo", f1_lo}, {"hi", f1_hi},
-                               {"source", ref["human"].value("source", "")}});
-    f["notes"].push_back(ref.value("note", ""));
-
-    if (!cc.empty()) {
-        json rows = json::array();
-        std::vector<std::pair<json, json>> pairs;
-        std::set<std::string> seen;
-        for (const auto & [fam, name] : kCharcompFamilies) {
-            json level_rows[2];
-            for (int l = 0; l < 2; ++l) {
-                const std::string level = l == 0 ? "char" : "token", task = "charcomp_" + std::string(fam) + "_" + level;
-                seen.insert(task);
-                if (!has_task(c, task)) continue;
-                std::string key = metric_key(c, task, std::string(fam) == "retrieval" ? "set_f1" : "acc");
-                if (key.empty()) key = headline_key(c, task);
-                const bool f1 = key.rfind("set_f1,", 0) == 0;
-                level_rows[l] = row(c, task, key, std::string(name) + (l == 0 ? " — letters in words" : " — words in sentences"), "higher",
-                                    "number", f1 ? reference(human_text, std::nullopt, f1_lo, f1_hi) : json());
-                rows.push_back(level_rows[l]);
-            }
-            if (!level_rows[0].is_null() && !level_rows[1].is_null()) pairs.emplace_back(level_rows[0], level_rows[1]);
+// Shin & Kaneko's six families at both levels, and the mean gap between letters and words.
+json charcomp_table(const Ctx & c, const std::vector<std::string> & cc, const std::string & human_text, double f1_lo, double f1_hi) {
+    json rows = json::array();
+    std::vector<std::pair<json, json>> pairs;
+    std::set<std::string> seen;
+    for (const auto & [fam, name] : kCharcompFamilies) {
+        json level_rows[2];
+        for (int l = 0; l < 2; ++l) {
+            const std::string level = l == 0 ? "char" : "token", task = "charcomp_" + std::string(fam) + "_" + level;
+            seen.insert(task);
+            if (!has_task(c, task)) continue;
+            std::string key = metric_key(c, task, std::string(fam) == "retrieval" ? "set_f1" : "acc");
+            if (key.empty()) key = headline_key(c, task);
+            const bool f1 = key.rfind("set_f1,", 0) == 0;
+            level_rows[l] = row(c, task, key, std::string(name) + (l == 0 ? " — letters in words" : " — words in sentences"), "higher",
+                                "number", f1 ? reference(human_text, std::nullopt, f1_lo, f1_hi) : json());
+            rows.push_back(level_rows[l]);
         }
-        for (const auto & t : cc)
-            if (!seen.count(t)) rows.push_back(row(c, t, headline_key(c, t), t, "higher", "number"));
-        if (!pairs.empty()) {
-            for (auto & r : paired_means(c, pairs, "charcomp", {"char_mean", "token_mean", "gap"},
-                                         {"letters (char level), mean over the families run at both levels",
-                                          "words (token level), same families", "gap, letters − words"}))
-                rows.push_back(std::move(r));
-        }
-        f["tables"].push_back(table("charcomp", "Letters in words and their word-in-sentence twins (Shin & Kaneko)",
-                                    "F1 over answer sets for retrieval, accuracy otherwise; ± one standard error. The gap is negative "
-                                    "when letters are harder than words, the paper's finding.",
-                                    rows));
+        if (!level_rows[0].is_null() && !level_rows[1].is_null()) pairs.emplace_back(level_rows[0], level_rows[1]);
     }
-    if (!cute.empty()) {
-        json rows = json::array();
-        std::set<std::string> seen;
-        for (const char * t : kCuteTasks) {
-            seen.insert(t);
-            if (!has_task(c, t)) continue;
-            const std::string task = t;
-            const bool rand = task.ends_with("_rand");
-            rows.push_back(row(c, task, headline_key(c, task), task.substr(5, rand ? task.size() - 10 : std::string::npos) + (rand ? " (random strings)" : ""),
-                               "higher", "number", kCuteTwoChoice.count(task) ? reference("chance 0.5 (two choices)", 0.5) : json()));
-        }
-        for (const auto & t : cute)
-            if (!seen.count(t)) rows.push_back(row(c, t, headline_key(c, t), t.substr(5), "higher", "number"));
-        std::vector<std::pair<json, json>> pairs;
-        for (const auto & r : rows) {
-            for (const auto & q : rows)
-                if (q["task"] == r["task"].get<std::string>() + "_rand") pairs.emplace_back(r, q);
-        }
-        if (!pairs.empty()) {
-            for (auto & r : paired_means(c, pairs, "cute", {"words_mean", "random_mean", "words_minus_random"},
-                                         {"real words, mean over tasks run on both", "random letter strings, same tasks",
-                                          "difference, words − random strings"}))
-                rows.push_back(std::move(r));
-        }
-        f["tables"].push_back(table("cute", "CUTE: spelling, containment, similarity and edits (Edman et al.)",
-                                    "Exact match for spelling and edits, accuracy for the two-choice questions; ± one standard error. "
-                                    "The *_rand tasks use random letter strings, the control for memorised spellings.",
-                                    rows));
+    for (const auto & t : cc)
+        if (!seen.count(t)) rows.push_back(row(c, t, headline_key(c, t), t, "higher", "number"));
+    if (!pairs.empty()) {
+        for (auto & r : paired_means(c, pairs, "charcomp", {"char_mean", "token_mean", "gap"},
+                                     {"letters (char level), mean over the families run at both levels",
+                                      "words (token level), same families", "gap, letters − words"}))
+            rows.push_back(std::move(r));
     }
+    return table("charcomp", "Letters in words and their word-in-sentence twins (Shin & Kaneko)",
+                                "F1 over answer sets for retrieval, accuracy otherwise; ± one standard error. The gap is negative "
+                                "when letters are harder than words, the paper's finding.",
+                                rows);
+}
 
+// CUTE's tasks, and the difference between real words and random letter strings.
+json cute_table(const Ctx & c, const std::vector<std::string> & cute) {
+    json rows = json::array();
+    std::set<std::string> seen;
+    for (const char * t : kCuteTasks) {
+        seen.insert(t);
+        if (!has_task(c, t)) continue;
+        const std::string task = t;
+        const bool rand = task.ends_with("_rand");
+        rows.push_back(row(c, task, headline_key(c, task), task.substr(5, rand ? task.size() - 10 : std::string::npos) + (rand ? " (random strings)" : ""),
+                           "higher", "number", kCuteTwoChoice.count(task) ? reference("chance 0.5 (two choices)", 0.5) : json()));
+    }
+    for (const auto & t : cute)
+        if (!seen.count(t)) rows.push_back(row(c, t, headline_key(c, t), t.substr(5), "higher", "number"));
+    std::vector<std::pair<json, json>> pairs;
+    for (const auto & r : rows) {
+        for (const auto & q : rows)
+            if (q["task"] == r["task"].get<std::string>() + "_rand") pairs.emplace_back(r, q);
+    }
+    if (!pairs.empty()) {
+        for (auto & r : paired_means(c, pairs, "cute", {"words_mean", "random_mean", "words_minus_random"},
+                                     {"real words, mean over tasks run on both", "random letter strings, same tasks",
+                                      "difference, words − random strings"}))
+            rows.push_back(std::move(r));
+    }
+    return table("cute", "CUTE: spelling, containment, similarity and edits (Edman et al.)",
+                                "Exact match for spelling and edits, accuracy for the two-choice questions; ± one standard error. "
+                                "The *_rand tasks use random letter strings, the control for memorised spellings.",
+                                rows);
+}
+
+// Per model: no usable answers, the letters-vs-words gap, F1 against people, CUTE's words vs random
+// strings, spelling at 0, two-choice questions at chance. Counts the models read and those at 0.
+void charcomp_readings(const Ctx & c, json & f, const std::string & human_text, double f1_lo, size_t & zero_models, size_t & models) {
     const json all = family_rows(f);
-    size_t zero_models = 0, models = 0;
     for (size_t i = 0; i < c.input.models.size(); ++i) {
         if (!model_has(all, i)) continue;
         ++models;
@@ -230,6 +222,25 @@ json charcomp_family(const Ctx & c) {
                                     (at_chance == two ? (two == 1 ? ": there it is guessing." : ": on these it is guessing.") : "."));
         }
     }
+}
+
+json charcomp_family(const Ctx & c) {
+    const auto cc = tasks_with_prefix(c, "charcomp_");
+    const auto cute = tasks_with_prefix(c, "cute_");
+    if (cc.empty() && cute.empty()) return nullptr;
+    const json ref = charcomp_reference();
+    const double f1_lo = ref["human"].value("f1_min", 0.97), f1_hi = ref["human"].value("f1_max", 1.0);
+    const std::string human_text = "humans ≈ " + fixed(f1_lo) + "–" + fixed(f1_hi, 1);
+    json f = family("charcomp", "Character composition",
+                    ref.value("paper", std::string("Shin & Kaneko 2024, arXiv 2405.11357")) + (cute.empty() ? "" : "; CUTE: Edman et al. 2024"));
+    f["references"].push_back({{"label", "humans, F1"}, {"text", human_text}, {"lo", f1_lo}, {"hi", f1_hi},
+                               {"source", ref["human"].value("source", "")}});
+    f["notes"].push_back(ref.value("note", ""));
+
+    if (!cc.empty()) f["tables"].push_back(charcomp_table(c, cc, human_text, f1_lo, f1_hi));
+    if (!cute.empty()) f["tables"].push_back(cute_table(c, cute));
+    size_t zero_models = 0, models = 0;
+    charcomp_readings(c, f, human_text, f1_lo, zero_models, models);
     if (models > 0 && zero_models == models) f["status"] = "insufficient";
     for (const auto & t : f["tables"]) {
         const auto s = compare_models(c, t["rows"], t["id"] == "cute" ? "CUTE" : "character composition");
@@ -240,69 +251,66 @@ json charcomp_family(const Ctx & c) {
 
 // ---- personality ---------------------------------------------------------------------------
 
-json personality_family(const Ctx & c) {
-    const bool has_p = has_task(c, "personality");
-    const bool has_ipip = has_task(c, "personality_ipip");
-    std::vector<std::string> mpi;
-    for (const auto & t : tasks_with_prefix(c, "mpi"))
-        if (!metric_key(c, t, "openness").empty()) mpi.push_back(t);
-    if (!has_p && !has_ipip && mpi.empty()) return nullptr;
-    const json ref = personality::personality_reference();
-    json f = family("personality", "Personality: self-knowledge vs action", ref.value("source", "Ai et al. 2024, arXiv:2402.14679"));
-    const double hc = ref["humans"]["cosine"], hp = ref["humans"]["pcp"], lc = ref["llm_average"]["cosine"], lp = ref["llm_average"]["pcp"];
-    f["references"] = {{{"label", "humans"}, {"text", "cosine " + fixed(hc) + ", PCP " + fixed(hp * 100, 1) + " %"}, {"cosine", hc}, {"pcp", hp},
-                        {"source", ref.value("source", "")}},
-                       {{"label", "LLM average"}, {"text", "cosine " + fixed(lc) + ", PCP " + fixed(lp * 100, 1) + " %"}, {"cosine", lc}, {"pcp", lp},
-                        {"source", ref.value("source", "")}}};
-    f["notes"].push_back("Reference figures: " + ref.value("note", std::string()) + ".");
-    const personality::ScreenThresholds th;
-    if (has_p) {
-        const std::string p = "personality";
-        auto k = [&](const std::string & m) { return metric_key(c, p, m); };
-        json pair_ref = {{"text", "humans " + fixed(hc) + " · LLM average " + fixed(lc)}, {"humans", hc}, {"llm_average", lc}};
-        json pcp_ref = {{"text", "humans " + fixed(hp * 100, 1) + " % · LLM average " + fixed(lp * 100, 1) + " %"}, {"humans", hp},
-                        {"llm_average", lp}};
-        f["tables"].push_back(table("personality", "Saying vs doing",
-                                    "Per statement, the self-knowledge answer against the action answer (both 1–7, 7 = agrees). Cosine of "
-                                    "the midpoint-centred answers (0 = no relation), Spearman ρ, value mean difference (0 best, 6 worst), "
-                                    "proportion of consistent pairs (|difference| ≤ 1).",
-                                    json::array({row(c, p, k("cosine"), "cosine", "higher", "number", pair_ref),
-                                                 row(c, p, k("pcp"), "PCP, consistent pairs", "higher", "percent", pcp_ref),
-                                                 row(c, p, k("spearman"), "Spearman ρ", "higher", "number"),
-                                                 row(c, p, k("vmd"), "value mean difference", "lower", "number",
-                                                     reference("0 = identical, 6 = opposite"))})));
-        auto thr = [](double t) { return reference("passes at ≥ " + fixed(t), t); };
-        f["tables"].push_back(table(
-            "personality_screen", "Reliability screen",
-            "Before the comparison is read: answers parsed, logical consistency of opposite statements, and split-half reliability "
-            "(Spearman–Brown), each for self-knowledge and action; unreliable = 1 when any check fails.",
-            json::array({row(c, p, "screen.knowledge.parse_rate", "parse rate, self-knowledge", "higher", "percent", thr(th.min_parse_rate)),
-                         row(c, p, "screen.action.parse_rate", "parse rate, action", "higher", "percent", thr(th.min_parse_rate)),
-                         row(c, p, k("logical_consistency_knowledge"), "logical consistency, self-knowledge", "higher", "percent",
-                             thr(th.min_logical_consistency)),
-                         row(c, p, k("logical_consistency_action"), "logical consistency, action", "higher", "percent",
-                             thr(th.min_logical_consistency)),
-                         row(c, p, k("split_half_knowledge"), "split-half reliability, self-knowledge", "higher", "number", thr(th.min_split_half)),
-                         row(c, p, k("split_half_action"), "split-half reliability, action", "higher", "number", thr(th.min_split_half)),
-                         row(c, p, k("unreliable"), "unreliable (1 = flagged)", "lower", "number", reference("0 = passes the screen", 0.0))})));
-        json profile = json::array();
-        for (const auto t : personality::kTraits) {
-            const std::string name = personality::trait_name(t);
-            profile.push_back(row(c, p, k("knowledge_" + name), name + ", says (self-knowledge)", "", "number", reference("4 = neutral", 4.0)));
-            profile.push_back(row(c, p, k("action_" + name), name + ", does (action)", "", "number", reference("4 = neutral", 4.0)));
-        }
-        f["tables"].push_back(table("personality_profile", "Big Five profile, each side",
-                                    "Mean answer per trait in trait direction (reverse-keyed items as 8 − x), 1–7.", profile));
-        for (size_t i = 0; i < c.input.models.size(); ++i) {
-            const json & res = task_results(c, i, p);
-            if (res.empty()) continue;
-            if (res.contains("sampling") && res["sampling"].is_object()) {
-                const json & s = res["sampling"];
-                f["notes"].push_back(c.keys[i] + "'s answers: " + s.value("method", std::string("?")) + ", " +
-                                     s.value("samples_per_prompt", json(1)).dump() + " per prompt.");
-            }
+struct PersonalityRefs {
+    double hc, hp, lc, lp;  // humans' and the LLM average's cosine and PCP (Ai et al.)
+    personality::ScreenThresholds th;
+};
+
+// The consistency table of the personality task: the screen, cosine, Spearman, VMD, PCP, profiles.
+void consistency_table(const Ctx & c, json & f, const PersonalityRefs & r) {
+    const double hc = r.hc, hp = r.hp, lc = r.lc, lp = r.lp;
+    const auto & th = r.th;
+
+    const std::string p = "personality";
+    auto k = [&](const std::string & m) { return metric_key(c, p, m); };
+    json pair_ref = {{"text", "humans " + fixed(hc) + " · LLM average " + fixed(lc)}, {"humans", hc}, {"llm_average", lc}};
+    json pcp_ref = {{"text", "humans " + fixed(hp * 100, 1) + " % · LLM average " + fixed(lp * 100, 1) + " %"}, {"humans", hp},
+                    {"llm_average", lp}};
+    f["tables"].push_back(table("personality", "Saying vs doing",
+                                "Per statement, the self-knowledge answer against the action answer (both 1–7, 7 = agrees). Cosine of "
+                                "the midpoint-centred answers (0 = no relation), Spearman ρ, value mean difference (0 best, 6 worst), "
+                                "proportion of consistent pairs (|difference| ≤ 1).",
+                                json::array({row(c, p, k("cosine"), "cosine", "higher", "number", pair_ref),
+                                             row(c, p, k("pcp"), "PCP, consistent pairs", "higher", "percent", pcp_ref),
+                                             row(c, p, k("spearman"), "Spearman ρ", "higher", "number"),
+                                             row(c, p, k("vmd"), "value mean difference", "lower", "number",
+                                                 reference("0 = identical, 6 = opposite"))})));
+    auto thr = [](double t) { return reference("passes at ≥ " + fixed(t), t); };
+    f["tables"].push_back(table(
+        "personality_screen", "Reliability screen",
+        "Before the comparison is read: answers parsed, logical consistency of opposite statements, and split-half reliability "
+        "(Spearman–Brown), each for self-knowledge and action; unreliable = 1 when any check fails.",
+        json::array({row(c, p, "screen.knowledge.parse_rate", "parse rate, self-knowledge", "higher", "percent", thr(th.min_parse_rate)),
+                     row(c, p, "screen.action.parse_rate", "parse rate, action", "higher", "percent", thr(th.min_parse_rate)),
+                     row(c, p, k("logical_consistency_knowledge"), "logical consistency, self-knowledge", "higher", "percent",
+                         thr(th.min_logical_consistency)),
+                     row(c, p, k("logical_consistency_action"), "logical consistency, action", "higher", "percent",
+                         thr(th.min_logical_consistency)),
+                     row(c, p, k("split_half_knowledge"), "split-half reliability, self-knowledge", "higher", "number", thr(th.min_split_half)),
+                     row(c, p, k("split_half_action"), "split-half reliability, action", "higher", "number", thr(th.min_split_half)),
+                     row(c, p, k("unreliable"), "unreliable (1 = flagged)", "lower", "number", reference("0 = passes the screen", 0.0))})));
+    json profile = json::array();
+    for (const auto t : personality::kTraits) {
+        const std::string name = personality::trait_name(t);
+        profile.push_back(row(c, p, k("knowledge_" + name), name + ", says (self-knowledge)", "", "number", reference("4 = neutral", 4.0)));
+        profile.push_back(row(c, p, k("action_" + name), name + ", does (action)", "", "number", reference("4 = neutral", 4.0)));
+    }
+    f["tables"].push_back(table("personality_profile", "Big Five profile, each side",
+                                "Mean answer per trait in trait direction (reverse-keyed items as 8 − x), 1–7.", profile));
+    for (size_t i = 0; i < c.input.models.size(); ++i) {
+        const json & res = task_results(c, i, p);
+        if (res.empty()) continue;
+        if (res.contains("sampling") && res["sampling"].is_object()) {
+            const json & s = res["sampling"];
+            f["notes"].push_back(c.keys[i] + "'s answers: " + s.value("method", std::string("?")) + ", " +
+                                 s.value("samples_per_prompt", json(1)).dump() + " per prompt.");
         }
     }
+}
+
+// The MPI profiles and the IPIP self-report table.
+void inventory_tables(const Ctx & c, json & f, const PersonalityRefs & r, bool has_ipip, const std::vector<std::string> & mpi) {
+    const auto & th = r.th;
     for (const auto & t : mpi) {
         json rows = json::array();
         for (const auto tr : personality::kTraits) {
@@ -347,7 +355,13 @@ json personality_family(const Ctx & c) {
         }
     }
 
-    size_t flagged = 0, with_p = 0;
+}
+
+// Per model: the screen, consistency against the references, the MPI profile. Counts the models with
+// the personality task and those the screen flags.
+void personality_readings(const Ctx & c, json & f, const PersonalityRefs & r, const std::vector<std::string> & mpi, size_t & flagged,
+                          size_t & with_p) {
+    const double hc = r.hc, hp = r.hp, lc = r.lc, lp = r.lp;
     for (size_t i = 0; i < c.input.models.size(); ++i) {
         const std::string & m = c.keys[i];
         const json & res = task_results(c, i, "personality");
@@ -399,6 +413,28 @@ json personality_family(const Ctx & c) {
             }
         }
     }
+}
+
+json personality_family(const Ctx & c) {
+    const bool has_p = has_task(c, "personality");
+    const bool has_ipip = has_task(c, "personality_ipip");
+    std::vector<std::string> mpi;
+    for (const auto & t : tasks_with_prefix(c, "mpi"))
+        if (!metric_key(c, t, "openness").empty()) mpi.push_back(t);
+    if (!has_p && !has_ipip && mpi.empty()) return nullptr;
+    const json ref = personality::personality_reference();
+    json f = family("personality", "Personality: self-knowledge vs action", ref.value("source", "Ai et al. 2024, arXiv:2402.14679"));
+    const double hc = ref["humans"]["cosine"], hp = ref["humans"]["pcp"], lc = ref["llm_average"]["cosine"], lp = ref["llm_average"]["pcp"];
+    f["references"] = {{{"label", "humans"}, {"text", "cosine " + fixed(hc) + ", PCP " + fixed(hp * 100, 1) + " %"}, {"cosine", hc}, {"pcp", hp},
+                        {"source", ref.value("source", "")}},
+                       {{"label", "LLM average"}, {"text", "cosine " + fixed(lc) + ", PCP " + fixed(lp * 100, 1) + " %"}, {"cosine", lc}, {"pcp", lp},
+                        {"source", ref.value("source", "")}}};
+    f["notes"].push_back("Reference figures: " + ref.value("note", std::string()) + ".");
+    const PersonalityRefs refs{hc, hp, lc, lp, {}};
+    if (has_p) consistency_table(c, f, refs);
+    inventory_tables(c, f, refs, has_ipip, mpi);
+    size_t flagged = 0, with_p = 0;
+    personality_readings(c, f, refs, mpi, flagged, with_p);
     if (with_p > 0 && flagged == with_p && mpi.empty()) f["status"] = "unreliable";
     if (with_p > 1 && flagged == 0) {
         const auto s = compare_models(c, f["tables"][0]["rows"], "self-knowledge vs action");

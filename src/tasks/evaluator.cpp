@@ -43,6 +43,29 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
+// acc_norm_tokens is llama-perplexity's HellaSwag score: the mean log-probability of each
+// choice's tokens after the tokens every choice shares. The scores of choices [first, first + n).
+ChoiceScores after_shared_tokens(std::span<const LoglikelihoodResult> res, size_t first, size_t n, const ChoiceScores & whole) {
+    auto all_share = [&](size_t pos) {
+        const auto & t0 = res[first].tokens;
+        for (size_t c = 0; c < n; ++c) {
+            const auto & t = res[first + c].tokens;
+            if (pos >= t.size() || pos >= t0.size() || t[pos] != t0[pos]) return false;
+        }
+        return n > 1;
+    };
+    size_t shared = 0;
+    while (all_share(shared)) ++shared;
+    ChoiceScores tail = whole;
+    for (size_t c = 0; c < n; ++c) {
+        const auto & lp = res[first + c].token_logprobs;
+        if (shared >= lp.size()) continue;  // a choice inside another: score it whole
+        tail.logprob[c] = std::accumulate(lp.begin() + long(shared), lp.end(), 0.0);
+        tail.n_tokens[c] = lp.size() - shared;
+    }
+    return tail;
+}
+
 }  // namespace
 
 TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options)
@@ -202,210 +225,207 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
         prompts[k] = build_prompt(ids[k]);
         out[k] = {{"doc_id", ids[k]}, {"doc", docs_[ids[k]]}, {"prompt", prompts[k]}};
     }
-    // In chat mode the assistant turn is already open: no separator before the answer.
-    const std::string delim = options_.apply_chat_template ? "" : task_.target_delimiter;
-
     if (task_.output_type == OutputType::MultipleChoice || task_.output_type == OutputType::Loglikelihood) {
-        std::vector<LoglikelihoodRequest> reqs;
-        std::vector<size_t> first(ids.size());
-        std::vector<std::vector<std::string>> choices(ids.size());
-        for (size_t k = 0; k < ids.size(); ++k) {
-            const Document & doc = docs_[ids[k]];
-            first[k] = reqs.size();
-            choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
-                                                                         : std::vector<std::string>{target_text(doc)};
-            // lm-eval: a loglikelihood task's target carries its own spacing (no delimiter).
-            const std::string & sep = task_.output_type == OutputType::MultipleChoice ? delim : std::string();
-            for (const auto & c : choices[k]) reqs.push_back({prompts[k], sep + c});
-        }
-        const auto res = backend_.loglikelihood(reqs);
-        for (size_t k = 0; k < ids.size(); ++k) {
-            auto & rec = out[k];
-            const Document & doc = docs_[ids[k]];
-            ChoiceScores s;
-            nlohmann::json resps = nlohmann::json::array();
-            int context_tokens = 0, scored_tokens = 0;
-            for (size_t c = 0; c < choices[k].size(); ++c) {
-                const auto & r = res[first[k] + c];
-                s.logprob.push_back(r.logprob);
-                s.n_chars.push_back(utf8_len(choices[k][c]));
-                s.n_tokens.push_back(r.token_logprobs.size());
-                resps.push_back({r.logprob, r.is_greedy});
-                context_tokens = r.n_context_tokens;
-                scored_tokens += int(r.token_logprobs.size());
-            }
-            rec["resps"] = resps;
-            rec["n_tokens"] = context_tokens + scored_tokens;
-            nlohmann::json m = nlohmann::json::object();
-            if (task_.output_type == OutputType::Loglikelihood) {
-                rec["target"] = choices[k][0];
-                m["perplexity"] = s.logprob[0];
-                m["acc"] = res[first[k]].is_greedy ? 1.0 : 0.0;
-            } else {
-                const nlohmann::json gold = target_of(doc, choices[k]);
-                rec["target"] = gold;
-                rec["choices"] = choices[k];
-                std::vector<int> golds;
-                if (gold.is_array()) {
-                    for (const auto & g : gold) golds.push_back(g.get<int>());
-                } else {
-                    golds.push_back(gold.get<int>());
-                }
-                auto hit = [&](size_t pred) { return std::find(golds.begin(), golds.end(), int(pred)) != golds.end() ? 1.0 : 0.0; };
-                // acc_norm_tokens is llama-perplexity's HellaSwag score: the mean log-probability of
-                // each choice's tokens after the tokens every choice shares.
-                auto all_share = [&](size_t pos) {
-                    const auto & t0 = res[first[k]].tokens;
-                    for (size_t c = 0; c < choices[k].size(); ++c) {
-                        const auto & t = res[first[k] + c].tokens;
-                        if (pos >= t.size() || pos >= t0.size() || t[pos] != t0[pos]) return false;
-                    }
-                    return choices[k].size() > 1;
-                };
-                size_t shared = 0;
-                while (all_share(shared)) ++shared;
-                ChoiceScores tail = s;
-                for (size_t c = 0; c < choices[k].size(); ++c) {
-                    const auto & lp = res[first[k] + c].token_logprobs;
-                    if (shared >= lp.size()) continue;  // a choice inside another: score it whole
-                    tail.logprob[c] = std::accumulate(lp.begin() + long(shared), lp.end(), 0.0);
-                    tail.n_tokens[c] = lp.size() - shared;
-                }
-                const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(tail);
-                rec["pred"] = pred;
-                for (const auto & spec : task_.metrics) {
-                    const MetricInfo * info = find_metric(spec.name);
-                    const std::string & as = info && !info->same_as.empty() ? info->same_as : spec.name;
-                    if (as == "acc" || as == "mc1") m[spec.name] = hit(pred);
-                    else if (as == "acc_norm") m[spec.name] = hit(pred_norm);
-                    else if (as == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
-                    else if (as == "f1") m[spec.name] = {double(golds[0]), double(pred)};
-                }
-                if (processor_ && processor_->on_choice) {
-                    processor_->on_choice({task_, doc, pred, hit(pred) > 0, s.logprob, options_.sampling_seed}, m, rec);
-                }
-                if (task_.process_results == "mc2") {
-                    // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
-                    const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
-                    size_t split = 0;
-                    while (split < labels.size() && labels[split].get<int>() == 1) ++split;
-                    double p_true = 0, p_false = 0;
-                    for (size_t c = 0; c < s.logprob.size(); ++c) (c < split ? p_true : p_false) += std::exp(s.logprob[c]);
-                    const double mc2 = p_true + p_false > 0 ? p_true / (p_true + p_false) : 0.0;
-                    for (const auto & spec : task_.metrics) if (spec.name == "acc" || spec.name == "mc2") m[spec.name] = mc2;
-                }
-            }
-            rec["filtered_resps"] = resps;
-            rec["metrics"] = {{"none", m}};
-        }
-        if (processor_ && processor_->on_chunk) {
-            std::vector<std::reference_wrapper<const Document>> chunk_docs;
-            for (size_t id : ids) chunk_docs.emplace_back(docs_[id]);
-            processor_->on_chunk({task_, backend_, chunk_docs, prompts, choices, delim}, out);
-        }
+        score_choices(ids, prompts, out);
     } else if (task_.output_type == OutputType::LoglikelihoodRolling) {
-        std::vector<RollingRequest> reqs;
-        std::vector<std::string> texts;
-        for (size_t id : ids) {
-            texts.push_back(target_text(docs_[id]));
-            reqs.push_back({texts.back()});
-        }
-        const auto res = backend_.loglikelihood_rolling(reqs);
-        for (size_t k = 0; k < ids.size(); ++k) {
-            const double ll = res[k].logprob;
-            const double words = double(count_words(texts[k])), bytes = double(texts[k].size());
-            out[k]["target"] = texts[k];
-            out[k]["resps"] = {ll};
-            out[k]["filtered_resps"] = {ll};
-            out[k]["n_tokens"] = res[k].n_tokens;
-            nlohmann::json m = nlohmann::json::object();
-            m["word_perplexity"] = {ll, words};
-            m["byte_perplexity"] = {ll, bytes};
-            m["bits_per_byte"] = {ll, bytes};
-            out[k]["metrics"] = nlohmann::json::object();
-            out[k]["metrics"]["none"] = std::move(m);
-        }
+        score_rolling(ids, out);
     } else {
-        std::vector<GenerateRequest> reqs;
-        const auto & g = task_.generation;
-        const std::vector<std::string> until = g.until_given ? g.until : std::vector<std::string>{task_.fewshot_delimiter};
-        for (size_t k = 0; k < ids.size(); ++k) {
-            for (int r = 0; r < task_.repeats; ++r) {
-                GenerateRequest q;
-                q.prompt = prompts[k];
-                q.until = until;
-                q.max_tokens = g.max_gen_toks;
-                if (g.do_sample || g.temperature > 0) {
-                    q.sampling.temperature = float(g.temperature > 0 ? g.temperature : 1.0);
-                    q.sampling.top_p = float(g.top_p);
-                    q.sampling.top_k = g.top_k;
-                    q.sampling.seed = options_.sampling_seed + uint32_t(ids[k] * size_t(task_.repeats) + size_t(r));
-                }
-                reqs.push_back(std::move(q));
-            }
-        }
-        // Progress per document as its last repeat finishes, not per chunk: a chunk of 5-shot
-        // generations can take minutes.
-        std::vector<int> left(ids.size(), task_.repeats);
-        const auto res = backend_.generate(reqs, {}, [&](size_t r) {
-            const size_t k = r / size_t(task_.repeats);
-            if (--left[k] == 0 && on_doc_done) on_doc_done(1);
-        });
-        for (size_t k = 0; k < ids.size(); ++k) {
-            auto & rec = out[k];
-            const Document & doc = docs_[ids[k]];
-            const nlohmann::json target = target_of(doc, {});
-            const auto golds = gold_strings(target);
-            std::vector<std::string> resps;
-            nlohmann::json timing = nlohmann::json::array();
-            int gen_tokens = 0, prompt_tokens = 0;
-            for (int r = 0; r < task_.repeats; ++r) {
-                const auto & gr = res[k * size_t(task_.repeats) + size_t(r)];
-                resps.push_back(gr.text);
-                gen_tokens += gr.n_generated_tokens;
-                prompt_tokens = gr.n_prompt_tokens;
-                const double tpot = gr.n_generated_tokens > 1 ? (gr.e2e_ms - gr.ttft_ms) / (gr.n_generated_tokens - 1) : 0.0;
-                timing.push_back({{"ttft_ms", gr.ttft_ms}, {"tpot_ms", tpot}, {"e2e_ms", gr.e2e_ms},
-                                  {"generated_tokens", gr.n_generated_tokens}, {"finish", to_string(gr.finish)}});
-            }
-            rec["target"] = target;
-            rec["resps"] = resps;
-            rec["timing"] = timing;
-            rec["generated_tokens"] = gen_tokens;
-            rec["n_tokens"] = prompt_tokens + gen_tokens;
-            nlohmann::json filtered = nlohmann::json::object(), metrics = nlohmann::json::object();
-            for (const auto & f : filters_) {
-                const auto answers = f.apply(resps);
-                const std::string answer = answers.empty() ? "" : answers[0];
-                filtered[f.name] = answer;
-                nlohmann::json m = nlohmann::json::object();
-                for (const auto & spec : task_.metrics) {
-                    if (spec.name == "exact_match") {
-                        double best = 0;
-                        for (const auto & gold : golds) best = std::max(best, exact_match(answer, gold, spec.exact_match) ? 1.0 : 0.0);
-                        m["exact_match"] = best;
-                    } else if (spec.name == "squad_exact" || spec.name == "squad_f1") {
-                        // "unanswerable" (any case) is the model saying there is no answer.
-                        const std::string pred = squad_normalize(answer) == "unanswerable" ? "" : answer;
-                        // A list target is the gold answers (empty: unanswerable); a string is one answer.
-                        const auto gs = target.is_array() || golds[0].empty() ? (target.is_array() ? golds : std::vector<std::string>{}) : golds;
-                        m[spec.name] = spec.name == "squad_exact" ? squad_exact(pred, gs) : squad_f1(pred, gs);
-                    } else if (spec.name == "f1") {
-                        m["f1"] = {golds.empty() ? "" : golds[0], answer};
-                    } else if (spec.name == "response_words") {
-                        m["response_words"] = double(count_words(answer));
-                    }
-                }
-                if (processor_ && processor_->on_generation) processor_->on_generation({task_, doc, answer}, m, rec);
-                metrics[f.name] = m;
-            }
-            rec["filtered_resps"] = filtered;
-            rec["metrics"] = metrics;
-        }
+        generate_answers(ids, prompts, on_doc_done, out);
     }
     const double per_doc = elapsed_ms(t0) / double(ids.size());
     for (auto & rec : out) rec["cost_ms"] = per_doc;
     return out;
+}
+
+// Multiple choice and loglikelihood: every choice of every document scored in one backend call.
+void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const std::string> prompts, std::vector<SampleRecord> & out) {
+    // In chat mode the assistant turn is already open: no separator before the answer.
+    const std::string delim = options_.apply_chat_template ? "" : task_.target_delimiter;
+    std::vector<LoglikelihoodRequest> reqs;
+    std::vector<size_t> first(ids.size());
+    std::vector<std::vector<std::string>> choices(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) {
+        const Document & doc = docs_[ids[k]];
+        first[k] = reqs.size();
+        choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
+                                                                     : std::vector<std::string>{target_text(doc)};
+        // lm-eval: a loglikelihood task's target carries its own spacing (no delimiter).
+        const std::string & sep = task_.output_type == OutputType::MultipleChoice ? delim : std::string();
+        for (const auto & c : choices[k]) reqs.push_back({prompts[k], sep + c});
+    }
+    const auto res = backend_.loglikelihood(reqs);
+    for (size_t k = 0; k < ids.size(); ++k) {
+        auto & rec = out[k];
+        const Document & doc = docs_[ids[k]];
+        ChoiceScores s;
+        nlohmann::json resps = nlohmann::json::array();
+        int context_tokens = 0, scored_tokens = 0;
+        for (size_t c = 0; c < choices[k].size(); ++c) {
+            const auto & r = res[first[k] + c];
+            s.logprob.push_back(r.logprob);
+            s.n_chars.push_back(utf8_len(choices[k][c]));
+            s.n_tokens.push_back(r.token_logprobs.size());
+            resps.push_back({r.logprob, r.is_greedy});
+            context_tokens = r.n_context_tokens;
+            scored_tokens += int(r.token_logprobs.size());
+        }
+        rec["resps"] = resps;
+        rec["n_tokens"] = context_tokens + scored_tokens;
+        nlohmann::json m = nlohmann::json::object();
+        if (task_.output_type == OutputType::Loglikelihood) {
+            rec["target"] = choices[k][0];
+            m["perplexity"] = s.logprob[0];
+            m["acc"] = res[first[k]].is_greedy ? 1.0 : 0.0;
+        } else {
+            const nlohmann::json gold = target_of(doc, choices[k]);
+            rec["target"] = gold;
+            rec["choices"] = choices[k];
+            std::vector<int> golds;
+            if (gold.is_array()) {
+                for (const auto & g : gold) golds.push_back(g.get<int>());
+            } else {
+                golds.push_back(gold.get<int>());
+            }
+            auto hit = [&](size_t pred) { return std::find(golds.begin(), golds.end(), int(pred)) != golds.end() ? 1.0 : 0.0; };
+            const ChoiceScores tail = after_shared_tokens(res, first[k], choices[k].size(), s);
+            const size_t pred = argmax_raw(s), pred_norm = argmax_per_char(s), pred_tok = argmax_per_token(tail);
+            rec["pred"] = pred;
+            for (const auto & spec : task_.metrics) {
+                const MetricInfo * info = find_metric(spec.name);
+                const std::string & as = info && !info->same_as.empty() ? info->same_as : spec.name;
+                if (as == "acc" || as == "mc1") m[spec.name] = hit(pred);
+                else if (as == "acc_norm") m[spec.name] = hit(pred_norm);
+                else if (as == "acc_norm_tokens") m[spec.name] = hit(pred_tok);
+                else if (as == "f1") m[spec.name] = {double(golds[0]), double(pred)};
+            }
+            if (processor_ && processor_->on_choice) {
+                processor_->on_choice({task_, doc, pred, hit(pred) > 0, s.logprob, options_.sampling_seed}, m, rec);
+            }
+            if (task_.process_results == "mc2") {
+                // TruthfulQA MC2: probability mass on the true answers (labels 1 come first).
+                const auto labels = doc.value("mc2_targets", nlohmann::json::object()).value("labels", nlohmann::json::array());
+                size_t split = 0;
+                while (split < labels.size() && labels[split].get<int>() == 1) ++split;
+                double p_true = 0, p_false = 0;
+                for (size_t c = 0; c < s.logprob.size(); ++c) (c < split ? p_true : p_false) += std::exp(s.logprob[c]);
+                const double mc2 = p_true + p_false > 0 ? p_true / (p_true + p_false) : 0.0;
+                for (const auto & spec : task_.metrics) if (spec.name == "acc" || spec.name == "mc2") m[spec.name] = mc2;
+            }
+        }
+        rec["filtered_resps"] = resps;
+        rec["metrics"] = {{"none", m}};
+    }
+    if (processor_ && processor_->on_chunk) {
+        std::vector<std::reference_wrapper<const Document>> chunk_docs;
+        for (size_t id : ids) chunk_docs.emplace_back(docs_[id]);
+        processor_->on_chunk({task_, backend_, chunk_docs, prompts, choices, delim}, out);
+    }
+}
+
+// Rolling log-likelihood (perplexity): each document's whole text.
+void TaskEvaluator::score_rolling(std::span<const size_t> ids, std::vector<SampleRecord> & out) {
+    std::vector<RollingRequest> reqs;
+    std::vector<std::string> texts;
+    for (size_t id : ids) {
+        texts.push_back(target_text(docs_[id]));
+        reqs.push_back({texts.back()});
+    }
+    const auto res = backend_.loglikelihood_rolling(reqs);
+    for (size_t k = 0; k < ids.size(); ++k) {
+        const double ll = res[k].logprob;
+        const double words = double(count_words(texts[k])), bytes = double(texts[k].size());
+        out[k]["target"] = texts[k];
+        out[k]["resps"] = {ll};
+        out[k]["filtered_resps"] = {ll};
+        out[k]["n_tokens"] = res[k].n_tokens;
+        nlohmann::json m = nlohmann::json::object();
+        m["word_perplexity"] = {ll, words};
+        m["byte_perplexity"] = {ll, bytes};
+        m["bits_per_byte"] = {ll, bytes};
+        out[k]["metrics"] = nlohmann::json::object();
+        out[k]["metrics"]["none"] = std::move(m);
+    }
+}
+
+// Generation: every repeat of every document in one backend call, then filters and metrics.
+void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<const std::string> prompts,
+                                     const std::function<void(size_t)> & on_doc_done, std::vector<SampleRecord> & out) {
+    std::vector<GenerateRequest> reqs;
+    const auto & g = task_.generation;
+    const std::vector<std::string> until = g.until_given ? g.until : std::vector<std::string>{task_.fewshot_delimiter};
+    for (size_t k = 0; k < ids.size(); ++k) {
+        for (int r = 0; r < task_.repeats; ++r) {
+            GenerateRequest q;
+            q.prompt = prompts[k];
+            q.until = until;
+            q.max_tokens = g.max_gen_toks;
+            if (g.do_sample || g.temperature > 0) {
+                q.sampling.temperature = float(g.temperature > 0 ? g.temperature : 1.0);
+                q.sampling.top_p = float(g.top_p);
+                q.sampling.top_k = g.top_k;
+                q.sampling.seed = options_.sampling_seed + uint32_t(ids[k] * size_t(task_.repeats) + size_t(r));
+            }
+            reqs.push_back(std::move(q));
+        }
+    }
+    // Progress per document as its last repeat finishes, not per chunk: a chunk of 5-shot
+    // generations can take minutes.
+    std::vector<int> left(ids.size(), task_.repeats);
+    const auto res = backend_.generate(reqs, {}, [&](size_t r) {
+        const size_t k = r / size_t(task_.repeats);
+        if (--left[k] == 0 && on_doc_done) on_doc_done(1);
+    });
+    for (size_t k = 0; k < ids.size(); ++k) {
+        auto & rec = out[k];
+        const Document & doc = docs_[ids[k]];
+        const nlohmann::json target = target_of(doc, {});
+        const auto golds = gold_strings(target);
+        std::vector<std::string> resps;
+        nlohmann::json timing = nlohmann::json::array();
+        int gen_tokens = 0, prompt_tokens = 0;
+        for (int r = 0; r < task_.repeats; ++r) {
+            const auto & gr = res[k * size_t(task_.repeats) + size_t(r)];
+            resps.push_back(gr.text);
+            gen_tokens += gr.n_generated_tokens;
+            prompt_tokens = gr.n_prompt_tokens;
+            const double tpot = gr.n_generated_tokens > 1 ? (gr.e2e_ms - gr.ttft_ms) / (gr.n_generated_tokens - 1) : 0.0;
+            timing.push_back({{"ttft_ms", gr.ttft_ms}, {"tpot_ms", tpot}, {"e2e_ms", gr.e2e_ms},
+                              {"generated_tokens", gr.n_generated_tokens}, {"finish", to_string(gr.finish)}});
+        }
+        rec["target"] = target;
+        rec["resps"] = resps;
+        rec["timing"] = timing;
+        rec["generated_tokens"] = gen_tokens;
+        rec["n_tokens"] = prompt_tokens + gen_tokens;
+        nlohmann::json filtered = nlohmann::json::object(), metrics = nlohmann::json::object();
+        for (const auto & f : filters_) {
+            const auto answers = f.apply(resps);
+            const std::string answer = answers.empty() ? "" : answers[0];
+            filtered[f.name] = answer;
+            nlohmann::json m = nlohmann::json::object();
+            for (const auto & spec : task_.metrics) {
+                if (spec.name == "exact_match") {
+                    double best = 0;
+                    for (const auto & gold : golds) best = std::max(best, exact_match(answer, gold, spec.exact_match) ? 1.0 : 0.0);
+                    m["exact_match"] = best;
+                } else if (spec.name == "squad_exact" || spec.name == "squad_f1") {
+                    // "unanswerable" (any case) is the model saying there is no answer.
+                    const std::string pred = squad_normalize(answer) == "unanswerable" ? "" : answer;
+                    // A list target is the gold answers (empty: unanswerable); a string is one answer.
+                    const auto gs = target.is_array() || golds[0].empty() ? (target.is_array() ? golds : std::vector<std::string>{}) : golds;
+                    m[spec.name] = spec.name == "squad_exact" ? squad_exact(pred, gs) : squad_f1(pred, gs);
+                } else if (spec.name == "f1") {
+                    m["f1"] = {golds.empty() ? "" : golds[0], answer};
+                } else if (spec.name == "response_words") {
+                    m["response_words"] = double(count_words(answer));
+                }
+            }
+            if (processor_ && processor_->on_generation) processor_->on_generation({task_, doc, answer}, m, rec);
+            metrics[f.name] = m;
+        }
+        rec["filtered_resps"] = filtered;
+        rec["metrics"] = metrics;
+    }
 }
 
 std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done,
