@@ -5,6 +5,7 @@
 # exactly which fields).
 #
 #   bench/run_outputs_identical.sh run BINARY OUT_DIR   # the fixed run with that rightsize binary
+#                                                       # (LIMIT=N for a shorter one; default 20)
 #   bench/run_outputs_identical.sh compare DIR_A DIR_B  # digests both, prints the differences
 #
 # Typical use: build the old commit in a git worktree, `run` it into before/, build the new one,
@@ -19,7 +20,7 @@ case "${1:-}" in
     [ $# -eq 3 ] || { echo "usage: $0 run BINARY OUT_DIR" >&2; exit 2; }
     rm -rf "$3"
     "$2" run -m "$root/models/smollm2-135m-instruct-q4_1.gguf" -m "$root/models/gemma-3-270m-q4_k_m.gguf" \
-      --tasks arc_easy,hellaswag,gsm8k,charcomp,personality --limit 20 --data-dir "$data" -t 2 -o "$3"
+      --tasks arc_easy,hellaswag,gsm8k,charcomp,personality --limit "${LIMIT:-20}" --data-dir "$data" -t 2 -o "$3"
     ;;
   compare)
     [ $# -eq 3 ] || { echo "usage: $0 compare DIR_A DIR_B" >&2; exit 2; }

@@ -3,12 +3,15 @@
 // resume, CO2e from the carbon options, emissions.csv, the report files and the option errors.
 #include "run_test_support.h"
 
+#include <rightsize/run.h>
+
 #include <atomic>
 #include <cmath>
 #include <numeric>
 #include <sstream>
 #include <thread>
 
+using namespace rightsize;
 using namespace rightsize::testing;
 using namespace rightsize::testing::run_cli;
 
@@ -133,41 +136,52 @@ TEST(RunEnergy, EstimateIsLabelledAndCarbonFollowsTheOptions) {
 
 TEST(RunEnergy, ReadsRaplCountersThatAdvanceDuringTheRun) {
     // A powercap tree like the kernel's (every zone listed at the top, subzones too): one package
-    // with a dram subzone. A thread advances the counters as a CPU would while the run works.
+    // with a dram subzone. The run (the library's RunSession, as `rightsize run` drives it) advances
+    // the counters itself: every progress report inside the measured window adds 2 mJ to the
+    // package and 0.2 mJ to DRAM, so the energy it must report is known exactly, with no clock.
     const auto root = fresh_subdir("energy-powercap");
     const auto pkg = root / "intel-rapl:0", dram = root / "intel-rapl:0:0";
     write(pkg / "name", "package-0\n");
     write(pkg / "max_energy_range_uj", "262143328850\n");
     write(dram / "name", "dram\n");
     write(dram / "max_energy_range_uj", "65712999613\n");
-    write(pkg / "energy_uj", "1000\n");
-    write(dram / "energy_uj", "500\n");
-    std::atomic<bool> stop{false};
-    std::thread ticker([&] {
-        long long p = 1000, d = 500;
-        while (!stop) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            p += 2000;  // 2 mJ per millisecond: a 2 W package
-            d += 200;
-            write(pkg / "energy_uj.tmp", std::to_string(p) + "\n");
-            fs::rename(pkg / "energy_uj.tmp", pkg / "energy_uj");
-            write(dram / "energy_uj.tmp", std::to_string(d) + "\n");
-            fs::rename(dram / "energy_uj.tmp", dram / "energy_uj");
-        }
-    });
-    const auto tasks = make_tasks();
-    const auto out = fresh_subdir("energy-rapl");
-    const auto r = run_command("RIGHTSIZE_POWERCAP_ROOT=" + root.string() + " " + run_cmd(tasks, out, "--tasks mc_colours --energy rapl"));
-    stop = true;
-    ticker.join();
-    ASSERT_EQ(r.status, 0) << r.err;
-    const json j = read_json(out / fs::path(tiny_model_path()).stem() / "results.json");
-    const auto & e = j["efficiency"]["mc_colours"]["energy"];
+    long long p = 1000, d = 500;
+    const auto set_counters = [&] {
+        write(pkg / "energy_uj.tmp", std::to_string(p) + "\n");
+        fs::rename(pkg / "energy_uj.tmp", pkg / "energy_uj");
+        write(dram / "energy_uj.tmp", std::to_string(d) + "\n");
+        fs::rename(dram / "energy_uj.tmp", dram / "energy_uj");
+    };
+    set_counters();
+    RunOptions o;
+    o.models = {tiny_model_path()};
+    o.tasks = {"mc_colours"};
+    o.include_paths = {make_tasks().string()};
+    o.output_dir = fresh_subdir("energy-rapl").string();
+    o.llama.n_threads = 2;
+    o.llama.n_ctx = 1024;
+    o.eval.chunk_docs = 2;
+    o.energy.mode = "rapl";
+    o.energy.powercap_root = root.string();
+    int advances = 0, measured = 0;
+    RunEvents ev;
+    ev.progress = [&](size_t) {
+        p += 2000;
+        d += 200;
+        set_counters();
+        ++advances;
+    };
+    // A checkpoint comes right after its chunk's meter reading: what had advanced by then is measured
+    // (the progress report after the last chunk falls outside every window).
+    ev.checkpoint = [&](long) { measured = advances; };
+    const RunOutcome r = RunSession(o, ev).run();
+    const auto & e = r.results[0]["efficiency"]["mc_colours"]["energy"];
     EXPECT_EQ(e["source"], "measured:rapl");
     EXPECT_TRUE(e["measured"].get<bool>());
-    EXPECT_GT(e["cpu_j"].get<double>(), 0);
-    EXPECT_GT(e["ram_j"].get<double>(), 0);
-    EXPECT_EQ(r.out.find("ESTIMATED"), std::string::npos) << r.out;
+    ASSERT_GT(measured, 0);
+    EXPECT_NEAR(e["cpu_j"].get<double>(), measured * 2000e-6, 1e-9);
+    EXPECT_NEAR(e["ram_j"].get<double>(), measured * 200e-6, 1e-9);
+    EXPECT_EQ(r.energy_source.find("estimated"), std::string::npos) << r.energy_source;
 }
 
 TEST(RunEnergy, ResumedTaskEnergyCoversEveryCheckpoint) {
