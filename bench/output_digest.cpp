@@ -8,7 +8,9 @@
 // - CSV: the volatile columns are removed.
 // - rightsize.sqlite: every table dumped as JSONL (rows in primary-key order), JSON columns
 //   normalised like JSON files, volatile columns removed.
-// - HTML and Markdown: every number is masked (the figures are compared through report.json).
+// - HTML and Markdown: the behaviour-probe sections, numbers masked. The rest is drawn from
+//   report.json, whose timing-free fields are compared; its charts, Pareto marks, PER notes and
+//   least-energy sentences follow the timings.
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
@@ -32,7 +34,16 @@ const std::set<std::string> kVolatile = {
     "date", "dates", "run_id", "run_ids", "git_hash", "git_hashes", "started_at", "finished_at", "created_at", "thr",
     "lat_ms", "generator", "rightsize_versions", "rightsize_version", "seconds", "duration", "emissions",
     "emissions_rate", "cpu_power", "gpu_power", "ram_power", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed",
-    "timestamp", "per_energy", "energy_n", "quality_energy", "energy_for_all", "ttft", "tpot", "e2e", "itl"};
+    "timestamp", "per_energy", "energy_n", "quality_energy", "energy_for_all", "ttft", "tpot", "e2e", "itl",
+    // Derived from the timings: PER and its normalised efficiency figures, the Pareto sets, the
+    // least-energy model and the recommendation's sentence that names it.
+    "per", "thr_n", "lat_n", "mem_n", "pareto", "least_energy_within", "text", "origin"};
+
+// Sentences that follow the timings: relative PER's "every model is 0" note, and the least-energy
+// model of a recommendation.
+bool timing_sentence(const std::string & s) {
+    return s.rfind("Every model's PER is 0", 0) == 0;
+}
 
 json normalise(const json & j) {
     if (j.is_object()) {
@@ -44,7 +55,9 @@ json normalise(const json & j) {
     }
     if (j.is_array()) {
         json out = json::array();
-        for (const auto & v : j) out.push_back(normalise(v));
+        for (const auto & v : j) {
+            if (!(v.is_string() && timing_sentence(v.get<std::string>()))) out.push_back(normalise(v));
+        }
         return out;
     }
     return j;
@@ -96,6 +109,7 @@ std::string digest_sqlite(const fs::path & path) {
     sqlite3_finalize(s);
     std::string out;
     for (const auto & t : tables) {
+        if (t == "votes") continue;  // version 2's votes table (empty after a run)
         out += "## " + t + "\n";
         std::vector<std::string> rows;
         sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\"").c_str(), -1, &s, nullptr);
@@ -103,7 +117,9 @@ std::string digest_sqlite(const fs::path & path) {
             json row = json::object();
             for (int c = 0; c < sqlite3_column_count(s); ++c) {
                 const std::string name = sqlite3_column_name(s, c);
-                if (kVolatile.count(name) || name == "value" && t == "meta") continue;
+                // Schema version 2 added these (docs/results.md); what both versions hold is compared.
+                if (name == "provenance_json" || name == "task_json") continue;
+                if (kVolatile.count(name) || (name == "value" && t == "meta")) continue;
                 const auto * text = reinterpret_cast<const char *>(sqlite3_column_text(s, c));
                 if (!text) {
                     row[name] = nullptr;
@@ -137,9 +153,25 @@ std::string digest(const fs::path & p) {
         return out;
     }
     if (ext == ".csv") return digest_csv(text);
-    if (ext == ".html" || ext == ".md") {
-        static const std::regex number("[0-9]+([.:-][0-9]+)*");
-        return std::regex_replace(text, number, "#");
+    static const std::regex number("[0-9]+([.:-][0-9]+)*");
+    if (ext == ".md") {
+        // As the HTML: the behaviour-probe sections (the tables' Pareto marks, PER notes and the
+        // least-energy sentence above them follow the timings; their figures are in report.json).
+        const auto at = text.find("\n## Behaviour");
+        std::string probes = at == std::string::npos ? std::string() : text.substr(at);
+        probes = probes.substr(0, probes.find("\n## Provenance"));  // input folder, commit
+        return std::regex_replace(probes, number, "#");
+    }
+    if (ext == ".html") {
+        // The charts, the Pareto marks and the least-energy sentence follow the timings; the HTML is
+        // drawn from report.json (compared above), so what is compared here is the behaviour-probe
+        // sections, numbers masked.
+        std::string probes;
+        for (size_t at = text.find("<section class=\"probe\""); at != std::string::npos;
+             at = text.find("<section class=\"probe\"", at + 1)) {
+            probes += text.substr(at, text.find("</section>", at) - at) + "\n";
+        }
+        return std::regex_replace(probes, number, "#");
     }
     return text;
 }
