@@ -12,6 +12,9 @@ using namespace llama_detail;
 
 namespace {
 
+// The helpers take the backend's state as `const auto &` (or a template parameter): its type,
+// LlamaBackend::Impl, is private to the class, so only the class's members can name it.
+
 // One request after tokenisation: inputs are context + continuation minus its last token;
 // the continuation's tokens are predicted by the outputs at positions n_ctx_tok-1 … end-1.
 struct Encoded {
@@ -44,39 +47,41 @@ struct Target {
 // A common context prefix shorter than this is not worth its own sequence.
 constexpr size_t kMinSharedPrefix = 16;
 
-}  // namespace
+// lm-eval's pair encoding: trailing spaces of the context move to the continuation, the whole
+// string is tokenised and the context's token count splits it.
+Encoded encode_pair(const auto & d, const LoglikelihoodRequest & rq) {
+    std::string context = rq.context;
+    std::string continuation = rq.continuation;
+    const size_t n_spaces = context.size() - std::min(context.size(), context.find_last_not_of(' ') + 1);
+    if (n_spaces > 0 && !context.empty()) {
+        continuation = context.substr(context.size() - n_spaces) + continuation;
+        context.resize(context.size() - n_spaces);
+    }
+    // parse_special: a chat-templated context ("<|im_start|>user…") must reach the model as
+    // its control tokens, as generate() sends prompts and as Hugging Face tokenizers (lm-eval)
+    // encode text; as plain text the model would score the continuation after a template it
+    // never saw in training.
+    auto whole = d.tokenize(context + continuation, true, true);
+    auto ctx_tok = d.tokenize(context, true, true);
+    if (ctx_tok.empty()) {
+        ctx_tok = {d.prefix_token()};
+        whole.insert(whole.begin(), d.prefix_token());
+    }
+    const size_t split = std::min(ctx_tok.size(), whole.size());
+    Encoded e;
+    e.context.assign(whole.begin(), whole.begin() + long(split));
+    e.continuation.assign(whole.begin() + long(split), whole.end());
+    return e;
+}
 
-std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
-    Impl & d = *impl_;
-    d.use_context(true, d.options.n_parallel);
-    const int window = d.n_ctx();
+// Encodes every request and prepares its result: an empty continuation is trivially scored, one
+// longer than the window is refused, and a context too long for the window loses tokens.
+std::vector<Encoded> encode_requests(const auto & d, std::span<const LoglikelihoodRequest> requests, int window,
+                                     std::vector<LoglikelihoodResult> & results) {
     std::vector<Encoded> enc(requests.size());
-    std::vector<LoglikelihoodResult> results(requests.size());
-
     for (size_t i = 0; i < requests.size(); ++i) {
-        // lm-eval's pair encoding: trailing spaces of the context move to the continuation,
-        // the whole string is tokenised and the context's token count splits it.
-        std::string context = requests[i].context;
-        std::string continuation = requests[i].continuation;
-        const size_t n_spaces = context.size() - std::min(context.size(), context.find_last_not_of(' ') + 1);
-        if (n_spaces > 0 && !context.empty()) {
-            continuation = context.substr(context.size() - n_spaces) + continuation;
-            context.resize(context.size() - n_spaces);
-        }
-        // parse_special: a chat-templated context ("<|im_start|>user…") must reach the model as
-        // its control tokens, as generate() sends prompts and as Hugging Face tokenizers (lm-eval)
-        // encode text; as plain text the model would score the continuation after a template it
-        // never saw in training.
-        auto whole = d.tokenize(context + continuation, true, true);
-        auto ctx_tok = d.tokenize(context, true, true);
-        if (ctx_tok.empty()) {
-            ctx_tok = {d.prefix_token()};
-            whole.insert(whole.begin(), d.prefix_token());
-        }
-        const size_t split = std::min(ctx_tok.size(), whole.size());
         Encoded & e = enc[i];
-        e.context.assign(whole.begin(), whole.begin() + long(split));
-        e.continuation.assign(whole.begin() + long(split), whole.end());
+        e = encode_pair(d, requests[i]);
         results[i].n_context_tokens = int(e.context.size());
         if (e.continuation.empty()) {  // nothing to score: log 1 = 0, trivially greedy
             results[i].is_greedy = true;
@@ -98,40 +103,44 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         results[i].tokens.assign(e.continuation.begin(), e.continuation.end());
         results[i].is_greedy = true;
     }
+    return enc;
+}
 
-    // Group identical contexts, in first-seen order so results do not depend on map order.
+// Groups identical contexts, in first-seen order so results do not depend on map order. A
+// group's context points into `enc`, which must outlive it.
+std::vector<Group> group_by_context(const std::vector<Encoded> & enc) {
     std::map<std::vector<llama_token>, size_t> group_of;
     std::vector<Group> groups;
     for (size_t i = 0; i < enc.size(); ++i) {
         if (enc[i].continuation.empty()) continue;
         auto [it, fresh] = group_of.try_emplace(enc[i].context, groups.size());
-        if (fresh) groups.push_back({&it->first, {}, &enc});
+        if (fresh) groups.push_back({&enc[i].context, {}, &enc});
         groups[it->second].members.push_back(i);
     }
-    // The contexts of one call often start with the same tokens (a task's description and fixed
-    // few-shot examples, a QA primer). Those are decoded once, on a sequence of their own that
-    // lives across passes, and every pass's sequences join its cells (llama_memory_seq_cp adds
-    // sequence ids to cells of the unified KV cache; nothing is copied). Each context's last
-    // token is always decoded in its own pass: its logits predict the first continuation token.
-    const int n_seq = d.n_seq_max();
-    size_t shared = 0;
-    if (!groups.empty() && n_seq > 1) {
-        const auto & c0 = *groups[0].context;
-        shared = c0.size() - 1;
-        for (const Group & g : groups) {
-            const auto & c = *g.context;
-            size_t k = 0;
-            const size_t limit = std::min(shared, c.size() - 1);
-            while (k < limit && c[k] == c0[k]) ++k;
-            shared = k;
-        }
-        if (shared < kMinSharedPrefix) shared = 0;
-    }
-    const llama_seq_id prefix_seq = n_seq - 1;
-    const int unit_seqs = shared > 0 ? n_seq - 1 : n_seq;
+    return groups;
+}
 
-    // Split groups that need more sequences or tokens than one pass holds.
-    const int pass_tokens = std::min(window - int(shared), d.n_batch());
+// The contexts of one call often start with the same tokens (a task's description and fixed
+// few-shot examples, a QA primer). Those are decoded once, on a sequence of their own that
+// lives across passes, and every pass's sequences join its cells (llama_memory_seq_cp adds
+// sequence ids to cells of the unified KV cache; nothing is copied). Each context's last
+// token is always decoded in its own pass: its logits predict the first continuation token.
+size_t shared_prefix_length(const std::vector<Group> & groups, int n_seq) {
+    if (groups.empty() || n_seq <= 1) return 0;
+    const auto & c0 = *groups[0].context;
+    size_t shared = c0.size() - 1;
+    for (const Group & g : groups) {
+        const auto & c = *g.context;
+        size_t k = 0;
+        const size_t limit = std::min(shared, c.size() - 1);
+        while (k < limit && c[k] == c0[k]) ++k;
+        shared = k;
+    }
+    return shared < kMinSharedPrefix ? 0 : shared;
+}
+
+// Splits groups that need more sequences or tokens than one pass holds.
+std::vector<Group> split_groups(const std::vector<Group> & groups, const std::vector<Encoded> & enc, int unit_seqs, int window) {
     std::vector<Group> units;
     for (const Group & g : groups) {
         Group cur{g.context, {}, &enc};
@@ -147,91 +156,157 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
         }
         units.push_back(cur);
     }
+    return units;
+}
 
-    Batch batch(d.n_batch(), n_seq);
-    std::vector<std::vector<Target>> row_targets;  // per batch row with output
-    std::vector<int32_t> row_index;                // batch index of each output row
+// How one call's requests reach the model: the shared prefix once, then passes of whole units.
+struct PassPlan {
+    size_t shared = 0;                                  // tokens of the shared prefix (0: none)
+    const std::vector<llama_token> * prefix = nullptr;  // a context that starts with them
+    llama_seq_id prefix_seq = 0;                        // the sequence that holds them
+    int unit_seqs = 0;                                  // sequences left to the passes
+    int pass_tokens = 0;                                // tokens one pass may feed
+    std::vector<Group> units;
+};
 
-    auto flush = [&]() {
-        if (batch.size() == 0) return;
-        d.decode(batch, "scoring loglikelihood requests");
-        for (size_t r = 0; r < row_targets.size(); ++r) {
-            const float * logits = llama_get_logits_ith(d.ctx.get(), row_index[r]);
-            const llama_token best = argmax(logits, d.n_vocab);
-            float lse = 0.0f;
-            bool have_lse = false;
-            for (const Target & t : row_targets[r]) {
-                const llama_token want = enc[t.request].continuation[t.token_index];
-                if (!have_lse) {  // one normaliser per row, shared by every target on it
-                    lse = log_sum_exp(logits, d.n_vocab);
-                    have_lse = true;
-                }
-                const float lp = logits[want] - lse;
-                results[t.request].token_logprobs[t.token_index] = lp;
-                if (want != best) results[t.request].is_greedy = false;
-            }
-        }
-        batch.clear();
-        row_targets.clear();
-        row_index.clear();
-    };
+PassPlan plan_passes(const std::vector<Group> & groups, const std::vector<Encoded> & enc, int n_seq, int window, int n_batch) {
+    PassPlan plan;
+    plan.shared = shared_prefix_length(groups, n_seq);
+    if (plan.shared > 0) plan.prefix = groups[0].context;
+    plan.prefix_seq = n_seq - 1;
+    plan.unit_seqs = plan.shared > 0 ? n_seq - 1 : n_seq;
+    plan.pass_tokens = std::min(window - int(plan.shared), n_batch);
+    plan.units = split_groups(groups, enc, plan.unit_seqs, window);
+    return plan;
+}
+
+// The end of the pass that starts at unit u: as many whole units as fit in the sequences and
+// tokens, and always at least one.
+size_t pass_end(const PassPlan & plan, size_t u) {
+    int used_tokens = 0;
+    int used_seqs = 0;
+    size_t end = u;
+    while (end < plan.units.size()) {
+        const int t = plan.units[end].n_tokens() - int(plan.shared);
+        const int s = int(plan.units[end].members.size());
+        if (end > u && (used_tokens + t > plan.pass_tokens || used_seqs + s > plan.unit_seqs)) break;
+        used_tokens += t;
+        used_seqs += s;
+        ++end;
+    }
+    return end;
+}
+
+// The tokens of a call on their way to the model: rows that predict continuation tokens
+// remember their targets, and each decode writes those tokens' log-probs into the results.
+template <class Model> class ScoringBatch {
+public:
+    ScoringBatch(const Model & d, const std::vector<Encoded> & enc, std::vector<LoglikelihoodResult> & results)
+        : d_(d), enc_(enc), results_(results), batch_(d.n_batch(), d.n_seq_max()) {}
+
     // Adds one token; chunks the pass across decode calls when it exceeds n_batch.
-    auto push = [&](llama_token tok, llama_pos pos, std::span<const llama_seq_id> seqs, std::vector<Target> targets) {
-        if (batch.size() == batch.capacity()) flush();
+    void push(llama_token tok, llama_pos pos, std::span<const llama_seq_id> seqs, std::vector<Target> targets) {
+        if (batch_.size() == batch_.capacity()) flush();
         const bool output = !targets.empty();
         if (output) {
-            row_index.push_back(batch.size());
-            row_targets.push_back(std::move(targets));
+            row_index_.push_back(batch_.size());
+            row_targets_.push_back(std::move(targets));
         }
-        batch.add(tok, pos, seqs, output);
-    };
-
-    llama_memory_clear(d.mem(), false);
-    if (shared > 0) {
-        const auto & c0 = *groups[0].context;
-        for (size_t p = 0; p < shared; ++p) push(c0[p], llama_pos(p), {&prefix_seq, 1}, {});
-        flush();
+        batch_.add(tok, pos, seqs, output);
     }
-    size_t u = 0;
-    while (u < units.size()) {
-        // One pass: as many whole units as fit in the sequences and tokens; its sequences are
-        // removed after it (the shared prefix stays).
-        for (llama_seq_id s = 0; s < unit_seqs; ++s) llama_memory_seq_rm(d.mem(), s, -1, -1);
-        int used_tokens = 0;
-        int used_seqs = 0;
-        size_t end = u;
-        while (end < units.size()) {
-            const int t = units[end].n_tokens() - int(shared);
-            const int s = int(units[end].members.size());
-            if (end > u && (used_tokens + t > pass_tokens || used_seqs + s > unit_seqs)) break;
-            used_tokens += t;
-            used_seqs += s;
-            ++end;
+
+    void flush() {
+        if (batch_.size() == 0) return;
+        d_.decode(batch_, "scoring loglikelihood requests");
+        for (size_t r = 0; r < row_targets_.size(); ++r) read_row(r);
+        batch_.clear();
+        row_targets_.clear();
+        row_index_.clear();
+    }
+
+private:
+    void read_row(size_t r) {
+        const float * logits = llama_get_logits_ith(d_.ctx.get(), row_index_[r]);
+        const llama_token best = argmax(logits, d_.n_vocab);
+        float lse = 0.0f;
+        bool have_lse = false;
+        for (const Target & t : row_targets_[r]) {
+            const llama_token want = enc_[t.request].continuation[t.token_index];
+            if (!have_lse) {  // one normaliser per row, shared by every target on it
+                lse = log_sum_exp(logits, d_.n_vocab);
+                have_lse = true;
+            }
+            const float lp = logits[want] - lse;
+            results_[t.request].token_logprobs[t.token_index] = lp;
+            if (want != best) results_[t.request].is_greedy = false;
         }
+    }
+
+    const Model & d_;
+    const std::vector<Encoded> & enc_;
+    std::vector<LoglikelihoodResult> & results_;
+    Batch batch_;
+    std::vector<std::vector<Target>> row_targets_;  // per batch row with output
+    std::vector<int32_t> row_index_;                // batch index of each output row
+};
+
+// Decodes the shared prefix on its own sequence, where it stays for every pass.
+template <class Model> void decode_shared_prefix(ScoringBatch<Model> & batch, const PassPlan & plan) {
+    const auto & c0 = *plan.prefix;
+    for (size_t p = 0; p < plan.shared; ++p) batch.push(c0[p], llama_pos(p), {&plan.prefix_seq, 1}, {});
+    batch.flush();
+}
+
+// Feeds one unit on sequences first_seq, first_seq + 1, … (one per member): the context once on
+// all of them (after the shared prefix, whose cells they join), each continuation on its own.
+// Returns the next free sequence.
+template <class Model>
+llama_seq_id feed_unit(const Model & d, ScoringBatch<Model> & batch, const PassPlan & plan, const Group & g,
+                       const std::vector<Encoded> & enc, llama_seq_id first_seq) {
+    std::vector<llama_seq_id> seqs;
+    llama_seq_id next_seq = first_seq;
+    for (size_t j = 0; j < g.members.size(); ++j) seqs.push_back(next_seq++);
+    if (plan.shared > 0) {
+        for (llama_seq_id s : seqs) llama_memory_seq_cp(d.mem(), plan.prefix_seq, s, -1, -1);
+    }
+    const auto & ctx_tok = *g.context;
+    for (size_t p = plan.shared; p < ctx_tok.size(); ++p) {
+        std::vector<Target> targets;
+        if (p + 1 == ctx_tok.size()) {
+            for (size_t m : g.members) targets.push_back({m, 0});
+        }
+        batch.push(ctx_tok[p], llama_pos(p), seqs, std::move(targets));
+    }
+    for (size_t j = 0; j < g.members.size(); ++j) {
+        const auto & cont = enc[g.members[j]].continuation;
+        for (size_t c = 0; c + 1 < cont.size(); ++c) {
+            batch.push(cont[c], llama_pos(ctx_tok.size() + c), {&seqs[j], 1}, {{g.members[j], c + 1}});
+        }
+    }
+    return next_seq;
+}
+
+}  // namespace
+
+std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
+    Impl & d = *impl_;
+    d.use_context(true, d.options.n_parallel);
+    const int window = d.n_ctx();
+    std::vector<LoglikelihoodResult> results(requests.size());
+    const std::vector<Encoded> enc = encode_requests(d, requests, window, results);
+    const PassPlan plan = plan_passes(group_by_context(enc), enc, d.n_seq_max(), window, d.n_batch());
+
+    ScoringBatch batch(d, enc, results);
+    llama_memory_clear(d.mem(), false);
+    if (plan.shared > 0) decode_shared_prefix(batch, plan);
+    for (size_t u = 0; u < plan.units.size();) {
+        // One pass: as many whole units as fit; its sequences are removed after it (the shared
+        // prefix stays).
+        for (llama_seq_id s = 0; s < plan.unit_seqs; ++s) llama_memory_seq_rm(d.mem(), s, -1, -1);
+        const size_t end = pass_end(plan, u);
         llama_seq_id next_seq = 0;
-        for (size_t k = u; k < end; ++k) {
-            const Group & g = units[k];
-            std::vector<llama_seq_id> seqs;
-            for (size_t j = 0; j < g.members.size(); ++j) seqs.push_back(next_seq++);
-            if (shared > 0) {
-                for (llama_seq_id s : seqs) llama_memory_seq_cp(d.mem(), prefix_seq, s, -1, -1);
-            }
-            const auto & ctx_tok = *g.context;
-            for (size_t p = shared; p < ctx_tok.size(); ++p) {
-                std::vector<Target> targets;
-                if (p + 1 == ctx_tok.size()) {
-                    for (size_t m : g.members) targets.push_back({m, 0});
-                }
-                push(ctx_tok[p], llama_pos(p), seqs, std::move(targets));
-            }
-            for (size_t j = 0; j < g.members.size(); ++j) {
-                const auto & cont = enc[g.members[j]].continuation;
-                for (size_t c = 0; c + 1 < cont.size(); ++c) {
-                    push(cont[c], llama_pos(ctx_tok.size() + c), {&seqs[j], 1}, {{g.members[j], c + 1}});
-                }
-            }
-        }
-        flush();
+        for (size_t k = u; k < end; ++k) next_seq = feed_unit(d, batch, plan, plan.units[k], enc, next_seq);
+        batch.flush();
         u = end;
     }
     llama_memory_clear(d.mem(), false);
