@@ -63,13 +63,11 @@ struct Slot {
     bool active = false;
 };
 
-}  // namespace
-
-std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest> requests, const StreamCallback & on_token,
-                                                   const FinishCallback & on_finished) {
-    Impl & d = *impl_;
-    const int window = d.n_ctx();
-    std::vector<GenerateResult> results(requests.size());
+// The prompts as tokens; each result learns its prompt's length. The backend's state comes as
+// `const auto &` here and as a template parameter below: its type, LlamaBackend::Impl, is
+// private to the class, so only the class's members can name it.
+std::vector<std::vector<llama_token>> encode_prompts(const auto & d, std::span<const GenerateRequest> requests, int window,
+                                                     std::vector<GenerateResult> & results) {
     std::vector<std::vector<llama_token>> prompts(requests.size());
     for (size_t i = 0; i < requests.size(); ++i) {
         const auto & rq = requests[i];
@@ -85,51 +83,160 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
         if (int(prompts[i].size()) > room) prompts[i].erase(prompts[i].begin(), prompts[i].end() - room);
         results[i].n_prompt_tokens = int(prompts[i].size());
     }
-    // One KV stream per parallel sequence, each large enough for the longest request: as many
-    // sequences as -np allows and the window holds.
+    return prompts;
+}
+
+// One KV stream per parallel sequence, each large enough for the longest request: as many
+// sequences as -np allows and the window holds.
+int parallel_sequences(std::span<const GenerateRequest> requests, const std::vector<std::vector<llama_token>> & prompts, int n_parallel,
+                       int window) {
     int need_max = 1;
     for (size_t i = 0; i < requests.size(); ++i) need_max = std::max(need_max, int(prompts[i].size()) + requests[i].max_tokens);
-    const int n_seq = std::max(1, std::min({d.options.n_parallel, int(std::max<size_t>(1, requests.size())), window / need_max}));
-    d.use_context(false, n_seq);
+    return std::max(1, std::min({n_parallel, int(std::max<size_t>(1, requests.size())), window / need_max}));
+}
 
-    std::deque<size_t> queue;
-    for (size_t i = 0; i < requests.size(); ++i) queue.push_back(i);
-    std::vector<Slot> slots(size_t(d.n_seq_max()));
-    for (size_t s = 0; s < slots.size(); ++s) slots[s].seq = llama_seq_id(s);
-    int reserved = 0;
-    Batch batch(d.n_batch(), 1);
-    llama_memory_clear(d.mem(), false);
+// Where the earliest stop string starts in `text` at or after `from`, or npos.
+size_t first_stop(const std::string & text, size_t from, const std::vector<std::string> & until) {
+    size_t cut = std::string::npos;
+    for (const auto & stop : until) {
+        if (stop.empty()) continue;
+        const size_t at = text.find(stop, from);
+        if (at != std::string::npos) cut = std::min(cut, at);
+    }
+    return cut;
+}
+
+// One generate() call: requests wait in a queue for a free slot (a sequence) whose KV
+// reservation fits the window, their prompts are prefilled together, then every active slot
+// advances one token per decode until its request finishes.
+template <class Model> class Generation {
+public:
+    Generation(const Model & d, int window, std::span<const GenerateRequest> requests, std::vector<std::vector<llama_token>> prompts,
+               std::vector<GenerateResult> & results, const StreamCallback & on_token, const FinishCallback & on_finished)
+        : d_(d), requests_(requests), prompts_(std::move(prompts)), results_(results), on_token_(on_token),
+          on_finished_(on_finished), window_(window), slots_(size_t(d.n_seq_max())), batch_(d.n_batch(), 1),
+          last_token_(slots_.size(), LLAMA_TOKEN_NULL) {
+        for (size_t i = 0; i < requests.size(); ++i) queue_.push_back(i);
+        for (size_t s = 0; s < slots_.size(); ++s) slots_[s].seq = llama_seq_id(s);
+    }
+
+    void run() {
+        llama_memory_clear(d_.mem(), false);
+        for (;;) {
+            const std::vector<Slot *> admitted = admit();
+            if (!admitted.empty()) prefill(admitted);
+            if (!step() && queue_.empty()) break;
+        }
+        llama_memory_clear(d_.mem(), false);
+    }
+
+private:
+    // Admits queued requests into free slots while their KV reservation fits.
+    std::vector<Slot *> admit() {
+        std::vector<Slot *> admitted;
+        for (Slot & s : slots_) {
+            if (s.active || queue_.empty()) continue;
+            const size_t r = queue_.front();
+            const int need = int(prompts_[r].size()) + requests_[r].max_tokens;
+            if (reserved_ + need > window_ && reserved_ > 0) break;
+            queue_.pop_front();
+            s = Slot{};
+            s.seq = llama_seq_id(&s - slots_.data());
+            s.request = r;
+            s.sampler = make_sampler(requests_[r].sampling);
+            s.reserved = need;
+            for (const auto & stop : requests_[r].until) s.max_stop = std::max(s.max_stop, stop.size());
+            s.active = true;
+            s.start = Clock::now();
+            reserved_ += need;
+            admitted.push_back(&s);
+        }
+        return admitted;
+    }
+
+    // Prefills the admitted prompts together, chunked by n_batch. A slot samples right after the
+    // decode that holds its last prompt token: a later chunk would overwrite its logits.
+    void prefill(const std::vector<Slot *> & admitted) {
+        std::vector<Slot *> ready;  // slots whose output row is in the current batch
+        batch_.clear();
+        for (Slot * s : admitted) {
+            const auto & p = prompts_[s->request];
+            for (size_t i = 0; i < p.size(); ++i) {
+                if (batch_.size() == batch_.capacity()) decode_prompts(ready);
+                const bool last = i + 1 == p.size();
+                if (last) {
+                    s->output_row = batch_.size();
+                    ready.push_back(s);
+                }
+                batch_.add(p[i], llama_pos(i), {&s->seq, 1}, last);
+            }
+            s->n_past = int(p.size());
+        }
+        if (batch_.size() > 0) decode_prompts(ready);
+    }
+
+    void decode_prompts(std::vector<Slot *> & ready) {
+        d_.decode(batch_, "processing prompts");
+        for (Slot * s : ready) {
+            const llama_token tok = llama_sampler_sample(s->sampler.get(), d_.ctx.get(), s->output_row);
+            s->output_row = -1;
+            take(*s, tok);
+        }
+        ready.clear();
+        batch_.clear();
+    }
+
+    // One decode step: every active slot feeds its last sampled token. False when none is active.
+    bool step() {
+        batch_.clear();
+        for (Slot & s : slots_) {
+            if (!s.active) continue;
+            s.output_row = batch_.size();
+            batch_.add(last_token_[size_t(s.seq)], llama_pos(s.n_past), {&s.seq, 1}, true);
+            ++s.n_past;
+        }
+        if (batch_.size() == 0) return false;
+        d_.decode(batch_, "generating");
+        for (Slot & s : slots_) {
+            if (!s.active) continue;
+            take(s, llama_sampler_sample(s.sampler.get(), d_.ctx.get(), s.output_row));
+        }
+        return true;
+    }
+
+    // A sampled token: fed back next step, or the slot is freed when its request is finished.
+    void take(Slot & s, llama_token tok) {
+        if (accept(s, tok)) {
+            last_token_[size_t(s.seq)] = tok;
+        } else {
+            release(s);
+        }
+    }
 
     // Consumes one sampled token for a slot; returns false when the request is finished.
-    auto accept = [&](Slot & s, llama_token tok) -> bool {
-        GenerateResult & res = results[s.request];
-        const GenerateRequest & rq = requests[s.request];
+    bool accept(Slot & s, llama_token tok) {
+        GenerateResult & res = results_[s.request];
+        const GenerateRequest & rq = requests_[s.request];
         const double t = ms_since(s.start);
         if (res.n_generated_tokens == 0) res.ttft_ms = t;
         res.token_times_ms.push_back(t);
         res.e2e_ms = t;
         ++res.n_generated_tokens;
-        if (!rq.ignore_eos && llama_vocab_is_eog(d.vocab, tok)) {
+        if (!rq.ignore_eos && llama_vocab_is_eog(d_.vocab, tok)) {
             res.finish = FinishReason::EndOfGeneration;
             return false;
         }
-        s.pending += d.piece(tok);
+        s.pending += d_.piece(tok);
         const size_t ready = utf8_complete_prefix(s.pending);
         const size_t before = res.text.size();
         res.text.append(s.pending, 0, ready);
         s.pending.erase(0, ready);
-        if (on_token && !on_token({s.request, std::string_view(res.text).substr(before), t})) {
+        if (on_token_ && !on_token_({s.request, std::string_view(res.text).substr(before), t})) {
             res.finish = FinishReason::Stop;
             return false;
         }
         // A stop string can only end inside the new text: search from just before it.
-        const size_t from = before > s.max_stop ? before - s.max_stop : 0;
-        size_t cut = std::string::npos;
-        for (const auto & stop : rq.until) {
-            if (stop.empty()) continue;
-            const size_t at = res.text.find(stop, from);
-            if (at != std::string::npos) cut = std::min(cut, at);
-        }
+        const size_t cut = first_stop(res.text, before > s.max_stop ? before - s.max_stop : 0, rq.until);
         if (cut != std::string::npos) {
             res.text.resize(cut);
             res.finish = FinishReason::Stop;
@@ -140,95 +247,41 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
             return false;
         }
         return true;
-    };
-    auto release = [&](Slot & s) {
-        if (on_finished) on_finished(s.request);
-        llama_memory_seq_rm(d.mem(), s.seq, -1, -1);
-        reserved -= s.reserved;
+    }
+
+    void release(Slot & s) {
+        if (on_finished_) on_finished_(s.request);
+        llama_memory_seq_rm(d_.mem(), s.seq, -1, -1);
+        reserved_ -= s.reserved;
         s.active = false;
         s.sampler.reset();
         s.pending.clear();
-    };
-
-    std::vector<llama_token> last_token(slots.size(), LLAMA_TOKEN_NULL);
-    for (;;) {
-        // Admit queued requests into free slots while their KV reservation fits.
-        std::vector<Slot *> admitted;
-        for (Slot & s : slots) {
-            if (s.active || queue.empty()) continue;
-            const size_t r = queue.front();
-            const int need = int(prompts[r].size()) + requests[r].max_tokens;
-            if (reserved + need > window && reserved > 0) break;
-            queue.pop_front();
-            s = Slot{};
-            s.seq = llama_seq_id(&s - slots.data());
-            s.request = r;
-            s.sampler = make_sampler(requests[r].sampling);
-            s.reserved = need;
-            for (const auto & stop : requests[r].until) s.max_stop = std::max(s.max_stop, stop.size());
-            s.active = true;
-            s.start = Clock::now();
-            reserved += need;
-            admitted.push_back(&s);
-        }
-        // Prefill the admitted prompts together, chunked by n_batch. A slot samples right after
-        // the decode that holds its last prompt token: a later chunk would overwrite its logits.
-        if (!admitted.empty()) {
-            std::vector<Slot *> ready;  // slots whose output row is in the current batch
-            auto flush = [&]() {
-                d.decode(batch, "processing prompts");
-                for (Slot * s : ready) {
-                    const llama_token tok = llama_sampler_sample(s->sampler.get(), d.ctx.get(), s->output_row);
-                    s->output_row = -1;
-                    if (accept(*s, tok)) {
-                        last_token[size_t(s->seq)] = tok;
-                    } else {
-                        release(*s);
-                    }
-                }
-                ready.clear();
-                batch.clear();
-            };
-            batch.clear();
-            for (Slot * s : admitted) {
-                const auto & p = prompts[s->request];
-                for (size_t i = 0; i < p.size(); ++i) {
-                    if (batch.size() == batch.capacity()) flush();
-                    const bool last = i + 1 == p.size();
-                    if (last) {
-                        s->output_row = batch.size();
-                        ready.push_back(s);
-                    }
-                    batch.add(p[i], llama_pos(i), {&s->seq, 1}, last);
-                }
-                s->n_past = int(p.size());
-            }
-            if (batch.size() > 0) flush();
-        }
-        // One decode step: every active slot feeds its last sampled token.
-        batch.clear();
-        for (Slot & s : slots) {
-            if (!s.active) continue;
-            s.output_row = batch.size();
-            batch.add(last_token[size_t(s.seq)], llama_pos(s.n_past), {&s.seq, 1}, true);
-            ++s.n_past;
-        }
-        if (batch.size() == 0) {
-            if (queue.empty()) break;
-            continue;
-        }
-        d.decode(batch, "generating");
-        for (Slot & s : slots) {
-            if (!s.active) continue;
-            const llama_token tok = llama_sampler_sample(s.sampler.get(), d.ctx.get(), s.output_row);
-            if (accept(s, tok)) {
-                last_token[size_t(s.seq)] = tok;
-            } else {
-                release(s);
-            }
-        }
     }
-    llama_memory_clear(d.mem(), false);
+
+    const Model & d_;
+    std::span<const GenerateRequest> requests_;
+    std::vector<std::vector<llama_token>> prompts_;
+    std::vector<GenerateResult> & results_;
+    const StreamCallback & on_token_;
+    const FinishCallback & on_finished_;
+    const int window_;  // the window the prompts were cut for
+    std::deque<size_t> queue_;
+    std::vector<Slot> slots_;
+    int reserved_ = 0;  // KV cells reserved by the active slots
+    Batch batch_;
+    std::vector<llama_token> last_token_;  // per sequence: the token it feeds next step
+};
+
+}  // namespace
+
+std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest> requests, const StreamCallback & on_token,
+                                                   const FinishCallback & on_finished) {
+    Impl & d = *impl_;
+    const int window = d.n_ctx();
+    std::vector<GenerateResult> results(requests.size());
+    auto prompts = encode_prompts(d, requests, window, results);
+    d.use_context(false, parallel_sequences(requests, prompts, d.options.n_parallel, window));
+    Generation(d, window, requests, std::move(prompts), results, on_token, on_finished).run();
     return results;
 }
 
