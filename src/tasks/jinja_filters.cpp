@@ -22,24 +22,6 @@ using text::upper;
 // ---------------------------------------------------------------------------------------------
 // Filters, with the semantics of Jinja's built-ins of the same name.
 
-const char * const kFilters[] = {"abs", "capitalize", "count", "d", "default", "first", "float", "int", "items",
-                                 "join", "last", "length", "list", "lower", "map", "max", "min", "replace", "reverse",
-                                 "round", "safe", "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper",
-                                 "wordcount"};
-const char * const kTests[] = {"boolean", "defined", "divisibleby", "eq", "even", "false", "float", "in", "integer",
-                               "iterable", "lower", "mapping", "none", "number", "odd", "sequence", "string", "true",
-                               "undefined", "upper"};
-
-template <size_t N> bool known(const char * const (&names)[N], const std::string & name) {
-    return std::any_of(std::begin(names), std::end(names), [&](const char * n) { return name == n; });
-}
-
-template <size_t N> std::string list_names(const char * const (&names)[N]) {
-    std::string out;
-    for (const char * n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-    return out;
-}
-
 // Jinja's attribute= argument: a dotted path of keys (or list indices) into each item.
 json attribute_path(const json & item, const std::string & path) {
     json v = item;
@@ -60,8 +42,6 @@ json sort_key(const json & item, Args & a, size_t first) {
     return k;
 }
 
-json apply_filter(const std::string & name, const json & v, Args & a);
-
 json extreme(const json & v, Args & a, bool want_max) {
     const json items = iterate(v);
     if (items.empty()) fail_undefined(std::string("no ") + (want_max ? "max" : "min") + " of an empty sequence");
@@ -73,152 +53,223 @@ json extreme(const json & v, Args & a, bool want_max) {
     return items[best];
 }
 
-json apply_filter(const std::string & name, const json & v, Args & a) {
-    json r;
-    if (name == "length" || name == "count") r = py_len(v);
-    else if (name == "default" || name == "d") {
-        const json dflt = a.get_or(0, "default_value", ""), boolean = a.get_or(1, "boolean", false);
-        r = truthy(boolean) && !truthy(v) ? dflt : v;
+namespace {
+
+// Each filter takes the name it was called by: some names share one (lower and upper, first
+// and last). The caller checks that every argument was used.
+using Filter = json (*)(const std::string & name, const json & v, Args & a);
+
+json length_filter(const std::string &, const json & v, Args &) { return py_len(v); }
+
+json default_filter(const std::string &, const json & v, Args & a) {
+    const json dflt = a.get_or(0, "default_value", ""), boolean = a.get_or(1, "boolean", false);
+    return truthy(boolean) && !truthy(v) ? dflt : v;
+}
+
+json join_filter(const std::string &, const json & v, Args & a) {
+    const std::string sep = str_of(a.get_or(0, "d", ""), "join");
+    const json attribute = a.get_or(1, "attribute", nullptr);
+    std::string out;
+    const json items = iterate(v);
+    for (size_t i = 0; i < items.size(); ++i) {
+        const json item = attribute.is_null() ? items[i] : attribute_path(items[i], str_of(attribute, "join"));
+        out += (i ? sep : "") + py_str(item);
     }
-    else if (name == "join") {
-        const std::string sep = str_of(a.get_or(0, "d", ""), "join");
-        const json attribute = a.get_or(1, "attribute", nullptr);
-        std::string out;
-        const json items = iterate(v);
-        for (size_t i = 0; i < items.size(); ++i) {
-            const json item = attribute.is_null() ? items[i] : attribute_path(items[i], str_of(attribute, "join"));
-            out += (i ? sep : "") + py_str(item);
-        }
-        r = out;
-    } else if (name == "lower" || name == "upper" || name == "capitalize" || name == "title" || name == "trim") {
-        const std::string s = py_str(v);
-        if (name == "lower") r = lower(s);
-        else if (name == "upper") r = upper(s);
-        else if (name == "capitalize") r = capitalize(s);
-        else if (name == "title") r = jinja_title(s);
-        else {
-            const json chars = a.get_or(0, "chars", nullptr);
-            r = strip(s, chars.is_null() ? kPyWhitespace : str_of(chars, "trim"), true, true);
-        }
-    } else if (name == "replace") {
-        r = py_replace(py_str(v), py_str(a.need(0, "old")), py_str(a.need(1, "new")), a.int_or(2, "count", -1));
-    } else if (name == "first" || name == "last") {
-        const json items = iterate(v);
-        if (items.empty()) fail_undefined("'" + name + "' of an empty sequence");
-        r = name == "first" ? items.front() : items.back();
-    } else if (name == "list") r = iterate(v);
-    else if (name == "string") r = py_str(v);
-    else if (name == "safe") r = v;
-    else if (name == "int" || name == "float") {
-        // Jinja never fails here: int("3.7") is 3 and anything unparsable becomes the default.
+    return out;
+}
+
+json case_filter(const std::string & name, const json & v, Args &) {
+    const std::string s = py_str(v);
+    if (name == "lower") return lower(s);
+    if (name == "upper") return upper(s);
+    if (name == "capitalize") return capitalize(s);
+    return jinja_title(s);
+}
+
+json trim_filter(const std::string &, const json & v, Args & a) {
+    const std::string s = py_str(v);
+    const json chars = a.get_or(0, "chars", nullptr);
+    return strip(s, chars.is_null() ? kPyWhitespace : str_of(chars, "trim"), true, true);
+}
+
+json replace_filter(const std::string &, const json & v, Args & a) {
+    return py_replace(py_str(v), py_str(a.need(0, "old")), py_str(a.need(1, "new")), a.int_or(2, "count", -1));
+}
+
+json first_last_filter(const std::string & name, const json & v, Args &) {
+    const json items = iterate(v);
+    if (items.empty()) fail_undefined("'" + name + "' of an empty sequence");
+    return name == "first" ? items.front() : items.back();
+}
+
+json list_filter(const std::string &, const json & v, Args &) { return iterate(v); }
+json string_filter(const std::string &, const json & v, Args &) { return py_str(v); }
+json safe_filter(const std::string &, const json & v, Args &) { return v; }
+
+// int and float. Jinja never fails here: int("3.7") is 3 and anything unparsable becomes the default.
+json number_filter(const std::string & name, const json & v, Args & a) {
+    try {
+        return name == "int" ? json(py_int(v)) : json(py_float_of(v));
+    } catch (const RenderError &) {
         try {
-            r = name == "int" ? json(py_int(v)) : json(py_float_of(v));
+            if (name != "int" || !v.is_string()) throw;
+            return py_int(py_float_of(v));
         } catch (const RenderError &) {
-            try {
-                if (name != "int" || !v.is_string()) throw;
-                r = py_int(py_float_of(v));
-            } catch (const RenderError &) {
-                r = a.get_or(0, "default", name == "int" ? json(0) : json(0.0));
-            }
+            return a.get_or(0, "default", name == "int" ? json(0) : json(0.0));
         }
-    } else if (name == "abs") {
-        Args x("abs", std::vector<json>{v}, {});
-        r = call_global("abs", x);
-    } else if (name == "round") {
-        const int64_t precision = a.int_or(0, "precision", 0);
-        const std::string method = str_of(a.get_or(1, "method", "common"), "round");
-        if (!is_num(v)) fail("round needs a number, not " + type_name(v));
-        if (method == "common") {
-            if (is_intlike(v)) r = as_int(v);  // Python's round(int, n) keeps the int
-            else {
-                // printf rounds the exact binary value half-to-even, like Python's round().
-                char buf[512];
-                std::snprintf(buf, sizeof buf, "%.*f", int(std::clamp<int64_t>(precision, 0, 300)), as_double(v));
-                r = std::strtod(buf, nullptr);
-            }
-        } else if (method == "ceil" || method == "floor") {
-            const double scale = std::pow(10.0, double(precision));
-            const double x = as_double(v) * scale;
-            r = (method == "ceil" ? std::ceil(x) : std::floor(x)) / scale;
-        } else {
-            fail("round: method must be 'common', 'ceil' or 'floor', not " + py_quote(method));
-        }
-    } else if (name == "reverse") {
-        if (v.is_string()) {
-            auto chars = utf8_chars(as_str(v));
-            std::string out;
-            for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += *it;
-            r = out;
-        } else {
-            r = iterate(v);
-            std::reverse(r.begin(), r.end());
-        }
-    } else if (name == "sort") {
-        r = iterate(v);
-        const bool reverse = truthy(a.get_or(0, "reverse", false));
-        std::stable_sort(r.begin(), r.end(), [&](const json & x, const json & y) {
-            const int c = py_cmp(sort_key(x, a, 1), sort_key(y, a, 1), "<");
-            return reverse ? c > 0 : c < 0;
-        });
-    } else if (name == "unique") {
-        r = json::array();
-        json seen = json::array();
-        for (const json & item : iterate(v)) {
-            const json key = sort_key(item, a, 0);
-            if (contains(seen, key)) continue;
-            seen.push_back(key);
-            r.push_back(item);
-        }
-    } else if (name == "min" || name == "max") {
-        r = extreme(v, a, name == "max");
-    } else if (name == "sum") {
-        const json attribute = a.get_or(0, "attribute", nullptr);
-        r = a.get_or(1, "start", 0);
-        for (const json & item : iterate(v))
-            r = binary_op("+", r, attribute.is_null() ? item : attribute_path(item, str_of(attribute, "sum")));
-    } else if (name == "map") {
-        r = json::array();
-        if (const json * attribute = a.keyword("attribute")) {
-            const json * dflt = a.keyword("default");
-            for (const json & item : iterate(v)) {
-                try {
-                    r.push_back(attribute_path(item, str_of(*attribute, "map")));
-                } catch (const RenderError & e) {
-                    if (!e.undefined || !dflt) throw;
-                    r.push_back(*dflt);
-                }
-            }
-        } else {
-            std::vector<json> rest = a.positional();
-            if (rest.empty() || !rest[0].is_string()) fail("map needs a filter name or attribute='...'");
-            const std::string filter = as_str(rest[0]);
-            if (!known(kFilters, filter) || filter == "map") fail("map: unknown filter '" + filter + "'");
-            rest.erase(rest.begin());
-            for (const json & item : iterate(v)) {
-                Args inner("filter '" + filter + "'", rest, a.keywords());
-                r.push_back(apply_filter(filter, item, inner));
-            }
-        }
-    } else if (name == "items") {
-        if (!v.is_object()) fail("items needs a dict, not " + type_name(v));
-        Args none("items", {}, {});
-        r = call_method(v, "items", none, "value");
-    } else if (name == "wordcount") {
-        // Jinja counts \w+ runs; bytes of multi-byte UTF-8 characters count as word characters.
-        int64_t n = 0;
-        bool in_word = false;
-        for (const char c : py_str(v)) {
-            const bool w = is_alpha(c) || is_digit(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
-            n += w && !in_word;
-            in_word = w;
-        }
-        r = n;
-    } else if (name == "tojson") {
-        r = py_json(v);
     }
+}
+
+json abs_filter(const std::string &, const json & v, Args &) {
+    Args x("abs", std::vector<json>{v}, {});
+    return call_global("abs", x);
+}
+
+json round_filter(const std::string &, const json & v, Args & a) {
+    const int64_t precision = a.int_or(0, "precision", 0);
+    const std::string method = str_of(a.get_or(1, "method", "common"), "round");
+    if (!is_num(v)) fail("round needs a number, not " + type_name(v));
+    if (method == "common") {
+        if (is_intlike(v)) return as_int(v);  // Python's round(int, n) keeps the int
+        // printf rounds the exact binary value half-to-even, like Python's round().
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "%.*f", int(std::clamp<int64_t>(precision, 0, 300)), as_double(v));
+        return std::strtod(buf, nullptr);
+    }
+    if (method == "ceil" || method == "floor") {
+        const double scale = std::pow(10.0, double(precision));
+        const double x = as_double(v) * scale;
+        return (method == "ceil" ? std::ceil(x) : std::floor(x)) / scale;
+    }
+    fail("round: method must be 'common', 'ceil' or 'floor', not " + py_quote(method));
+}
+
+json reverse_filter(const std::string &, const json & v, Args &) {
+    if (v.is_string()) {
+        auto chars = utf8_chars(as_str(v));
+        std::string out;
+        for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += *it;
+        return out;
+    }
+    json r = iterate(v);
+    std::reverse(r.begin(), r.end());
+    return r;
+}
+
+json sort_filter(const std::string &, const json & v, Args & a) {
+    json r = iterate(v);
+    const bool reverse = truthy(a.get_or(0, "reverse", false));
+    std::stable_sort(r.begin(), r.end(), [&](const json & x, const json & y) {
+        const int c = py_cmp(sort_key(x, a, 1), sort_key(y, a, 1), "<");
+        return reverse ? c > 0 : c < 0;
+    });
+    return r;
+}
+
+json unique_filter(const std::string &, const json & v, Args & a) {
+    json r = json::array();
+    json seen = json::array();
+    for (const json & item : iterate(v)) {
+        const json key = sort_key(item, a, 0);
+        if (contains(seen, key)) continue;
+        seen.push_back(key);
+        r.push_back(item);
+    }
+    return r;
+}
+
+json min_max_filter(const std::string & name, const json & v, Args & a) { return extreme(v, a, name == "max"); }
+
+json sum_filter(const std::string &, const json & v, Args & a) {
+    const json attribute = a.get_or(0, "attribute", nullptr);
+    json r = a.get_or(1, "start", 0);
+    for (const json & item : iterate(v))
+        r = binary_op("+", r, attribute.is_null() ? item : attribute_path(item, str_of(attribute, "sum")));
+    return r;
+}
+
+json map_filter(const std::string &, const json & v, Args & a) {
+    json r = json::array();
+    if (const json * attribute = a.keyword("attribute")) {
+        const json * dflt = a.keyword("default");
+        for (const json & item : iterate(v)) {
+            try {
+                r.push_back(attribute_path(item, str_of(*attribute, "map")));
+            } catch (const RenderError & e) {
+                if (!e.undefined || !dflt) throw;
+                r.push_back(*dflt);
+            }
+        }
+        return r;
+    }
+    std::vector<json> rest = a.positional();
+    if (rest.empty() || !rest[0].is_string()) fail("map needs a filter name or attribute='...'");
+    const std::string filter = as_str(rest[0]);
+    if (!is_filter(filter) || filter == "map") fail("map: unknown filter '" + filter + "'");
+    rest.erase(rest.begin());
+    for (const json & item : iterate(v)) {
+        Args inner("filter '" + filter + "'", rest, a.keywords());
+        r.push_back(apply_filter(filter, item, inner));
+    }
+    return r;
+}
+
+json items_filter(const std::string &, const json & v, Args &) {
+    if (!v.is_object()) fail("items needs a dict, not " + type_name(v));
+    Args none("items", {}, {});
+    return call_method(v, "items", none, "value");
+}
+
+// Jinja counts \w+ runs; bytes of multi-byte UTF-8 characters count as word characters.
+json wordcount_filter(const std::string &, const json & v, Args &) {
+    int64_t n = 0;
+    bool in_word = false;
+    for (const char c : py_str(v)) {
+        const bool w = is_alpha(c) || is_digit(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+        n += w && !in_word;
+        in_word = w;
+    }
+    return n;
+}
+
+json tojson_filter(const std::string &, const json & v, Args &) { return py_json(v); }
+
+struct NamedFilter {
+    const char * name;
+    Filter apply;
+};
+
+// In name order, as filter_names() lists them.
+const NamedFilter kFilters[] = {
+    {"abs", abs_filter},         {"capitalize", case_filter},   {"count", length_filter},     {"d", default_filter},
+    {"default", default_filter}, {"first", first_last_filter},  {"float", number_filter},     {"int", number_filter},
+    {"items", items_filter},     {"join", join_filter},         {"last", first_last_filter},  {"length", length_filter},
+    {"list", list_filter},       {"lower", case_filter},        {"map", map_filter},          {"max", min_max_filter},
+    {"min", min_max_filter},     {"replace", replace_filter},   {"reverse", reverse_filter},  {"round", round_filter},
+    {"safe", safe_filter},       {"sort", sort_filter},         {"string", string_filter},    {"sum", sum_filter},
+    {"title", case_filter},      {"tojson", tojson_filter},     {"trim", trim_filter},        {"unique", unique_filter},
+    {"upper", case_filter},      {"wordcount", wordcount_filter}};
+
+const NamedFilter * find_filter(const std::string & name) {
+    const auto it = std::find_if(std::begin(kFilters), std::end(kFilters), [&](const NamedFilter & f) { return name == f.name; });
+    return it == std::end(kFilters) ? nullptr : it;
+}
+
+}  // namespace
+
+json apply_filter(const std::string & name, const json & v, Args & a) {
+    const NamedFilter * f = find_filter(name);
+    json r = f ? f->apply(name, v, a) : json();
     a.done();
     return r;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tests, with the semantics of Jinja's built-ins of the same name.
+
+const char * const kTests[] = {"boolean", "defined", "divisibleby", "eq", "even", "false", "float", "in", "integer",
+                               "iterable", "lower", "mapping", "none", "number", "odd", "sequence", "string", "true",
+                               "undefined", "upper"};
 
 bool apply_test(const std::string & name, const json & v, Args & a) {
     bool r = false;
@@ -246,9 +297,22 @@ bool apply_test(const std::string & name, const json & v, Args & a) {
     return r;
 }
 
-bool is_filter(const std::string & name) { return known(kFilters, name); }
-bool is_test(const std::string & name) { return known(kTests, name); }
-std::string filter_names() { return list_names(kFilters); }
-std::string test_names() { return list_names(kTests); }
+bool is_filter(const std::string & name) { return find_filter(name) != nullptr; }
+
+bool is_test(const std::string & name) {
+    return std::any_of(std::begin(kTests), std::end(kTests), [&](const char * n) { return name == n; });
+}
+
+std::string filter_names() {
+    std::string out;
+    for (const NamedFilter & f : kFilters) out += (out.empty() ? "" : ", ") + std::string(f.name);
+    return out;
+}
+
+std::string test_names() {
+    std::string out;
+    for (const char * n : kTests) out += (out.empty() ? "" : ", ") + std::string(n);
+    return out;
+}
 
 }  // namespace rightsize::jinja_detail
