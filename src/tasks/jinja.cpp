@@ -171,48 +171,12 @@ private:
                 const json obj = eval(*e.args[0]);
                 return get_item(obj, eval(*e.args[1]), describe(*e.args[0]));
             }
-            case Expr::Slice: {
-                const json obj = eval(*e.args[0]);
-                json bounds[3];
-                for (size_t i = 0; i < 3; ++i)
-                    if (e.args[i + 1]) bounds[i] = eval(*e.args[i + 1]);
-                return py_slice(obj, bounds[0], bounds[1], bounds[2]);
-            }
+            case Expr::Slice: return eval_slice(e);
             case Expr::Call: return eval_call(e);
-            case Expr::Filter: {
-                if (e.name == "default" || e.name == "d") {
-                    const auto v = eval_or_undefined(*e.args[0]);
-                    Args a = eval_args(e, 1, "filter 'default'");
-                    if (v) return apply_filter(e.name, *v, a);
-                    const json r = a.get_or(0, "default_value", "");
-                    a.get_or(1, "boolean", false);  // valid, and irrelevant for an undefined value
-                    a.done();
-                    return r;
-                }
-                const json v = eval(*e.args[0]);
-                Args a = eval_args(e, 1, "filter '" + e.name + "'");
-                return apply_filter(e.name, v, a);
-            }
-            case Expr::Test: {
-                bool r;
-                if (e.name == "defined" || e.name == "undefined") {
-                    r = eval_or_undefined(*e.args[0]).has_value() == (e.name == "defined");
-                } else {
-                    const json v = eval(*e.args[0]);
-                    Args a = eval_args(e, 1, "test '" + e.name + "'");
-                    r = apply_test(e.name, v, a);
-                }
-                return r != e.negated;
-            }
+            case Expr::Filter: return eval_filter(e);
+            case Expr::Test: return eval_test(e);
             case Expr::Neg:
-            case Expr::Pos: {
-                const json v = eval(*e.args[0]);
-                if (!is_num(v))
-                    fail(std::string("bad operand type for unary ") + (e.kind == Expr::Neg ? "-" : "+") + ": '" +
-                         type_name(v) + "'");
-                if (e.kind == Expr::Pos) return is_intlike(v) ? json(as_int(v)) : v;
-                return is_intlike(v) ? json(-as_int(v)) : json(-as_double(v));
-            }
+            case Expr::Pos: return eval_sign(e);
             case Expr::Not: return !truthy(eval(*e.args[0]));
             case Expr::And: {
                 json l = eval(*e.args[0]);
@@ -226,25 +190,7 @@ private:
                 const json l = eval(*e.args[0]);
                 return binary_op(e.name, l, eval(*e.args[1]));
             }
-            case Expr::Compare: {
-                json l = eval(*e.args[0]);
-                for (size_t i = 0; i < e.ops.size(); ++i) {  // a < b < c is a < b and b < c
-                    json r = eval(*e.args[i + 1]);
-                    const std::string & op = e.ops[i];
-                    bool ok;
-                    if (op == "==") ok = py_eq(l, r);
-                    else if (op == "!=") ok = !py_eq(l, r);
-                    else if (op == "in") ok = contains(r, l);
-                    else if (op == "not in") ok = !contains(r, l);
-                    else {
-                        const int c = py_cmp(l, r, op);
-                        ok = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
-                    }
-                    if (!ok) return false;
-                    l = std::move(r);
-                }
-                return true;
-            }
+            case Expr::Compare: return eval_compare(e);
             case Expr::Cond:
                 if (truthy(eval(*e.args[1]))) return eval(*e.args[0]);
                 // Jinja gives a missing else a plain (not strict) Undefined, which prints as "".
@@ -254,17 +200,83 @@ private:
                 for (const auto & item : e.args) out.push_back(eval(*item));
                 return out;
             }
-            case Expr::Dict: {
-                json out = json::object();
-                for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
-                    const json k = eval(*e.args[i]);
-                    if (!k.is_string()) fail("dictionary keys must be strings here, not " + type_name(k));
-                    out[as_str(k)] = eval(*e.args[i + 1]);
-                }
-                return out;
-            }
+            case Expr::Dict: return eval_dict(e);
         }
         fail("unsupported expression");
+    }
+
+    json eval_slice(const Expr & e) {
+        const json obj = eval(*e.args[0]);
+        json bounds[3];
+        for (size_t i = 0; i < 3; ++i)
+            if (e.args[i + 1]) bounds[i] = eval(*e.args[i + 1]);
+        return py_slice(obj, bounds[0], bounds[1], bounds[2]);
+    }
+
+    json eval_filter(const Expr & e) {
+        if (e.name == "default" || e.name == "d") {
+            const auto v = eval_or_undefined(*e.args[0]);
+            Args a = eval_args(e, 1, "filter 'default'");
+            if (v) return apply_filter(e.name, *v, a);
+            const json r = a.get_or(0, "default_value", "");
+            a.get_or(1, "boolean", false);  // valid, and irrelevant for an undefined value
+            a.done();
+            return r;
+        }
+        const json v = eval(*e.args[0]);
+        Args a = eval_args(e, 1, "filter '" + e.name + "'");
+        return apply_filter(e.name, v, a);
+    }
+
+    bool eval_test(const Expr & e) {
+        bool r;
+        if (e.name == "defined" || e.name == "undefined") {
+            r = eval_or_undefined(*e.args[0]).has_value() == (e.name == "defined");
+        } else {
+            const json v = eval(*e.args[0]);
+            Args a = eval_args(e, 1, "test '" + e.name + "'");
+            r = apply_test(e.name, v, a);
+        }
+        return r != e.negated;
+    }
+
+    // Unary minus and plus.
+    json eval_sign(const Expr & e) {
+        const json v = eval(*e.args[0]);
+        if (!is_num(v))
+            fail(std::string("bad operand type for unary ") + (e.kind == Expr::Neg ? "-" : "+") + ": '" + type_name(v) + "'");
+        if (e.kind == Expr::Pos) return is_intlike(v) ? json(as_int(v)) : v;
+        return is_intlike(v) ? json(-as_int(v)) : json(-as_double(v));
+    }
+
+    bool eval_compare(const Expr & e) {
+        json l = eval(*e.args[0]);
+        for (size_t i = 0; i < e.ops.size(); ++i) {  // a < b < c is a < b and b < c
+            json r = eval(*e.args[i + 1]);
+            const std::string & op = e.ops[i];
+            bool ok;
+            if (op == "==") ok = py_eq(l, r);
+            else if (op == "!=") ok = !py_eq(l, r);
+            else if (op == "in") ok = contains(r, l);
+            else if (op == "not in") ok = !contains(r, l);
+            else {
+                const int c = py_cmp(l, r, op);
+                ok = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
+            }
+            if (!ok) return false;
+            l = std::move(r);
+        }
+        return true;
+    }
+
+    json eval_dict(const Expr & e) {
+        json out = json::object();
+        for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+            const json k = eval(*e.args[i]);
+            if (!k.is_string()) fail("dictionary keys must be strings here, not " + type_name(k));
+            out[as_str(k)] = eval(*e.args[i + 1]);
+        }
+        return out;
     }
 
     json eval_call(const Expr & e) {
