@@ -30,10 +30,7 @@ std::string opt(const json & j, const char * key) {
     return v ? sig(*v) : "–";
 }
 
-}  // namespace
-
-std::string render_markdown(const nlohmann::json & a) {
-    std::ostringstream o;
+void write_title(std::ostream & o, const json & a) {
     const json & p = a["provenance"];
     o << "# " << md(a.value("title", "rightsize report")) << "\n\n";
     o << a["models"].size() << " model(s) × " << a["tasks"].size() << " task(s)";
@@ -46,7 +43,9 @@ std::string render_markdown(const nlohmann::json & a) {
     } else if (!a["energy"]["any"].get<bool>()) {
         o << "> **Energy was not measured in this run.** Energy and CO2e show \"not measured\".\n\n";
     }
+}
 
+void write_recommendations(std::ostream & o, const json & a) {
     o << "## Recommendation\n\n";
     for (const auto & t : a["tasks"]) {
         if (t.contains("recommendation")) {
@@ -57,74 +56,78 @@ std::string render_markdown(const nlohmann::json & a) {
         }
     }
     o << "\n";
+}
 
-    for (const auto & t : a["tasks"]) {
-        const bool has_pe = std::any_of(t["rows"].begin(), t["rows"].end(), [](const json & r) { return r.contains("per_energy"); });
-        o << "## " << md(t["task"]) << "\n\n";
-        Table tab;
-        tab.header = {"model",
-                      md(t["headline"]["key"]) + " ± se",
-                      "THR " + t["thr_unit"].get<std::string>(),
-                      "LAT " + t["lat_unit"].get<std::string>(),
-                      "MEM MiB",
-                      "model MiB",
-                      "energy " + t["energy_unit"].get<std::string>(),
-                      "energy J",
-                      "CO2e g/1000 q",
-                      "PER (" + t["per_variant"].get<std::string>() + ")"};
-        if (has_pe) tab.header.push_back("PER (energy-aware)");
-        tab.header.push_back("Pareto");
-        tab.right_align.assign(tab.header.size(), true);
-        tab.right_align[0] = false;
-        tab.right_align.back() = false;
-        for (const auto & r : t["rows"]) {
-            const auto q = num(r["quality"], "value");
-            std::vector<std::string> row = {md(r["model"]), q ? report_format::quality(*q, num(r["quality"], "stderr")) : "–",
-                                            opt(r, "thr"), opt(r, "lat_ms"), opt(r, "peak_rss_mb"), opt(r, "model_mb")};
-            if (r["energy"].is_object()) {
-                row.push_back(opt(r["energy"], "j_per_unit") + " (" + r["energy"]["label"].get<std::string>() + ")");
-                row.push_back(opt(r["energy"], "total_j"));
-            } else {
-                row.insert(row.end(), {"not measured", "not measured"});
-            }
-            row.push_back(r["co2e"].is_object() ? opt(r["co2e"], "g_per_1000_queries") : "not measured");
-            row.push_back(r.contains("per") ? opt(r["per"], "per") : "–");
-            if (has_pe) row.push_back(r.contains("per_energy") ? opt(r["per_energy"], "per") : "–");
-            std::string fronts;
-            if (r.contains("pareto")) {
-                for (const auto & [k, label] : {std::pair{"all_dimensions", "all"}, {"quality_latency", "latency"},
-                                                {"quality_energy", "energy"}, {"quality_memory", "memory"}}) {
-                    if (r["pareto"].value(k, false)) fronts += (fronts.empty() ? "" : ", ") + std::string(label);
-                }
-            }
-            row.push_back(fronts.empty() ? "–" : fronts);
-            tab.rows.push_back(row);
+// The Pareto fronts a model is on, in words ("all, latency"), or "–".
+std::string fronts_of(const json & r) {
+    std::string fronts;
+    if (r.contains("pareto")) {
+        for (const auto & [k, label] : {std::pair{"all_dimensions", "all"}, {"quality_latency", "latency"},
+                                        {"quality_energy", "energy"}, {"quality_memory", "memory"}}) {
+            if (r["pareto"].value(k, false)) fronts += (fronts.empty() ? "" : ", ") + std::string(label);
         }
-        o << tab.to_markdown() << "\n";
-        o << "PER variant: **" << md(t["per_variant"]) << "**" << (has_pe ? " (and energy-aware)" : "")
-          << ", min-max normalised over the models in this table.";
-        if (t.contains("pareto")) {
-            const auto & pf = t["pareto"];
-            o << " Pareto fronts — quality vs latency: " << md(joined(pf["quality_latency"])) << "; vs memory: "
-              << md(joined(pf["quality_memory"]));
-            if (pf["quality_energy"].is_array()) o << "; vs energy: " << md(joined(pf["quality_energy"]));
-            o << "; all of " << md(pf["all_dimensions_names"]) << ": " << md(joined(pf["all_dimensions"])) << ".";
-        }
-        o << "\n\n";
-        for (const auto & n : t["notes"]) o << "- " << md(n) << "\n";
-        if (!t["notes"].empty()) o << "\n";
     }
+    return fronts.empty() ? "–" : fronts;
+}
 
-    if (a.contains("probes")) o << render_probes_markdown(a["probes"]);
+std::vector<std::string> model_row(const json & r, bool has_pe) {
+    const auto q = num(r["quality"], "value");
+    std::vector<std::string> row = {md(r["model"]), q ? report_format::quality(*q, num(r["quality"], "stderr")) : "–",
+                                    opt(r, "thr"), opt(r, "lat_ms"), opt(r, "peak_rss_mb"), opt(r, "model_mb")};
+    if (r["energy"].is_object()) {
+        row.push_back(opt(r["energy"], "j_per_unit") + " (" + r["energy"]["label"].get<std::string>() + ")");
+        row.push_back(opt(r["energy"], "total_j"));
+    } else {
+        row.insert(row.end(), {"not measured", "not measured"});
+    }
+    row.push_back(r["co2e"].is_object() ? opt(r["co2e"], "g_per_1000_queries") : "not measured");
+    row.push_back(r.contains("per") ? opt(r["per"], "per") : "–");
+    if (has_pe) row.push_back(r.contains("per_energy") ? opt(r["per_energy"], "per") : "–");
+    row.push_back(fronts_of(r));
+    return row;
+}
 
-    o << "## Provenance\n\n";
-    o << "- input: " << md(p.value("origin", "")) << "\n";
-    // A version written by rightsize run already names its commit ("0.1.0 (git abc1234)").
-    const std::string version = joined(p["rightsize_versions"]);
-    o << "- rightsize: " << md(version);
-    if (version.find("(git ") == std::string::npos) o << " (git " << md(joined(p["git_hashes"])) << ")";
-    o << "\n";
-    o << "- llama.cpp: " << md(joined(p["llama_cpp_versions"])) << "\n";
+Table task_table(const json & t, bool has_pe) {
+    Table tab;
+    tab.header = {"model",
+                  md(t["headline"]["key"]) + " ± se",
+                  "THR " + t["thr_unit"].get<std::string>(),
+                  "LAT " + t["lat_unit"].get<std::string>(),
+                  "MEM MiB",
+                  "model MiB",
+                  "energy " + t["energy_unit"].get<std::string>(),
+                  "energy J",
+                  "CO2e g/1000 q",
+                  "PER (" + t["per_variant"].get<std::string>() + ")"};
+    if (has_pe) tab.header.push_back("PER (energy-aware)");
+    tab.header.push_back("Pareto");
+    tab.right_align.assign(tab.header.size(), true);
+    tab.right_align[0] = false;
+    tab.right_align.back() = false;
+    for (const auto & r : t["rows"]) tab.rows.push_back(model_row(r, has_pe));
+    return tab;
+}
+
+void write_task(std::ostream & o, const json & t) {
+    const bool has_pe = std::any_of(t["rows"].begin(), t["rows"].end(), [](const json & r) { return r.contains("per_energy"); });
+    o << "## " << md(t["task"]) << "\n\n";
+    o << task_table(t, has_pe).to_markdown() << "\n";
+    o << "PER variant: **" << md(t["per_variant"]) << "**" << (has_pe ? " (and energy-aware)" : "")
+      << ", min-max normalised over the models in this table.";
+    if (t.contains("pareto")) {
+        const auto & pf = t["pareto"];
+        o << " Pareto fronts — quality vs latency: " << md(joined(pf["quality_latency"])) << "; vs memory: "
+          << md(joined(pf["quality_memory"]));
+        if (pf["quality_energy"].is_array()) o << "; vs energy: " << md(joined(pf["quality_energy"]));
+        o << "; all of " << md(pf["all_dimensions_names"]) << ": " << md(joined(pf["all_dimensions"])) << ".";
+    }
+    o << "\n\n";
+    for (const auto & n : t["notes"]) o << "- " << md(n) << "\n";
+    if (!t["notes"].empty()) o << "\n";
+}
+
+// The machine, the energy meter, the carbon intensity and the settings the figures come from.
+void write_setup(std::ostream & o, const json & p) {
     if (p.contains("hardware")) {
         const auto & h = p["hardware"];
         o << "- hardware: " << md(h.value("cpu_model", "unknown CPU")) << ", " << h.value("logical_cpus", 0) << " logical CPUs, "
@@ -149,6 +152,18 @@ std::string render_markdown(const nlohmann::json & a) {
         o << "- settings: limit " << (c["limit"].is_number() ? report_format::plain(c["limit"].get<double>()) : "none") << ", num_fewshot "
           << (c["num_fewshot"].is_null() ? "task default" : c["num_fewshot"].dump()) << ", few-shot seed " << c["fewshot_seed"].dump() << "\n";
     }
+}
+
+void write_provenance(std::ostream & o, const json & p) {
+    o << "## Provenance\n\n";
+    o << "- input: " << md(p.value("origin", "")) << "\n";
+    // A version written by rightsize run already names its commit ("0.1.0 (git abc1234)").
+    const std::string version = joined(p["rightsize_versions"]);
+    o << "- rightsize: " << md(version);
+    if (version.find("(git ") == std::string::npos) o << " (git " << md(joined(p["git_hashes"])) << ")";
+    o << "\n";
+    o << "- llama.cpp: " << md(joined(p["llama_cpp_versions"])) << "\n";
+    write_setup(o, p);
     for (const auto & [task, pt] : p["tasks"].items()) {
         o << "- " << md(task) << ": headline " << md(pt.value("headline", ""));
         if (pt.contains("n_shot")) o << ", " << pt["n_shot"].dump() << "-shot";
@@ -158,6 +173,17 @@ std::string render_markdown(const nlohmann::json & a) {
         }
         o << "\n";
     }
+}
+
+}  // namespace
+
+std::string render_markdown(const nlohmann::json & a) {
+    std::ostringstream o;
+    write_title(o, a);
+    write_recommendations(o, a);
+    for (const auto & t : a["tasks"]) write_task(o, t);
+    if (a.contains("probes")) o << render_probes_markdown(a["probes"]);
+    write_provenance(o, a["provenance"]);
     o << "\n## Notes\n\n";
     for (const auto & n : a["notes"]) o << "- " << md(n) << "\n";
     o << "\nGenerated by " << md(a.value("generator", "rightsize")) << ".\n";

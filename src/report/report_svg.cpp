@@ -172,6 +172,165 @@ std::string figure(const std::string & cls, const std::string & svg, const std::
     return "<figure class=\"" + cls + "\">" + svg + "<figcaption>" + caption + "</figcaption></figure>\n";
 }
 
+// One model on a scatter plot: quality (y, ± se) against latency, memory or energy (x).
+struct ScatterPoint {
+    size_t index;
+    std::string model;
+    double x, y;
+    std::optional<double> se;
+};
+
+// The models with both figures; `estimated` tells whether any energy figure is an estimate.
+std::vector<ScatterPoint> scatter_points(const json & t, XAxis which, bool & estimated) {
+    std::vector<ScatterPoint> pts;
+    for (const auto & r : t["rows"]) {
+        const auto y = num(r["quality"], "value");
+        std::optional<double> x;
+        if (which == XAxis::Latency) x = num(r, "lat_ms");
+        else if (which == XAxis::Memory) x = num(r, "peak_rss_mb");
+        else if (r["energy"].is_object()) {
+            x = num(r["energy"], "j_per_unit");
+            estimated = estimated || r["energy"].value("estimated", false);
+        }
+        if (x && y) pts.push_back({r["index"], r["model"], *x, *y, num(r["quality"], "stderr")});
+    }
+    return pts;
+}
+
+// What a scatter plot's x axis shows: its title, the word for it, the analysis's Pareto front
+// for it and the figure's CSS class.
+struct ScatterKind {
+    std::string x_title, what, front_key, cls;
+};
+
+ScatterKind scatter_kind(XAxis which, const std::string & unit, bool estimated) {
+    ScatterKind k;
+    if (which == XAxis::Latency) {
+        k.x_title = "latency (ms/" + unit + ", lower is better)", k.what = "latency", k.front_key = "quality_latency",
+        k.cls = "chart-latency-scatter";
+    } else if (which == XAxis::Memory) {
+        k.x_title = "peak memory (MiB, lower is better)", k.what = "memory", k.front_key = "quality_memory", k.cls = "chart-memory-scatter";
+    } else {
+        k.x_title = std::string("energy (J/") + unit + (estimated ? ", ESTIMATED" : ", measured") + ", lower is better)";
+        k.what = "energy", k.front_key = "quality_energy", k.cls = "chart-energy-scatter";
+    }
+    return k;
+}
+
+// A scatter plot's frame: margins, height and the two axes fitted to its points.
+struct ScatterFrame {
+    static constexpr double ml = 68, mr = 24, mt = 30, mb = 58;
+    static constexpr int h = 340;
+    Axis ax, ay;
+};
+
+ScatterFrame scatter_frame(const std::vector<ScatterPoint> & pts) {
+    const double ml = ScatterFrame::ml, mr = ScatterFrame::mr, mt = ScatterFrame::mt, mb = ScatterFrame::mb;
+    const int h = ScatterFrame::h;
+    double xmin = pts[0].x, xmax = pts[0].x, ymin = pts[0].y, ymax = pts[0].y;
+    bool y_nonneg = true;
+    for (const auto & p : pts) {
+        xmin = std::min(xmin, p.x), xmax = std::max(xmax, p.x);
+        ymin = std::min(ymin, p.y - p.se.value_or(0)), ymax = std::max(ymax, p.y + p.se.value_or(0));
+        y_nonneg = y_nonneg && p.y >= 0;
+    }
+    ScatterFrame f;
+    f.ax = make_axis(xmin, xmax, ml, kWidth - mr, true, false);
+    Axis & ay = f.ay;
+    ay = make_axis(ymin, ymax, h - mb, mt, false, false);
+    if (y_nonneg && ay.lo < 0) ay = make_axis(std::max(0.0, ymin), ymax, h - mb, mt, false, true);
+    // Accuracy-like metrics live in [0, 1]: the axis never runs past either end.
+    if (y_nonneg && ymax - 1e-12 <= 1 && ay.hi > 1) {
+        ay.hi = 1;
+        std::erase_if(ay.ticks, [](double v) { return v > 1 + 1e-9; });
+        if (ay.ticks.empty() || ay.ticks.back() < 1) ay.ticks.push_back(1);
+    }
+    return f;
+}
+
+// Grid lines, tick labels, the axes and their titles.
+void draw_scatter_axes(std::ostream & o, const ScatterFrame & f, const std::string & x_title, const std::string & y_title) {
+    const double ml = ScatterFrame::ml, mr = ScatterFrame::mr, mt = ScatterFrame::mt, mb = ScatterFrame::mb;
+    const int h = ScatterFrame::h;
+    for (double v : f.ax.ticks) {
+        o << line(f.ax.map(v), mt, f.ax.map(v), h - mb, "stroke=\"#e3e7eb\"");
+        o << text(f.ax.map(v), h - mb + 16, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"middle\"");
+    }
+    for (double v : f.ay.ticks) {
+        o << line(ml, f.ay.map(v), kWidth - mr, f.ay.map(v), "stroke=\"#e3e7eb\"");
+        o << text(ml - 6, f.ay.map(v) + 4, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"end\"");
+    }
+    o << line(ml, h - mb, kWidth - mr, h - mb, "stroke=\"#888\"") << line(ml, mt, ml, h - mb, "stroke=\"#888\"");
+    o << text((ml + kWidth - mr) / 2, h - 14, x_title, "font-size=\"12\" fill=\"#333\" text-anchor=\"middle\"");
+    o << "<text x=\"16\" y=\"" << f1((mt + h - mb) / 2) << "\" font-size=\"12\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+      << f1((mt + h - mb) / 2) << ")\">" << esc(y_title) << "</text>";
+}
+
+// The points on the analysis's Pareto front for this axis, in x order.
+std::vector<const ScatterPoint *> front_points(const json & t, const std::string & front_key, const std::vector<ScatterPoint> & pts) {
+    std::vector<const ScatterPoint *> front;
+    if (t.contains("pareto") && t["pareto"][front_key].is_array()) {
+        for (const auto & p : pts) {
+            const auto & f = t["pareto"][front_key];
+            if (std::find(f.begin(), f.end(), json(p.model)) != f.end()) front.push_back(&p);
+        }
+        std::sort(front.begin(), front.end(), [](const ScatterPoint * a, const ScatterPoint * b) { return a->x < b->x; });
+    }
+    return front;
+}
+
+// The Pareto front as a dashed line through its points, with its legend.
+void draw_front(std::ostream & o, const ScatterFrame & f, const std::vector<const ScatterPoint *> & front) {
+    const double mr = ScatterFrame::mr, mt = ScatterFrame::mt;
+    if (front.size() >= 2) {
+        o << "<polyline class=\"pareto-front\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" points=\"";
+        for (const auto * p : front) o << f1(f.ax.map(p->x)) << "," << f1(f.ay.map(p->y)) << " ";
+        o << "\"/>";
+    }
+    if (!front.empty()) {
+        o << line(kWidth - mr - 150, mt - 14, kWidth - mr - 126, mt - 14, "stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"")
+          << text(kWidth - mr - 120, mt - 10, "Pareto front", "font-size=\"11\" fill=\"#333\"");
+    }
+}
+
+// Each point with its tooltip, outlined when on the front, and its label, placed greedily so
+// that two close points do not print on top of each other.
+void draw_points(std::ostream & o, const ScatterFrame & f, const std::vector<ScatterPoint> & pts,
+                 const std::vector<const ScatterPoint *> & front, const std::string & metric, const std::string & what) {
+    const double mr = ScatterFrame::mr, mt = ScatterFrame::mt, mb = ScatterFrame::mb;
+    const int h = ScatterFrame::h;
+    struct Box {
+        double x0, x1, y;
+    };
+    std::vector<Box> placed;
+    for (const auto & p : pts) {
+        const double x = f.ax.map(p.x), y = f.ay.map(p.y);
+        const bool on_front = std::find(front.begin(), front.end(), &p) != front.end();
+        o << "<g><title>" << esc(p.model) << ": " << esc(metric) << " " << report_format::sig(p.y)
+          << (p.se ? " ± " + report_format::sig(*p.se) : "") << ", " << esc(what) << " " << report_format::sig(p.x) << "</title>"
+          << "<circle cx=\"" << f1(x) << "\" cy=\"" << f1(y) << "\" r=\"7\" fill=\"" << colour(p.index) << "\" stroke=\""
+          << (on_front ? "#111" : "#fff") << "\" stroke-width=\"2\"/></g>";
+        const std::string label = shorten(p.model, 24);
+        const double width = 6.3 * double(label.size());  // ~11 px sans-serif glyphs
+        const bool left = x + 11 + width > kWidth - mr;
+        const double lx = left ? x - 11 : x + 11;
+        Box b{left ? lx - width : lx, left ? lx : lx + width, y + 4};
+        // Move away from the nearer horizontal edge of the plot.
+        const double step = y > (mt + h - mb) / 2 ? -13 : 13;
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (const auto & q : placed) {
+                if (std::fabs(q.y - b.y) < 13 && b.x0 < q.x1 && q.x0 < b.x1) {
+                    b.y = q.y + step;
+                    moved = true;
+                }
+            }
+        }
+        placed.push_back(b);
+        o << text(lx, b.y, label, std::string("font-size=\"11\" fill=\"#222\"") + (left ? " text-anchor=\"end\"" : ""));
+    }
+}
+
 }  // namespace
 
 std::string esc(const std::string & s) { return text::html_escape(s); }
@@ -200,134 +359,32 @@ std::string per_bars(const json & t) {
 }
 
 std::string scatter(const json & t, XAxis which) {
-    struct Pt {
-        size_t index;
-        std::string model;
-        double x, y;
-        std::optional<double> se;
-    };
-    const bool tokens = t["granularity"] == "tokens";
     bool estimated = false;
-    std::vector<Pt> pts;
-    for (const auto & r : t["rows"]) {
-        const auto y = num(r["quality"], "value");
-        std::optional<double> x;
-        if (which == XAxis::Latency) x = num(r, "lat_ms");
-        else if (which == XAxis::Memory) x = num(r, "peak_rss_mb");
-        else if (r["energy"].is_object()) {
-            x = num(r["energy"], "j_per_unit");
-            estimated = estimated || r["energy"].value("estimated", false);
-        }
-        if (x && y) pts.push_back({r["index"], r["model"], *x, *y, num(r["quality"], "stderr")});
-    }
+    const std::vector<ScatterPoint> pts = scatter_points(t, which, estimated);
     if (pts.empty()) return "";
     const std::string task = t["task"], metric = t["headline"]["key"];
-    const std::string unit = tokens ? "token" : "sample";
-    std::string x_title, what, front_key, cls;
-    if (which == XAxis::Latency) {
-        x_title = "latency (ms/" + unit + ", lower is better)", what = "latency", front_key = "quality_latency", cls = "chart-latency-scatter";
-    } else if (which == XAxis::Memory) {
-        x_title = "peak memory (MiB, lower is better)", what = "memory", front_key = "quality_memory", cls = "chart-memory-scatter";
-    } else {
-        x_title = std::string("energy (J/") + unit + (estimated ? ", ESTIMATED" : ", measured") + ", lower is better)";
-        what = "energy", front_key = "quality_energy", cls = "chart-energy-scatter";
-    }
-    const double ml = 68, mr = 24, mt = 30, mb = 58;
-    const int h = 340;
-    double xmin = pts[0].x, xmax = pts[0].x, ymin = pts[0].y, ymax = pts[0].y;
-    bool y_nonneg = true;
-    for (const auto & p : pts) {
-        xmin = std::min(xmin, p.x), xmax = std::max(xmax, p.x);
-        ymin = std::min(ymin, p.y - p.se.value_or(0)), ymax = std::max(ymax, p.y + p.se.value_or(0));
-        y_nonneg = y_nonneg && p.y >= 0;
-    }
-    const Axis ax = make_axis(xmin, xmax, ml, kWidth - mr, true, false);
-    Axis ay = make_axis(ymin, ymax, h - mb, mt, false, false);
-    if (y_nonneg && ay.lo < 0) ay = make_axis(std::max(0.0, ymin), ymax, h - mb, mt, false, true);
-    // Accuracy-like metrics live in [0, 1]: the axis never runs past either end.
-    if (y_nonneg && ymax - 1e-12 <= 1 && ay.hi > 1) {
-        ay.hi = 1;
-        std::erase_if(ay.ticks, [](double v) { return v > 1 + 1e-9; });
-        if (ay.ticks.empty() || ay.ticks.back() < 1) ay.ticks.push_back(1);
-    }
-    if (ax.log) x_title += ", log scale";
+    ScatterKind kind = scatter_kind(which, t["granularity"] == "tokens" ? "token" : "sample", estimated);
+    const ScatterFrame f = scatter_frame(pts);
+    if (f.ax.log) kind.x_title += ", log scale";
 
     std::ostringstream o;
-    o << svg_open(kWidth, h, "quality vs " + what + " on " + task);
-    for (double v : ax.ticks) {
-        o << line(ax.map(v), mt, ax.map(v), h - mb, "stroke=\"#e3e7eb\"");
-        o << text(ax.map(v), h - mb + 16, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"middle\"");
-    }
-    for (double v : ay.ticks) {
-        o << line(ml, ay.map(v), kWidth - mr, ay.map(v), "stroke=\"#e3e7eb\"");
-        o << text(ml - 6, ay.map(v) + 4, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"end\"");
-    }
-    o << line(ml, h - mb, kWidth - mr, h - mb, "stroke=\"#888\"") << line(ml, mt, ml, h - mb, "stroke=\"#888\"");
-    o << text((ml + kWidth - mr) / 2, h - 14, x_title, "font-size=\"12\" fill=\"#333\" text-anchor=\"middle\"");
-    o << "<text x=\"16\" y=\"" << f1((mt + h - mb) / 2) << "\" font-size=\"12\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
-      << f1((mt + h - mb) / 2) << ")\">" << esc(metric + (t["headline"]["higher_is_better"].get<bool>() ? " (higher is better)" : " (lower is better)"))
-      << "</text>";
-
-    // The Pareto front, as a line through its points in x order.
-    std::vector<const Pt *> front;
-    if (t.contains("pareto") && t["pareto"][front_key].is_array()) {
-        for (const auto & p : pts) {
-            const auto & f = t["pareto"][front_key];
-            if (std::find(f.begin(), f.end(), json(p.model)) != f.end()) front.push_back(&p);
-        }
-        std::sort(front.begin(), front.end(), [](const Pt * a, const Pt * b) { return a->x < b->x; });
-    }
-    if (front.size() >= 2) {
-        o << "<polyline class=\"pareto-front\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" points=\"";
-        for (const auto * p : front) o << f1(ax.map(p->x)) << "," << f1(ay.map(p->y)) << " ";
-        o << "\"/>";
-    }
-    if (!front.empty()) {
-        o << line(kWidth - mr - 150, mt - 14, kWidth - mr - 126, mt - 14, "stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"")
-          << text(kWidth - mr - 120, mt - 10, "Pareto front", "font-size=\"11\" fill=\"#333\"");
-    }
+    o << svg_open(kWidth, ScatterFrame::h, "quality vs " + kind.what + " on " + task);
+    draw_scatter_axes(o, f, kind.x_title,
+                      metric + (t["headline"]["higher_is_better"].get<bool>() ? " (higher is better)" : " (lower is better)"));
+    const std::vector<const ScatterPoint *> front = front_points(t, kind.front_key, pts);
+    draw_front(o, f, front);
     for (const auto & p : pts) {
         if (!p.se) continue;
-        const double x = ax.map(p.x);
-        o << line(x, ay.map(p.y - *p.se), x, ay.map(p.y + *p.se), "stroke=\"" + std::string(colour(p.index)) + "\" stroke-width=\"1.5\"");
+        const double x = f.ax.map(p.x);
+        o << line(x, f.ay.map(p.y - *p.se), x, f.ay.map(p.y + *p.se), "stroke=\"" + std::string(colour(p.index)) + "\" stroke-width=\"1.5\"");
     }
-    // Labels placed greedily so that two close points do not print on top of each other.
-    struct Box {
-        double x0, x1, y;
-    };
-    std::vector<Box> placed;
-    for (const auto & p : pts) {
-        const double x = ax.map(p.x), y = ay.map(p.y);
-        const bool on_front = std::find(front.begin(), front.end(), &p) != front.end();
-        o << "<g><title>" << esc(p.model) << ": " << esc(metric) << " " << report_format::sig(p.y)
-          << (p.se ? " ± " + report_format::sig(*p.se) : "") << ", " << esc(what) << " " << report_format::sig(p.x) << "</title>"
-          << "<circle cx=\"" << f1(x) << "\" cy=\"" << f1(y) << "\" r=\"7\" fill=\"" << colour(p.index) << "\" stroke=\""
-          << (on_front ? "#111" : "#fff") << "\" stroke-width=\"2\"/></g>";
-        const std::string label = shorten(p.model, 24);
-        const double width = 6.3 * double(label.size());  // ~11 px sans-serif glyphs
-        const bool left = x + 11 + width > kWidth - mr;
-        const double lx = left ? x - 11 : x + 11;
-        Box b{left ? lx - width : lx, left ? lx : lx + width, y + 4};
-        // Move away from the nearer horizontal edge of the plot.
-        const double step = y > (mt + h - mb) / 2 ? -13 : 13;
-        for (bool moved = true; moved;) {
-            moved = false;
-            for (const auto & q : placed) {
-                if (std::fabs(q.y - b.y) < 13 && b.x0 < q.x1 && q.x0 < b.x1) {
-                    b.y = q.y + step;
-                    moved = true;
-                }
-            }
-        }
-        placed.push_back(b);
-        o << text(lx, b.y, label, std::string("font-size=\"11\" fill=\"#222\"") + (left ? " text-anchor=\"end\"" : ""));
-    }
+    draw_points(o, f, pts, front, metric, kind.what);
     o << "</svg>";
-    std::string caption = "Quality vs " + what + " on " + esc(task) + " (± one standard error). Better is up and to the left; ";
+    std::string caption = "Quality vs " + kind.what + " on " + esc(task) + " (± one standard error). Better is up and to the left; ";
     caption += front.empty() ? std::string("no Pareto front: energy is missing for some models.")
                              : "the dashed line joins the Pareto front (models no other model beats on both axes; outlined).";
     if (which == XAxis::Energy && estimated) caption += " Energy is <strong>estimated</strong> from TDP.";
-    return figure(cls, o.str(), caption);
+    return figure(kind.cls, o.str(), caption);
 }
 
 std::string latency_chart(const json & t) {
