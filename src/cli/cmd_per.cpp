@@ -76,21 +76,18 @@ std::string read_bounds(const std::string & v) {
     return v;
 }
 
-}  // namespace
-
-int cmd_per(int argc, char ** argv) {
+// What the command line asked for. The options' callbacks hold references into it.
+struct PerCliOptions {
     std::vector<std::string> inputs, metrics;
     std::string variant_text, bounds_text, weights_text, format = "table";
     double delta = 0.02;
-    ArgParser p("per", "--input FILE|DIR [--input …] [options]\n\n"
-                       "PER (Cao et al.) = (ACC·THR·LAT·MEM)^(1/4) per task, each dimension normalised over the models\n"
-                       "compared (throughput per device; samples for scoring tasks, tokens for generation), the Pareto\n"
-                       "set (quality vs latency, memory, energy) and a recommendation: the smallest model within --delta\n"
-                       "of the most accurate, or a plain statement that the data cannot separate them. See docs/per.md.");
+};
+
+void add_per_options(ArgParser & p, PerCliOptions & c) {
     p.value({"-i", "--input"}, "FILE|DIR",
             "a CSV (task,model,acc,thr,lat_ms,mem_mb[,energy,n_devices,granularity,acc_stderr,size_mb,n]), a results.json "
             "of 'rightsize run', or its -o folder (repeatable)",
-            [&](const std::string & v) { inputs.push_back(v); });
+            [&](const std::string & v) { c.inputs.push_back(v); });
     p.value({"--variant"}, "NAME", "relative (default), fixed-bounds, weighted or energy-aware",
             [&](const std::string & v) {
                 try {
@@ -98,34 +95,36 @@ int cmd_per(int argc, char ** argv) {
                 } catch (const Error & e) {
                     throw UsageError(std::string("option '--variant': ") + e.what());
                 }
-                variant_text = v;
+                c.variant_text = v;
             });
     p.value({"--bounds"}, "FILE|SPEC", "fixed bounds, e.g. acc=0:1,thr=0:50,lat=0:2000,mem=0:4096,energy=0:10 (implies fixed-bounds)",
-            [&](const std::string & v) { bounds_text = read_bounds(v); });
+            [&](const std::string & v) { c.bounds_text = read_bounds(v); });
     p.value({"--weights"}, "SPEC", "weighted variant's weights, e.g. acc=2,thr=1,lat=1,mem=1,energy=0 (implies weighted)",
-            [&](const std::string & v) { weights_text = v; });
+            [&](const std::string & v) { c.weights_text = v; });
     p.value({"--metric"}, "[TASK=]NAME[,FILTER]", "quality metric read from results.json (default: the task's headline; repeatable)",
-            [&](const std::string & v) { metrics.push_back(v); });
+            [&](const std::string & v) { c.metrics.push_back(v); });
     p.value({"--delta"}, "X", "quality margin of the recommendation (default 0.02 = 2 points)",
             [&](const std::string & v) {
-                delta = parse_double("--delta", v);
-                if (!(delta >= 0 && delta < 1)) throw UsageError("option '--delta' expects a quality margin from 0 to 1, got '" + v + "'");
+                c.delta = parse_double("--delta", v);
+                if (!(c.delta >= 0 && c.delta < 1)) throw UsageError("option '--delta' expects a quality margin from 0 to 1, got '" + v + "'");
             });
     p.value({"-o", "--format"}, "table|csv|json|md", "output format (default table)", [&](const std::string & v) {
         parse_format(v);
-        format = v;
+        c.format = v;
     });
-    if (!p.parse(argc, argv, 2)) return 0;
-    if (inputs.empty()) throw UsageError("per needs at least one --input FILE|DIR; see 'rightsize per --help'");
+}
 
+// The PER options the command line asked for: a variant named, or implied by --bounds or
+// --weights, and refused when the two disagree.
+PerOptions per_options(const PerCliOptions & c) {
     PerOptions options;
-    options.variant = !variant_text.empty()      ? parse_per_variant(variant_text)
-                      : !bounds_text.empty()     ? PerVariant::FixedBounds
-                      : !weights_text.empty()    ? PerVariant::Weighted
-                                                 : PerVariant::Relative;
+    options.variant = !c.variant_text.empty()   ? parse_per_variant(c.variant_text)
+                      : !c.bounds_text.empty()  ? PerVariant::FixedBounds
+                      : !c.weights_text.empty() ? PerVariant::Weighted
+                                                : PerVariant::Relative;
     try {
-        if (!bounds_text.empty()) options.bounds = parse_per_bounds(bounds_text);
-        if (!weights_text.empty()) parse_per_weights(weights_text, options);
+        if (!c.bounds_text.empty()) options.bounds = parse_per_bounds(c.bounds_text);
+        if (!c.weights_text.empty()) parse_per_weights(c.weights_text, options);
     } catch (const Error & e) {
         throw UsageError(e.what());
     }
@@ -135,55 +134,51 @@ int cmd_per(int argc, char ** argv) {
     if (options.variant == PerVariant::FixedBounds && !options.bounds) {
         throw UsageError("--variant fixed-bounds needs --bounds acc=MIN:MAX,thr=MIN:MAX,lat=MIN:MAX,mem=MIN:MAX");
     }
-    if (!weights_text.empty() && options.variant != PerVariant::Weighted) {
+    if (!c.weights_text.empty() && options.variant != PerVariant::Weighted) {
         throw UsageError("--weights applies to --variant weighted, not " + std::string(per_variant_name(options.variant)));
     }
+    return options;
+}
 
+std::vector<PerRecord> read_records(const PerCliOptions & c) {
     std::vector<PerRecord> records;
     std::vector<std::string> warnings;
-    for (const auto & in : inputs) {
-        auto part = read_per_inputs(in, metrics, &warnings);
+    for (const auto & in : c.inputs) {
+        auto part = read_per_inputs(in, c.metrics, &warnings);
         records.insert(records.end(), part.begin(), part.end());
     }
     for (const auto & w : warnings) fprintf(stderr, "rightsize per: warning: %s\n", w.c_str());
     check_unique_models(records);
+    return records;
+}
 
-    ComparisonOptions co;
-    co.per = options;
-    co.delta = delta;
-    co.energy_aware_beside = false;
-    co.energy_fallback = false;
-    const auto compared = compare_models(records, co);
+void print_json(const std::vector<TaskComparison> & compared, const PerOptions & options, bool any_energy) {
+    nlohmann::json out = {{"variant", per_variant_name(options.variant)},
+                          {"normalisation", options.bounds ? "fixed-bounds" : "min-max"},
+                          {"description", describe(options, any_energy)},
+                          {"rows", nlohmann::json::array()},
+                          {"pareto", nlohmann::json::object()},
+                          {"recommendations", nlohmann::json::array()},
+                          {"no_recommendation", nlohmann::json::object()}};
+    for (const auto & c : compared) {
+        for (const auto & r : c.per) out["rows"].push_back(r.to_json());
+        out["pareto"][c.task] = c.pareto.to_json();
+        if (c.recommendation) out["recommendations"].push_back(c.recommendation->to_json());
+        else out["no_recommendation"][c.task] = c.no_recommendation;
+    }
+    printf("%s\n", out.dump(2).c_str());
+}
+
+void print_csv(const std::vector<TaskComparison> & compared) {
+    std::vector<PerRow> rows;
+    for (const auto & c : compared) rows.insert(rows.end(), c.per.begin(), c.per.end());
+    fputs(per_rows_csv(rows).c_str(), stdout);
+}
+
+// Every model's PER, its normalised dimensions and the figures they come from.
+Table per_table(const std::vector<TaskComparison> & compared, const std::vector<PerRecord> & records, bool any_energy) {
     std::map<std::pair<std::string, std::string>, const PerInput *> input_of;
     for (const auto & r : records) input_of[{r.input.task, r.input.model}] = &r.input;
-
-    bool any_energy = false;
-    for (const auto & c : compared)
-        for (const auto & r : c.per) any_energy = any_energy || r.energy_n.has_value();
-    const auto fmt = parse_format(format);
-    if (fmt == OutputFormat::Json) {
-        nlohmann::json out = {{"variant", per_variant_name(options.variant)},
-                              {"normalisation", options.bounds ? "fixed-bounds" : "min-max"},
-                              {"description", describe(options, any_energy)},
-                              {"rows", nlohmann::json::array()},
-                              {"pareto", nlohmann::json::object()},
-                              {"recommendations", nlohmann::json::array()},
-                              {"no_recommendation", nlohmann::json::object()}};
-        for (const auto & c : compared) {
-            for (const auto & r : c.per) out["rows"].push_back(r.to_json());
-            out["pareto"][c.task] = c.pareto.to_json();
-            if (c.recommendation) out["recommendations"].push_back(c.recommendation->to_json());
-            else out["no_recommendation"][c.task] = c.no_recommendation;
-        }
-        printf("%s\n", out.dump(2).c_str());
-        return 0;
-    }
-    if (fmt == OutputFormat::Csv) {
-        std::vector<PerRow> rows;
-        for (const auto & c : compared) rows.insert(rows.end(), c.per.begin(), c.per.end());
-        fputs(per_rows_csv(rows).c_str(), stdout);
-        return 0;
-    }
     Table t;
     t.header = {"task", "model", "unit", "PER", "acc_n", "thr_n", "lat_n", "mem_n"};
     if (any_energy) t.header.push_back("energy_n");
@@ -205,7 +200,13 @@ int cmd_per(int argc, char ** argv) {
             t.rows.push_back(std::move(cells));
         }
     }
-    const bool md = fmt == OutputFormat::Markdown;
+    return t;
+}
+
+// The table (as text or Markdown), then the Pareto sets and the recommendations.
+void print_table(const std::vector<TaskComparison> & compared, const std::vector<PerRecord> & records, const PerOptions & options,
+                 bool any_energy, bool md) {
+    const Table t = per_table(compared, records, any_energy);
     printf("%s\n\n", describe(options, any_energy).c_str());
     fputs((md ? t.to_markdown() : t.to_text()).c_str(), stdout);
     printf("\nPareto set (not dominated on quality ↑, throughput ↑, latency ↓, memory ↓, and energy ↓ where every model "
@@ -222,6 +223,36 @@ int cmd_per(int argc, char ** argv) {
     }
     if (!recommended.empty()) printf("\nRecommendation:\n%s", recommended.c_str());
     if (!missing.empty()) printf("\nNo recommendation:\n%s", missing.c_str());
+}
+
+}  // namespace
+
+int cmd_per(int argc, char ** argv) {
+    PerCliOptions c;
+    ArgParser p("per", "--input FILE|DIR [--input …] [options]\n\n"
+                       "PER (Cao et al.) = (ACC·THR·LAT·MEM)^(1/4) per task, each dimension normalised over the models\n"
+                       "compared (throughput per device; samples for scoring tasks, tokens for generation), the Pareto\n"
+                       "set (quality vs latency, memory, energy) and a recommendation: the smallest model within --delta\n"
+                       "of the most accurate, or a plain statement that the data cannot separate them. See docs/per.md.");
+    add_per_options(p, c);
+    if (!p.parse(argc, argv, 2)) return 0;
+    if (c.inputs.empty()) throw UsageError("per needs at least one --input FILE|DIR; see 'rightsize per --help'");
+    const PerOptions options = per_options(c);
+    const std::vector<PerRecord> records = read_records(c);
+
+    ComparisonOptions co;
+    co.per = options;
+    co.delta = c.delta;
+    co.energy_aware_beside = false;
+    co.energy_fallback = false;
+    const auto compared = compare_models(records, co);
+    bool any_energy = false;
+    for (const auto & t : compared)
+        for (const auto & r : t.per) any_energy = any_energy || r.energy_n.has_value();
+    const auto fmt = parse_format(c.format);
+    if (fmt == OutputFormat::Json) print_json(compared, options, any_energy);
+    else if (fmt == OutputFormat::Csv) print_csv(compared);
+    else print_table(compared, records, options, any_energy, fmt == OutputFormat::Markdown);
     return 0;
 }
 

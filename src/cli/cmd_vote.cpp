@@ -180,38 +180,32 @@ int serve_votes(const VoteServerOptions & o, const std::string & input) {
     return 0;
 }
 
-}  // namespace
-
-int cmd_vote(int argc, char ** argv) {
-    VoteServerOptions o;
+// What the command line asked for. The options' callbacks hold references into it.
+struct VoteCliOptions {
+    VoteServerOptions server;
     std::string input, models;
     bool tally_only = false, voter_given = false, port_given = false;
-    JudgeChoice jc;
-    ArgParser p("vote", "--input RUN_DIR|rightsize.sqlite [options]\n"
-                        "       rightsize vote --input RUN_DIR --judge MODEL.gguf [-t N ...]\n"
-                        "       rightsize vote --input RUN_DIR --judge-endpoint URL --judge-model NAME [--judge-api-key-env VAR]\n"
-                        "       rightsize vote --input RUN_DIR --tally\n\n"
-                        "Blind pairwise human-likeness voting (Çalık & Akkuş 2025): serves a page on 127.0.0.1 that shows\n"
-                        "one question and two models' answers, anonymous, emojis stripped, in a random order per pair;\n"
-                        "the voter picks the more human-like answer or \"can't tell\". Votes go into the store's votes\n"
-                        "table; a session resumes where the voter stopped. Ctrl-C stops the server.\n\n"
-                        "With --judge or --judge-endpoint a model makes the choice instead, asked about every pair in both\n"
-                        "orders so a preference for a position cancels out; its votes are stored as judge:<model>, never\n"
-                        "pooled with people's, and a rerun continues where it stopped. The llama.cpp options (-t, -c, -b,\n"
-                        "-ub, -ngl, -fa, -np, --lora, --chat-template, --verbose) apply to --judge only. See docs/vote.md.");
+    JudgeChoice judge;
+    LlamaOptions llama;
+    LlamaOptions llama_defaults;
+};
+
+void add_vote_options(ArgParser & p, VoteCliOptions & c) {
+    VoteServerOptions & o = c.server;
+    JudgeChoice & jc = c.judge;
     p.value({"--input", "-i"}, "PATH", "the run folder (rightsize run -o DIR) or its rightsize.sqlite",
-            [&](const std::string & v) { input = v; });
+            [&](const std::string & v) { c.input = v; });
     p.value({"--run-id"}, "ID", "the run whose answers to compare (default: the newest with answers for the task)",
             [&](const std::string & v) { o.run_id = v; });
     p.value({"--task"}, "NAME", "the generation task whose answers are compared (default humanlike)",
             [&](const std::string & v) { o.task = v; });
     p.value({"--models"}, "A,B", "the two models to compare (needed when the run has more than two)",
-            [&](const std::string & v) { models = v; });
+            [&](const std::string & v) { c.models = v; });
     p.value({"--voter"}, "NAME", "whose votes these are (default anonymous); names starting judge: are reserved for model judges",
             [&](const std::string & v) {
                 if (v.empty() || v.rfind("judge:", 0) == 0) throw UsageError("option '--voter' needs a person's name, got '" + v + "'");
                 o.voter = v;
-                voter_given = true;
+                c.voter_given = true;
             });
     p.value({"--seed"}, "N", "seed of the left/right draw per pair (default 1234); an endpoint judge sends it as the request's seed",
             [&](const std::string & v) {
@@ -225,10 +219,10 @@ int cmd_vote(int argc, char ** argv) {
             });
     p.value({"--port"}, "N", "port on 127.0.0.1 (default 0: any free port; the URL is printed)", [&](const std::string & v) {
         o.port = parse_int("--port", v, 0, 65535);
-        port_given = true;
+        c.port_given = true;
     });
     p.flag({"--once"}, "stop the server once every pair has a vote and the thank-you page was shown", [&] { o.once = true; });
-    p.flag({"--tally"}, "print the votes' tally as JSON (win rates with 95 % Wilson intervals) and exit", [&] { tally_only = true; });
+    p.flag({"--tally"}, "print the votes' tally as JSON (win rates with 95 % Wilson intervals) and exit", [&] { c.tally_only = true; });
     p.value({"--judge"}, "MODEL.gguf", "a local judge model (in-process llama.cpp; its votes are judge:<file stem>)",
             [&](const std::string & v) { jc.local = v; });
     p.value({"--judge-endpoint"}, "URL", "an OpenAI-compatible API base for the judge, e.g. http://127.0.0.1:8080/v1",
@@ -249,16 +243,17 @@ int cmd_vote(int argc, char ** argv) {
         jc.endpoint.parallel = parse_int("--judge-parallel", v, 1, 256);
         jc.parallel_given = true;
     });
-    LlamaOptions llama;
     // As `rightsize run` scores: without flash attention a batch's scores equal scoring each
     // prompt alone, so a judge's decisions do not depend on which prompts share its batch.
-    llama.flash_attn = "off";
-    const LlamaOptions llama_defaults = llama;
-    add_llama_options(p, llama);
-    if (!p.parse(argc, argv, 2)) return 0;
-    if (input.empty()) throw UsageError("vote needs --input RUN_DIR (or its rightsize.sqlite); see 'rightsize vote --help'");
+    c.llama.flash_attn = "off";
+    c.llama_defaults = c.llama;
+    add_llama_options(p, c.llama);
+}
 
-    // Each mode takes its own options; one given to another mode would be silently ignored.
+// Each mode takes its own options; one given to another mode would be silently ignored.
+void check_vote_modes(const VoteCliOptions & c) {
+    const JudgeChoice & jc = c.judge;
+    const bool once = c.server.once;
     if (!jc.local.empty() && !jc.endpoint.base_url.empty()) {
         throw UsageError("choose one judge: --judge MODEL.gguf (local) or --judge-endpoint URL, not both");
     }
@@ -268,27 +263,21 @@ int cmd_vote(int argc, char ** argv) {
     if (!jc.endpoint.base_url.empty() && jc.endpoint.model.empty()) {
         throw UsageError("--judge-endpoint needs --judge-model NAME (the model the server should answer with)");
     }
-    if (jc.local.empty() && llama_options_changed(llama, llama_defaults)) {
+    if (jc.local.empty() && llama_options_changed(c.llama, c.llama_defaults)) {
         throw UsageError("the llama.cpp options (-t, -c, -b, -ub, -ngl, -fa, -np, --lora, --chat-template, --verbose) "
                          "apply only to a local judge (--judge MODEL.gguf)");
     }
-    if (jc.any() && (tally_only || voter_given || port_given || o.once)) {
+    if (jc.any() && (c.tally_only || c.voter_given || c.port_given || once)) {
         throw UsageError("a judge run takes none of --tally, --voter, --port, --once: it votes as judge:<model> and "
                          "prints its tally when done");
     }
-    if (tally_only && (voter_given || port_given || o.once)) {
+    if (c.tally_only && (c.voter_given || c.port_given || once)) {
         throw UsageError("--tally only reads the votes; --voter, --port and --once belong to a voting session");
     }
-    if (!jc.local.empty()) validate_gguf_file(jc.local);
+}
 
-    o.db_path = store_path(input);
-    if (o.run_id.empty()) o.run_id = latest_vote_run(o.db_path, o.task);
-
-    if (tally_only) {
-        printf("%s\n", tally_votes(o.db_path, o.run_id, o.task).dump(2).c_str());
-        return 0;
-    }
-
+// The two models compared: as --models A,B named them, or the run's only two with answers.
+void choose_models(VoteServerOptions & o, const std::string & models) {
     if (!models.empty()) {
         const auto comma = models.find(',');
         if (comma == std::string::npos || models.find(',', comma + 1) != std::string::npos) {
@@ -296,20 +285,51 @@ int cmd_vote(int argc, char ** argv) {
         }
         o.model_a = models.substr(0, comma);
         o.model_b = models.substr(comma + 1);
-    } else {
-        const auto found = vote_models(o.db_path, o.run_id, o.task);
-        if (found.size() != 2) {
-            std::string list;
-            for (const auto & m : found) list += (list.empty() ? "" : ", ") + m;
-            throw UsageError("run " + o.run_id + " has " + std::to_string(found.size()) + " models with answers for task '" + o.task +
-                             "' (" + (list.empty() ? "none" : list) + "); choose two with --models A,B");
-        }
-        o.model_a = found[0];
-        o.model_b = found[1];
+        return;
     }
+    const auto found = vote_models(o.db_path, o.run_id, o.task);
+    if (found.size() != 2) {
+        std::string list;
+        for (const auto & m : found) list += (list.empty() ? "" : ", ") + m;
+        throw UsageError("run " + o.run_id + " has " + std::to_string(found.size()) + " models with answers for task '" + o.task +
+                         "' (" + (list.empty() ? "none" : list) + "); choose two with --models A,B");
+    }
+    o.model_a = found[0];
+    o.model_b = found[1];
+}
 
-    if (jc.any()) return judge_votes(o, llama, jc, input);
-    return serve_votes(o, input);
+}  // namespace
+
+int cmd_vote(int argc, char ** argv) {
+    VoteCliOptions c;
+    ArgParser p("vote", "--input RUN_DIR|rightsize.sqlite [options]\n"
+                        "       rightsize vote --input RUN_DIR --judge MODEL.gguf [-t N ...]\n"
+                        "       rightsize vote --input RUN_DIR --judge-endpoint URL --judge-model NAME [--judge-api-key-env VAR]\n"
+                        "       rightsize vote --input RUN_DIR --tally\n\n"
+                        "Blind pairwise human-likeness voting (Çalık & Akkuş 2025): serves a page on 127.0.0.1 that shows\n"
+                        "one question and two models' answers, anonymous, emojis stripped, in a random order per pair;\n"
+                        "the voter picks the more human-like answer or \"can't tell\". Votes go into the store's votes\n"
+                        "table; a session resumes where the voter stopped. Ctrl-C stops the server.\n\n"
+                        "With --judge or --judge-endpoint a model makes the choice instead, asked about every pair in both\n"
+                        "orders so a preference for a position cancels out; its votes are stored as judge:<model>, never\n"
+                        "pooled with people's, and a rerun continues where it stopped. The llama.cpp options (-t, -c, -b,\n"
+                        "-ub, -ngl, -fa, -np, --lora, --chat-template, --verbose) apply to --judge only. See docs/vote.md.");
+    add_vote_options(p, c);
+    if (!p.parse(argc, argv, 2)) return 0;
+    if (c.input.empty()) throw UsageError("vote needs --input RUN_DIR (or its rightsize.sqlite); see 'rightsize vote --help'");
+    check_vote_modes(c);
+    if (!c.judge.local.empty()) validate_gguf_file(c.judge.local);
+
+    VoteServerOptions & o = c.server;
+    o.db_path = store_path(c.input);
+    if (o.run_id.empty()) o.run_id = latest_vote_run(o.db_path, o.task);
+    if (c.tally_only) {
+        printf("%s\n", tally_votes(o.db_path, o.run_id, o.task).dump(2).c_str());
+        return 0;
+    }
+    choose_models(o, c.models);
+    if (c.judge.any()) return judge_votes(o, c.llama, c.judge, c.input);
+    return serve_votes(o, c.input);
 }
 
 }  // namespace rightsize::cli
