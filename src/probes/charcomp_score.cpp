@@ -47,6 +47,118 @@ size_t regex_count(const std::string & s, const std::string & pattern) {
 
 bool regex_search(const std::string & s, const std::string & pattern) { return PythonRegex(pattern).search(s).has_value(); }
 
+bool mentions(const std::string & question, const std::string & text) { return question.find(text) != std::string::npos; }
+
+// The family checks: each returns the reason the instance is wrong, or "" with `gold` set to the
+// answer recomputed from the inputs.
+
+// Retrieval: the list's items that hold the letter or word as the subtask asks.
+std::string check_retrieval(const json & in, const std::string & subtask, bool chars, const std::string & q, json & gold) {
+    const Words items = in.at(chars ? "words" : "sentences");
+    const std::string unit = chars ? std::string(1, letter_input(in, "char")) : in.at("word").get<std::string>();
+    if (!mentions(q, "'" + unit + "'")) return "question does not name '" + unit + "'";
+    const size_t k = subtask == "retrieve_position" ? in.at("position").get<size_t>() : 0;
+    Words hits;
+    for (size_t i = 0; i < items.size(); ++i) {
+        const std::string & item = items[i];
+        if (!mentions(q, chars ? item : std::to_string(i + 1) + ". " + item)) return "question does not list '" + item + "'";
+        bool hit = false;
+        if (chars) {
+            const auto n = size_t(std::count(item.begin(), item.end(), unit[0]));
+            if (subtask == "retrieve_contains") hit = n > 0;
+            else if (subtask == "retrieve_position") hit = regex_search(item, "^.{" + std::to_string(k - 1) + "}" + unit);
+            else hit = n == in.at("count").get<size_t>();
+        } else {
+            const Words toks = split_ws(item);
+            if (subtask == "retrieve_contains") hit = regex_search(item, "(^| )" + unit + "( |$)");
+            else if (subtask == "retrieve_position") hit = toks.size() >= k && toks[k - 1] == unit;
+            else hit = size_t(std::count(toks.begin(), toks.end(), unit)) == in.at("count").get<size_t>();
+        }
+        if (hit) hits.push_back(chars ? item : std::to_string(i + 1));
+    }
+    if (hits.empty()) return "no item matches (the generator guarantees at least one)";
+    gold = hits;
+    return "";
+}
+
+// The other families at the character level: the word edited, reordered or counted in.
+std::string check_char_edit(const json & in, const json & answer, const std::string & subtask, const std::string & q, json & gold) {
+    const std::string w = in.at("word");
+    if (!is_az_word(w)) return "inputs.word is not a lower-case a-z word";
+    if (!mentions(q, "'" + w + "'")) return "question does not name the word";
+    std::string g = w;
+    if (subtask == "insert_position") {
+        g.insert(position_input(in, w.size()), 1, letter_input(in, "char"));
+    } else if (subtask == "delete_all") {
+        g.erase(std::remove(g.begin(), g.end(), letter_input(in, "char")), g.end());
+        if (g.size() == w.size() || g.empty()) return "the letter to delete is absent or makes up the whole word";
+    } else if (subtask == "delete_position") {
+        g.erase(position_input(in, w.size()) - 1, 1);
+    } else if (subtask == "replace_all") {
+        const char c = letter_input(in, "char"), d = letter_input(in, "new_char");
+        if (c == d || std::count(w.begin(), w.end(), c) == 0) return "replace_all: letter absent or replaced by itself";
+        std::replace(g.begin(), g.end(), c, d);
+    } else if (subtask == "replace_position") {
+        const size_t k = position_input(in, w.size());
+        const char d = letter_input(in, "new_char");
+        if (g[k - 1] == d) return "replace_position: letter replaced by itself";
+        g[k - 1] = d;
+    } else if (subtask == "reverse") {
+        g.clear();
+        std::reverse_copy(w.begin(), w.end(), std::back_inserter(g));
+    } else if (subtask == "anagram") {
+        g = answer.get<std::string>();
+        if (g == w || !std::is_permutation(g.begin(), g.end(), w.begin(), w.end()))
+            return "answer is not a different arrangement of the word's letters";
+    } else if (subtask == "count_char") {
+        gold = std::count(w.begin(), w.end(), letter_input(in, "char"));
+    } else if (subtask == "count_vowels") {
+        gold = regex_count(w, "[aeiou]");
+    } else {
+        gold = regex_count(w, "[b-df-hj-np-tv-z]");
+    }
+    if (gold.is_null()) gold = g;
+    return "";
+}
+
+// The other families at the token level: the sentence's words edited, reordered or counted.
+std::string check_word_edit(const json & in, const json & answer, const std::string & subtask, const std::string & q, json & gold) {
+    const std::string sentence = in.at("sentence");
+    const Words s = split_ws(sentence);
+    if (s.size() < 2 || join(s, " ") != sentence) return "inputs.sentence is not 2+ single-spaced words";
+    if (!mentions(q, "Sentence: " + sentence)) return "question does not quote the sentence";
+    Words g = s;
+    auto word_input = [&](const char * key) { return in.at(key).get<std::string>(); };
+    if (subtask == "insert_position") {
+        g.insert(g.begin() + std::ptrdiff_t(position_input(in, s.size())), word_input("word"));
+    } else if (subtask == "delete_all") {
+        g.erase(std::remove(g.begin(), g.end(), word_input("word")), g.end());
+        if (g.size() == s.size() || g.empty()) return "the word to delete is absent or makes up the whole sentence";
+    } else if (subtask == "delete_position") {
+        g.erase(g.begin() + std::ptrdiff_t(position_input(in, s.size()) - 1));
+    } else if (subtask == "replace_all") {
+        const std::string x = word_input("word"), y = word_input("new_word");
+        if (x == y || std::count(s.begin(), s.end(), x) == 0) return "replace_all: word absent or replaced by itself";
+        std::replace(g.begin(), g.end(), x, y);
+    } else if (subtask == "replace_position") {
+        const size_t k = position_input(in, s.size());
+        if (g[k - 1] == word_input("new_word")) return "replace_position: word replaced by itself";
+        g[k - 1] = word_input("new_word");
+    } else if (subtask == "reverse") {
+        std::reverse(g.begin(), g.end());
+    } else if (subtask == "anagram") {
+        g = split_ws(answer.get<std::string>());
+        if (g == s || !std::is_permutation(g.begin(), g.end(), s.begin(), s.end()))
+            return "answer is not a different arrangement of the sentence's words";
+    } else if (subtask == "count_word") {
+        gold = std::count(s.begin(), s.end(), word_input("word"));
+    } else {
+        gold = regex_count(sentence, "[a-z]+");
+    }
+    if (gold.is_null()) gold = join(g, " ");
+    return "";
+}
+
 // The reason the instance is wrong, or "" when it is right.
 std::string check_instance(const json & doc) {
     const std::string family = doc.at("family"), subtask = doc.at("subtask"), level = doc.at("level");
@@ -57,108 +169,13 @@ std::string check_instance(const json & doc) {
     const json & in = doc.at("inputs");
     const json & answer = doc.at("answer");
     const std::string q = doc.at("question");
-    auto mentions = [&](const std::string & text) { return q.find(text) != std::string::npos; };
     const bool has_pos = in.contains("position");
-    if (has_pos && !mentions(ordinal(in.at("position").get<size_t>()) + " ")) return "question does not give the position";
+    if (has_pos && !mentions(q, ordinal(in.at("position").get<size_t>()) + " ")) return "question does not give the position";
     json gold;
-
-    if (family == "retrieval") {
-        const bool chars = level == "char";
-        const Words items = in.at(chars ? "words" : "sentences");
-        const std::string unit = chars ? std::string(1, letter_input(in, "char")) : in.at("word").get<std::string>();
-        if (!mentions("'" + unit + "'")) return "question does not name '" + unit + "'";
-        const size_t k = subtask == "retrieve_position" ? in.at("position").get<size_t>() : 0;
-        Words hits;
-        for (size_t i = 0; i < items.size(); ++i) {
-            const std::string & item = items[i];
-            if (!mentions(chars ? item : std::to_string(i + 1) + ". " + item)) return "question does not list '" + item + "'";
-            bool hit = false;
-            if (chars) {
-                const auto n = size_t(std::count(item.begin(), item.end(), unit[0]));
-                if (subtask == "retrieve_contains") hit = n > 0;
-                else if (subtask == "retrieve_position") hit = regex_search(item, "^.{" + std::to_string(k - 1) + "}" + unit);
-                else hit = n == in.at("count").get<size_t>();
-            } else {
-                const Words toks = split_ws(item);
-                if (subtask == "retrieve_contains") hit = regex_search(item, "(^| )" + unit + "( |$)");
-                else if (subtask == "retrieve_position") hit = toks.size() >= k && toks[k - 1] == unit;
-                else hit = size_t(std::count(toks.begin(), toks.end(), unit)) == in.at("count").get<size_t>();
-            }
-            if (hit) hits.push_back(chars ? item : std::to_string(i + 1));
-        }
-        if (hits.empty()) return "no item matches (the generator guarantees at least one)";
-        gold = hits;
-    } else if (level == "char") {
-        const std::string w = in.at("word");
-        if (!is_az_word(w)) return "inputs.word is not a lower-case a-z word";
-        if (!mentions("'" + w + "'")) return "question does not name the word";
-        std::string g = w;
-        if (subtask == "insert_position") {
-            g.insert(position_input(in, w.size()), 1, letter_input(in, "char"));
-        } else if (subtask == "delete_all") {
-            g.erase(std::remove(g.begin(), g.end(), letter_input(in, "char")), g.end());
-            if (g.size() == w.size() || g.empty()) return "the letter to delete is absent or makes up the whole word";
-        } else if (subtask == "delete_position") {
-            g.erase(position_input(in, w.size()) - 1, 1);
-        } else if (subtask == "replace_all") {
-            const char c = letter_input(in, "char"), d = letter_input(in, "new_char");
-            if (c == d || std::count(w.begin(), w.end(), c) == 0) return "replace_all: letter absent or replaced by itself";
-            std::replace(g.begin(), g.end(), c, d);
-        } else if (subtask == "replace_position") {
-            const size_t k = position_input(in, w.size());
-            const char d = letter_input(in, "new_char");
-            if (g[k - 1] == d) return "replace_position: letter replaced by itself";
-            g[k - 1] = d;
-        } else if (subtask == "reverse") {
-            g.clear();
-            std::reverse_copy(w.begin(), w.end(), std::back_inserter(g));
-        } else if (subtask == "anagram") {
-            g = answer.get<std::string>();
-            if (g == w || !std::is_permutation(g.begin(), g.end(), w.begin(), w.end()))
-                return "answer is not a different arrangement of the word's letters";
-        } else if (subtask == "count_char") {
-            gold = std::count(w.begin(), w.end(), letter_input(in, "char"));
-        } else if (subtask == "count_vowels") {
-            gold = regex_count(w, "[aeiou]");
-        } else {
-            gold = regex_count(w, "[b-df-hj-np-tv-z]");
-        }
-        if (gold.is_null()) gold = g;
-    } else {
-        const std::string sentence = in.at("sentence");
-        const Words s = split_ws(sentence);
-        if (s.size() < 2 || join(s, " ") != sentence) return "inputs.sentence is not 2+ single-spaced words";
-        if (!mentions("Sentence: " + sentence)) return "question does not quote the sentence";
-        Words g = s;
-        auto word_input = [&](const char * key) { return in.at(key).get<std::string>(); };
-        if (subtask == "insert_position") {
-            g.insert(g.begin() + std::ptrdiff_t(position_input(in, s.size())), word_input("word"));
-        } else if (subtask == "delete_all") {
-            g.erase(std::remove(g.begin(), g.end(), word_input("word")), g.end());
-            if (g.size() == s.size() || g.empty()) return "the word to delete is absent or makes up the whole sentence";
-        } else if (subtask == "delete_position") {
-            g.erase(g.begin() + std::ptrdiff_t(position_input(in, s.size()) - 1));
-        } else if (subtask == "replace_all") {
-            const std::string x = word_input("word"), y = word_input("new_word");
-            if (x == y || std::count(s.begin(), s.end(), x) == 0) return "replace_all: word absent or replaced by itself";
-            std::replace(g.begin(), g.end(), x, y);
-        } else if (subtask == "replace_position") {
-            const size_t k = position_input(in, s.size());
-            if (g[k - 1] == word_input("new_word")) return "replace_position: word replaced by itself";
-            g[k - 1] = word_input("new_word");
-        } else if (subtask == "reverse") {
-            std::reverse(g.begin(), g.end());
-        } else if (subtask == "anagram") {
-            g = split_ws(answer.get<std::string>());
-            if (g == s || !std::is_permutation(g.begin(), g.end(), s.begin(), s.end()))
-                return "answer is not a different arrangement of the sentence's words";
-        } else if (subtask == "count_word") {
-            gold = std::count(s.begin(), s.end(), word_input("word"));
-        } else {
-            gold = regex_count(sentence, "[a-z]+");
-        }
-        if (gold.is_null()) gold = join(g, " ");
-    }
+    const std::string why = family == "retrieval" ? check_retrieval(in, subtask, level == "char", q, gold)
+                            : level == "char"     ? check_char_edit(in, answer, subtask, q, gold)
+                                                  : check_word_edit(in, answer, subtask, q, gold);
+    if (!why.empty()) return why;
     if (answer != gold) return "answer " + answer.dump() + " differs from the recomputed " + gold.dump();
     return "";
 }
