@@ -65,7 +65,7 @@ struct RunSession::Impl {
     void evaluate_task(LlamaBackend & backend, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
                        EnergyMeter & meter, const std::string & dir);
     void restore_task(const TaskConfig & task, ModelResults & mr, const json & done);
-    json with_co2e(json efficiency, const json & results, const TaskConfig & task, const ModelResults & mr) const;
+    json with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const;
     void write_outputs(RunOutcome & out, const EnergyMeter & meter) const;
 };
 
@@ -114,8 +114,7 @@ const std::vector<TaskGroup> & RunSession::groups() const { return impl_->groups
 const json & RunSession::config() const { return impl_->info.config; }
 const std::string & RunSession::config_hash() const { return impl_->info.config_hash; }
 
-json RunSession::Impl::with_co2e(json efficiency, const json & results, const TaskConfig & task, const ModelResults & mr) const {
-    const json headline = TaskFacts::of(task, results).headline;
+json RunSession::Impl::with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const {
     if (!efficiency.contains("energy") || !efficiency["energy"].is_object()) {
         efficiency["co2e"] = nullptr;
         return efficiency;
@@ -129,10 +128,11 @@ void RunSession::Impl::restore_task(const TaskConfig & task, ModelResults & mr, 
     say(mr.key + " · " + task.task + ": finished earlier in this run");
     const json & results = done["results"];
     // CO2e follows this invocation's carbon options, also for tasks finished earlier.
-    json efficiency = with_co2e(done["efficiency"], results, task, mr);
+    const TaskFacts facts = TaskFacts::of(task, results);
+    json efficiency = with_co2e(done["efficiency"], results, facts.headline, mr);
     const size_t n_original = efficiency.value("n_original", 0), n_effective = efficiency.value("n_samples", 0);
     const int shots = efficiency.value("n_shot", 0);
-    mr.add_task(task.task, TaskFacts::of(task, results), results, std::move(efficiency), n_original, n_effective, shots);
+    mr.add_task(task.task, facts, results, std::move(efficiency), n_original, n_effective, shots);
 }
 
 void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
@@ -175,8 +175,8 @@ void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & 
     write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
         for (const auto & s : samples) out << s.dump() << '\n';
     });
-    efficiency = with_co2e(std::move(efficiency), results, task, mr);
     const TaskFacts facts = TaskFacts::of(task, results);
+    efficiency = with_co2e(std::move(efficiency), results, facts.headline, mr);
     store.put_task_result(info.run_id, mr.key, task.task, mr.facts, results, efficiency, facts.to_json());
     mr.add_task(task.task, facts, results, std::move(efficiency), ev_task.n_original(), ev_task.n_docs(), ev_task.n_shot());
 }
