@@ -24,15 +24,24 @@ std::vector<CsvRecord> parse_csv(std::string_view text, const std::string & name
     std::string field;
     bool quoted = false, was_quoted = false;
     size_t line = 1;
+    size_t total = 0, fields_seen = 0;
+    bool first_empty = false;  // a record of one empty field is a blank line, not a record
+    const auto keeping = [&] { return o.max_records == 0 || out.size() < o.max_records; };
     const auto end_field = [&] {
-        rec.fields.push_back(was_quoted || !o.trim_unquoted ? std::move(field) : trimmed(field));
+        std::string value = was_quoted || !o.trim_unquoted ? std::move(field) : trimmed(field);
+        if (fields_seen++ == 0) first_empty = value.empty();
+        if (keeping()) rec.fields.push_back(std::move(value));
         field.clear();
         was_quoted = false;
     };
     const auto end_record = [&] {
         end_field();
-        if (!(rec.fields.size() == 1 && rec.fields[0].empty())) out.push_back(std::move(rec));
+        if (!(fields_seen == 1 && first_empty)) {
+            ++total;
+            if (keeping()) out.push_back(std::move(rec));
+        }
         rec = CsvRecord{line, {}};
+        fields_seen = 0;
     };
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
@@ -62,7 +71,8 @@ std::vector<CsvRecord> parse_csv(std::string_view text, const std::string & name
         }
     }
     if (quoted) throw Error(name + ":" + std::to_string(rec.line) + ": a quoted field is never closed (missing '\"')");
-    if (!field.empty() || !rec.fields.empty()) end_record();
+    if (!field.empty() || fields_seen > 0) end_record();
+    if (o.total_records) *o.total_records = total;
     return out;
 }
 

@@ -18,6 +18,10 @@ struct CsvOptions {
     // Trim spaces and tabs around unquoted fields (a hand-written CSV's "a, b"); a quote after
     // leading spaces then opens a quoted field.
     bool trim_unquoted = false;
+    // Keep only the first max_records records (0: all); the rest are still scanned, so that a
+    // quote left open is found, and counted into *total_records when given, but never stored.
+    size_t max_records = 0;
+    size_t * total_records = nullptr;
 };
 
 // Every record of text, blank lines skipped. Throws rightsize::Error "NAME:LINE: a quoted field

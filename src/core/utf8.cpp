@@ -89,4 +89,40 @@ size_t utf8_len(std::string_view s) {
     return size_t(std::count_if(s.begin(), s.end(), starts_char));
 }
 
+namespace {
+
+// Whether the code point decoded from s[pos..next) is a replacement for a malformed byte (a real
+// U+FFFD in the text is three bytes long).
+bool malformed(char32_t cp, size_t pos, size_t next) { return cp == 0xFFFD && next - pos == 1; }
+
+}  // namespace
+
+size_t utf8_invalid_at(std::string_view s) {
+    for (size_t pos = 0; pos < s.size();) {
+        if (static_cast<unsigned char>(s[pos]) < 0x80) {  // ASCII, the common case
+            ++pos;
+            continue;
+        }
+        const size_t at = pos;
+        const char32_t cp = next_code_point(s, pos);
+        if (malformed(cp, at, pos)) return at;
+    }
+    return std::string_view::npos;
+}
+
+std::string utf8_replace_invalid(std::string_view s, size_t & replaced) {
+    std::string out;
+    out.reserve(s.size());
+    replaced = 0;
+    for (size_t pos = 0; pos < s.size();) {
+        const size_t at = pos;
+        const char32_t cp = next_code_point(s, pos);
+        if (malformed(cp, at, pos)) ++replaced;
+        if (cp < 0x80) out += char(cp);
+        else if (malformed(cp, at, pos)) append_utf8(out, 0xFFFD);
+        else out.append(s.substr(at, pos - at));
+    }
+    return out;
+}
+
 }  // namespace rightsize

@@ -24,4 +24,9 @@ std::string utf8_encode(char32_t cp);
 std::vector<std::string> utf8_chars(std::string_view s);
 size_t utf8_len(std::string_view s);
 
+// The byte offset of the first malformed UTF-8 sequence in s, or npos when s is valid UTF-8.
+size_t utf8_invalid_at(std::string_view s);
+// s with each malformed byte replaced by U+FFFD; `replaced` counts them.
+std::string utf8_replace_invalid(std::string_view s, size_t & replaced);
+
 }  // namespace rightsize

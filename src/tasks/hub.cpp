@@ -1,6 +1,7 @@
 #include "tasks/hub.h"
 
 #include "core/atomic_file.h"
+#include "core/content_hash.h"
 #include <rightsize/error.h>
 #include "core/sha256.h"
 
@@ -130,11 +131,7 @@ HubOptions HubOptions::from_environment() {
     if (o.endpoint.empty()) o.endpoint = "https://huggingface.co";
     o.rows_endpoint = env("RIGHTSIZE_DATASETS_SERVER");
     if (o.rows_endpoint.empty()) o.rows_endpoint = "https://datasets-server.huggingface.co";
-    o.cache_dir = env("RIGHTSIZE_CACHE");
-    if (o.cache_dir.empty()) {
-        const std::string xdg = env("XDG_CACHE_HOME");
-        o.cache_dir = xdg.empty() ? env("HOME") + "/.cache/rightsize" : xdg + "/rightsize";
-    }
+    o.cache_dir = default_cache_dir();
     o.token = env("HF_TOKEN");
     o.offline = env_true("RIGHTSIZE_OFFLINE") || env_true("HF_HUB_OFFLINE");
     return o;

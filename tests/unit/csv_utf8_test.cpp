@@ -38,3 +38,31 @@ TEST(Utf8, DecodesEncodesAndCountsLikePython) {
     EXPECT_EQ(utf8_decode("\x80x\xC0\xAF"), (std::vector<uint32_t>{0xFFFD, 'x', 0xFFFD, 0xFFFD}));
     EXPECT_EQ(utf8_encode(0x20AC), "€");
 }
+
+TEST(Csv, KeepsOnlyTheFirstRecordsAndCountsTheRest) {
+    CsvOptions o;
+    o.max_records = 2;
+    size_t total = 0;
+    o.total_records = &total;
+    const auto r = parse_csv("h1,h2\n1,\"multi\nline\"\n\n2,b\n3,c\n", "f.csv", o);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[1].fields, (std::vector<std::string>{"1", "multi\nline"}));
+    EXPECT_EQ(total, 4u) << "header and three records; the blank line is not one";
+    // An open quote after the kept records is still found.
+    const std::string msg = error_message([&] { parse_csv("h\n1\n2\n\"open\n", "g.csv", o); });
+    EXPECT_NE(msg.find("g.csv:4: a quoted field is never closed"), std::string::npos) << msg;
+}
+
+TEST(Utf8, FindsTheFirstMalformedByteAndReplacesEachOne) {
+    EXPECT_EQ(utf8_invalid_at("plain ascii"), std::string_view::npos);
+    EXPECT_EQ(utf8_invalid_at("caf\xC3\xA9 \xEF\xBF\xBD ok"), std::string_view::npos) << "é and a real U+FFFD are valid";
+    EXPECT_EQ(utf8_invalid_at("caf\xE9 au lait"), 3u);           // Latin-1 é
+    EXPECT_EQ(utf8_invalid_at("ab\xC0\xAF"), 2u);                // overlong '/'
+    EXPECT_EQ(utf8_invalid_at("x\xED\xA0\x80"), 1u);             // a surrogate
+    EXPECT_EQ(utf8_invalid_at(std::string_view("ok\xF0\x9F\x98", 5)), 2u);  // cut short
+    size_t n = 0;
+    EXPECT_EQ(utf8_replace_invalid("caf\xE9 \xFF!", n), "caf\xEF\xBF\xBD \xEF\xBF\xBD!");
+    EXPECT_EQ(n, 2u);
+    EXPECT_EQ(utf8_replace_invalid("d\xC3\xA9j\xC3\xA0", n), "d\xC3\xA9j\xC3\xA0");
+    EXPECT_EQ(n, 0u);
+}
