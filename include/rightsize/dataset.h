@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,14 @@ struct LoadOptions {
     // CSV/TSV only: the file has no header row; these name its columns (Hugging Face's csv
     // builder's column_names).
     std::vector<std::string> column_names;
+    // Invalid UTF-8 is an error naming the file, line and byte offset; lenient: each bad byte becomes
+    // U+FFFD and `warn` is told how many were replaced.
+    bool lenient_utf8 = false;
+    std::function<void(const std::string &)> warn;
+    // JSONL, CSV and TSV: keep only the first max_documents documents (0: all). Later documents are
+    // counted (into *total_documents) but not parsed or kept; a JSONL file is read line by line.
+    size_t max_documents = 0;
+    size_t * total_documents = nullptr;  // every document in the file, kept or not
 };
 
 // Loads every document of a file. Throws rightsize::Error naming the file and line (and the

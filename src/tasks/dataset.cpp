@@ -3,6 +3,7 @@
 #include <rightsize/error.h>
 
 #include "core/csv.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,10 +15,19 @@ namespace rightsize {
 
 namespace {
 
-std::string read_file(const std::string & path) {
+std::vector<Document> parse_delimited_first(const std::string & text, char delim, const std::string & name, bool infer_types,
+                                            const std::vector<std::string> & column_names, size_t max_documents, size_t * total);
+
+bool read_file_checks(const std::string & path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw Error("data file '" + path + "' does not exist");
     if (std::filesystem::is_directory(path, ec)) throw Error("data path '" + path + "' is a directory, not a file");
+    if (!std::ifstream(path, std::ios::binary)) throw Error("data file '" + path + "' cannot be opened for reading");
+    return true;
+}
+
+std::string read_file(const std::string & path) {
+    (void)read_file_checks(path);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("data file '" + path + "' cannot be opened for reading");
     std::ostringstream ss;
@@ -26,6 +36,10 @@ std::string read_file(const std::string & path) {
     if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte-order mark
     return text;
 }
+
+// Text that is not UTF-8 fails here, naming the file, line and byte offset (JSON strings and the
+// report's output must be UTF-8), unless lenient, when bad bytes become U+FFFD with a warning.
+void require_utf8(std::string & text, const std::string & path, const LoadOptions & o, size_t line_base = 0, size_t byte_base = 0);
 
 // 1-based line number of a byte offset.
 size_t line_of(const std::string & text, size_t offset) {
@@ -74,6 +88,56 @@ Document infer(const std::string & cell) {
     return cell;
 }
 
+void require_utf8(std::string & text, const std::string & path, const LoadOptions & o, size_t line_base, size_t byte_base) {
+    const size_t bad = utf8_invalid_at(text);
+    if (bad == std::string::npos) return;
+    if (!o.lenient_utf8) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%02X", unsigned(static_cast<unsigned char>(text[bad])));
+        throw Error(path + ":" + std::to_string(line_base + line_of(text, bad)) + ": invalid UTF-8 (byte " + hex + " at byte offset " +
+                    std::to_string(byte_base + bad) + "); save the file as UTF-8, or pass --lenient-utf8 to replace bad bytes with U+FFFD");
+    }
+    size_t replaced = 0;
+    text = utf8_replace_invalid(text, replaced);
+    if (o.warn) o.warn(path + ": " + std::to_string(replaced) + " invalid UTF-8 byte(s) replaced with U+FFFD (--lenient-utf8)");
+}
+
+Document parse_jsonl_line(const std::string & row, const std::string & name, size_t line) {
+    Document d;
+    try {
+        d = nlohmann::json::parse(row);
+    } catch (const nlohmann::json::parse_error & e) {
+        throw Error(name + ":" + std::to_string(line) + ": invalid JSON (" + e.what() + "); a JSONL file holds one JSON object per line");
+    }
+    if (!d.is_object()) {
+        throw Error(name + ":" + std::to_string(line) + ": expected a JSON object, found " + d.type_name() +
+                    "; a JSONL file holds one JSON object per line");
+    }
+    return d;
+}
+
+// A JSONL file read line by line: the first max documents parsed, the rest only counted.
+std::vector<Document> stream_jsonl(const std::string & path, const LoadOptions & o) {
+    (void)read_file_checks(path);
+    std::ifstream in(path, std::ios::binary);
+    std::vector<Document> docs;
+    std::string row;
+    size_t line = 0, offset = 0, total = 0;
+    while (std::getline(in, row)) {
+        ++line;
+        const size_t row_offset = offset;
+        offset += row.size() + 1;
+        if (line == 1 && row.rfind("\xEF\xBB\xBF", 0) == 0) row.erase(0, 3);
+        if (!row.empty() && row.back() == '\r') row.pop_back();
+        if (blank(row)) continue;
+        if (++total > o.max_documents) continue;  // counted, never parsed
+        require_utf8(row, path, o, line - 1, row_offset);
+        docs.push_back(parse_jsonl_line(row, path, line));
+    }
+    if (o.total_documents) *o.total_documents = total;
+    return docs;
+}
+
 }  // namespace
 
 DataFormat format_from_extension(const std::string & path) {
@@ -96,20 +160,7 @@ std::vector<Document> parse_jsonl(const std::string & text, const std::string & 
         ++line;
         std::string row = text.substr(start, end - start);
         if (!row.empty() && row.back() == '\r') row.pop_back();
-        if (!blank(row)) {
-            Document d;
-            try {
-                d = nlohmann::json::parse(row);
-            } catch (const nlohmann::json::parse_error & e) {
-                throw Error(name + ":" + std::to_string(line) + ": invalid JSON (" + e.what() +
-                            "); a JSONL file holds one JSON object per line");
-            }
-            if (!d.is_object()) {
-                throw Error(name + ":" + std::to_string(line) + ": expected a JSON object, found " + d.type_name() +
-                            "; a JSONL file holds one JSON object per line");
-            }
-            docs.push_back(std::move(d));
-        }
+        if (!blank(row)) docs.push_back(parse_jsonl_line(row, name, line));
         if (end == text.size()) break;
         start = end + 1;
     }
@@ -161,13 +212,26 @@ std::vector<Document> parse_json_documents(const std::string & text, const std::
 
 std::vector<Document> parse_delimited(const std::string & text, char delim, const std::string & name, bool infer_types,
                                       const std::vector<std::string> & column_names) {
+    return parse_delimited_first(text, delim, name, infer_types, column_names, 0, nullptr);
+}
+
+namespace {
+
+std::vector<Document> parse_delimited_first(const std::string & text, char delim, const std::string & name, bool infer_types,
+                                            const std::vector<std::string> & column_names, size_t max_documents, size_t * total) {
+    const bool has_header = column_names.empty();
+    CsvOptions co;
+    co.delimiter = delim;
+    co.max_records = max_documents > 0 ? max_documents + (has_header ? 1 : 0) : 0;
+    size_t records = 0;
+    co.total_records = &records;
     std::vector<std::vector<std::string>> rows;
     std::vector<size_t> row_lines;
-    for (auto & r : parse_csv(text, name, {delim})) {
+    for (auto & r : parse_csv(text, name, co)) {
         rows.push_back(std::move(r.fields));
         row_lines.push_back(r.line);
     }
-    const bool has_header = column_names.empty();
+    if (total) *total = records > 0 && has_header ? records - 1 : records;
     if (rows.empty() && has_header) throw Error(name + ": the file is empty; expected a header row and data rows");
     const auto & header = has_header ? rows[0] : column_names;
     for (size_t c = 0; c < header.size(); ++c) {
@@ -189,16 +253,33 @@ std::vector<Document> parse_delimited(const std::string & text, char delim, cons
     return docs;
 }
 
+}  // namespace
+
 std::vector<Document> load_documents(const std::string & path, const LoadOptions & o) {
     const DataFormat fmt = o.format == DataFormat::Auto ? format_from_extension(path) : o.format;
-    const std::string text = read_file(path);
     std::vector<Document> docs;
-    switch (fmt) {
-        case DataFormat::Jsonl: docs = parse_jsonl(text, path); break;
-        case DataFormat::Json: docs = parse_json_documents(text, path); break;
-        case DataFormat::Csv: docs = parse_delimited(text, ',', path, o.infer_types, o.column_names); break;
-        case DataFormat::Tsv: docs = parse_delimited(text, '\t', path, o.infer_types, o.column_names); break;
-        case DataFormat::Auto: break;
+    if (fmt == DataFormat::Jsonl && o.max_documents > 0) {
+        docs = stream_jsonl(path, o);
+    } else {
+        std::string text = read_file(path);
+        require_utf8(text, path, o);
+        size_t total = 0;
+        switch (fmt) {
+            case DataFormat::Jsonl: docs = parse_jsonl(text, path); break;
+            case DataFormat::Json: docs = parse_json_documents(text, path); break;
+            case DataFormat::Csv:
+                docs = parse_delimited_first(text, ',', path, o.infer_types, o.column_names, o.max_documents, &total);
+                break;
+            case DataFormat::Tsv:
+                docs = parse_delimited_first(text, '\t', path, o.infer_types, o.column_names, o.max_documents, &total);
+                break;
+            case DataFormat::Auto: break;
+        }
+        if (o.total_documents) *o.total_documents = fmt == DataFormat::Csv || fmt == DataFormat::Tsv ? total : docs.size();
+    }
+    if (docs.empty()) {
+        throw Error(path + ": holds no documents" + std::string(fmt == DataFormat::Csv || fmt == DataFormat::Tsv ? " (only a header row)" : "") +
+                    "; give a file with at least one document");
     }
     if (!o.rename.empty()) {
         for (size_t i = 0; i < docs.size(); ++i) {

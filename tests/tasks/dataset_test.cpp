@@ -111,3 +111,60 @@ TEST(LoadDocuments, ReadsTheSharedBenchmarkFiles) {
     const auto squad = load_documents(shared_data("squad_v2/queries.json"));
     EXPECT_EQ(squad.size(), 500u);
 }
+
+TEST(DataUtf8, InvalidBytesAreAnErrorNamingFileLineAndOffset) {
+    const auto csv = write("latin1.csv", "question,answer\n\"ok\",yes\n\"caf\xE9?\",no\n");
+    const std::string msg = error_message([&] { load_documents(csv); });
+    EXPECT_NE(msg.find("latin1.csv:3: invalid UTF-8 (byte 0xE9 at byte offset 29)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--lenient-utf8"), std::string::npos) << msg;
+    const auto jsonl = write("latin1.jsonl", "{\"q\": \"fine\"}\n{\"q\": \"caf\xE9\"}\n");
+    LoadOptions first;
+    first.max_documents = 5;  // the streaming reader checks too
+    const std::string streamed = error_message([&] { load_documents(jsonl, first); });
+    EXPECT_NE(streamed.find("latin1.jsonl:2: invalid UTF-8 (byte 0xE9 at byte offset 24)"), std::string::npos) << streamed;
+}
+
+TEST(DataUtf8, LenientReadingReplacesBadBytesAndWarns) {
+    const auto csv = write("lenient.csv", "question,answer\n\"caf\xE9?\",no\n");
+    LoadOptions o;
+    o.lenient_utf8 = true;
+    std::vector<std::string> warnings;
+    o.warn = [&](const std::string & w) { warnings.push_back(w); };
+    const auto docs = load_documents(csv, o);
+    ASSERT_EQ(docs.size(), 1u);
+    EXPECT_EQ(docs[0]["question"], "caf\xEF\xBF\xBD?");
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("1 invalid UTF-8 byte(s) replaced"), std::string::npos) << warnings[0];
+    EXPECT_NO_THROW((void)docs[0].dump()) << "what is loaded is valid JSON text";
+}
+
+TEST(DataStreaming, OnlyTheFirstDocumentsAreParsedAndTheRestCounted) {
+    std::string text;
+    for (int i = 0; i < 50; ++i) text += "{\"i\": " + std::to_string(i) + "}\n\n";
+    text += "this line is not JSON, and it is never parsed\n";
+    const auto jsonl = write("many.jsonl", text);
+    LoadOptions o;
+    o.max_documents = 3;
+    size_t total = 0;
+    o.total_documents = &total;
+    const auto docs = load_documents(jsonl, o);
+    ASSERT_EQ(docs.size(), 3u);
+    EXPECT_EQ(docs[2]["i"], 2);
+    EXPECT_EQ(total, 51u) << "every non-blank line counts";
+    std::string rows = "a,b\n";
+    for (int i = 0; i < 20; ++i) rows += std::to_string(i) + ",x\n";
+    const auto csv = write("many.csv", rows);
+    const auto first = load_documents(csv, o);
+    ASSERT_EQ(first.size(), 3u);
+    EXPECT_EQ(first[0]["a"], "0");
+    EXPECT_EQ(total, 20u) << "the header is not a document";
+}
+
+TEST(DataErrors, AnEmptyFileIsNamed) {
+    const auto empty = write("empty.jsonl", "\n\n");
+    const std::string msg = error_message([&] { load_documents(empty); });
+    EXPECT_NE(msg.find("empty.jsonl: holds no documents"), std::string::npos) << msg;
+    const auto header_only = write("header.csv", "a,b\n");
+    const std::string csv = error_message([&] { load_documents(header_only); });
+    EXPECT_NE(csv.find("header.csv: holds no documents (only a header row)"), std::string::npos) << csv;
+}
