@@ -20,4 +20,12 @@ public:
     using Error::Error;
 };
 
+// A run stopped on request (RunOptions::stop, set by a signal) after saving its last chunk. `signal`
+// is the one that asked; the run resumes from the store when started again with the same options.
+class RunInterrupted : public Error {
+public:
+    RunInterrupted(const std::string & message, int signal) : Error(message), signal(signal) {}
+    int signal;
+};
+
 }  // namespace rightsize

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rightsize/backend.h>
+#include <rightsize/error.h>
 #include <rightsize/task.h>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,9 @@ private:
     std::vector<Document> docs_;
     std::vector<Document> fewshot_docs_;
     bool fewshot_is_eval_split_ = false;
+    std::string data_origin_;  // the file (or dataset) documents come from, for messages
+    // An error about document i, naming where it comes from: "FILE: document N: …".
+    Error at_document(size_t i, const std::exception & e) const;
     std::vector<std::vector<size_t>> fewshot_choice_;  // per document, drawn up front in doc order
     size_t n_original_ = 0;
     int n_shot_ = 0;

@@ -56,8 +56,9 @@ enum class FinishReason { Stop, Length, EndOfGeneration };
 struct GenerateResult {
     std::string text;
     FinishReason finish = FinishReason::Length;
-    int n_prompt_tokens = 0;
+    int n_prompt_tokens = 0;            // after truncation (see truncated)
     int n_generated_tokens = 0;
+    bool truncated = false;             // the prompt was cut from the left to leave room for max_tokens
     // Timing (vLLM bench conventions), milliseconds since the request was started.
     double ttft_ms = 0.0;                  // first token
     double e2e_ms = 0.0;                   // last token

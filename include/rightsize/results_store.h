@@ -42,6 +42,8 @@ struct StoredTaskResult {
     std::string model, task;
     nlohmann::json model_facts, results, efficiency;
     nlohmann::json task_facts;  // null in stores written before version 2
+    std::string run_id;
+    std::string finished_at;    // ISO 8601, UTC
 };
 
 // One vote on a pair of answers (rightsize vote): a person's, or a model judge's ("judge:<model>").
@@ -80,6 +82,9 @@ public:
     // ---- runs ----
     // The newest unfinished run with this configuration hash, if there is one.
     std::optional<std::string> unfinished_run(const std::string & config_hash);
+    // Removes a run that holds no sample and no result (one that failed before its first document).
+    // Returns whether it was removed.
+    bool discard_empty_run(const std::string & run_id);
     void begin_run(const RunInfo & run);   // inserts (or keeps) the run row, status 'running'
     void finish_run(const std::string & run_id);
     // Every run, newest first (by start time, then insertion).
@@ -107,6 +112,9 @@ public:
     std::optional<nlohmann::json> task_result(const std::string & run_id, const std::string & model, const std::string & task);
     // Every finished model × task of a run, in the order they finished.
     std::vector<StoredTaskResult> task_results(const std::string & run_id);
+    // The newest finished result of every model × task in the store, whichever run finished it
+    // (newest by finish time, then by insertion), in the order they were written.
+    std::vector<StoredTaskResult> latest_task_results();
 
     // ---- votes ----
     // Writes a vote in one transaction. Returns false and writes nothing when this voter already
@@ -121,6 +129,7 @@ private:
     void exec(const char * sql);
     void transaction(const std::function<void()> & body);  // all of body's writes, or none
     void migrate(int from);
+    std::vector<StoredTaskResult> read_task_results(const std::string & sql, const std::string & run_id);
     bool has_table(const char * name);
     sqlite3 * db_ = nullptr;
     std::string path_;

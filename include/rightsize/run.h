@@ -10,12 +10,14 @@
 //     rightsize::RunOutcome r = session.run(); // evaluates, measures, writes every output file
 //
 // It resolves the tasks, identifies the run by everything that changes its numbers (the run
-// configuration and its hash) and resumes an unfinished run with the same configuration from the
-// SQLite store; around each model × task it measures energy; it evaluates in checkpointed chunks
+// configuration and its hash: model and adapter checksums, task YAML, data checksums, options) and
+// resumes an unfinished run with exactly the same configuration from the SQLite store (never one
+// that differs: that one is kept and a new run starts beside it); it locks the output folder; around each model × task it measures energy; it evaluates in checkpointed chunks
 // (each chunk committed to the store before the next starts, so a killed run loses at most the
 // chunk in flight); it aggregates groups; and it writes OUTPUT/<model>/results.json,
 // samples_<task>.jsonl, emissions.csv, report.json, per.csv, report.html and report.md
-// (layouts in docs/results.md). What happens is reported through RunEvents; the library prints
+// (layouts in docs/results.md). The folder is a collection of runs: results.json, emissions.csv
+// and the report cover the newest result of every model × task finished in it, by any run. What happens is reported through RunEvents; the library prints
 // nothing itself.
 #pragma once
 
@@ -27,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,6 +52,10 @@ struct RunOptions {
     EnergyOptions energy;                    // the meter around each model × task
     CarbonOptions carbon;                    // grid intensity and PUE for CO2e
     LifecycleOptions lifecycle;              // training footprints amortised over a deployment
+    bool wait_for_lock = false;              // another run holds the folder: wait for it (default: fail at once)
+    // Set (to a signal number) from a signal handler or another thread: the run finishes the chunk in
+    // flight, saves it and throws RunInterrupted. Never set: the run goes to the end.
+    const std::atomic<int> * stop = nullptr;
 
     RunOptions();  // llama.n_ctx 8192 and flash attention off (see docs/tasks.md, speed and exactness)
 };
@@ -56,7 +63,7 @@ struct RunOptions {
 // Where the run reports what it does. Every callback is optional.
 struct RunEvents {
     // A line of status meant for a person: the meter's notes, task-resolution warnings, the run id,
-    // "resuming", "finished earlier in this run".
+    // "resuming", "finished earlier in this run", how an unfinished run in the folder differs.
     std::function<void(const std::string & line)> message;
     // A model × task starts: `total` documents, `done` of them already scored by an earlier,
     // interrupted invocation of this run.
@@ -74,8 +81,9 @@ struct RunOutcome {
     std::string run_id;
     std::string config_hash;
     bool resumed = false;                    // continued an unfinished run from the store
-    std::vector<nlohmann::json> results;     // one results.json document per model, in -m order
-    nlohmann::json analysis;                 // report.json: PER, Pareto sets, recommendation (see report.h)
+    std::vector<nlohmann::json> results;     // this run's results.json document per model, in -m order
+    std::vector<nlohmann::json> folder;      // the folder's results.json documents (every run's newest results)
+    nlohmann::json analysis;                 // report.json over the folder: PER, Pareto sets, recommendation
     nlohmann::json hardware;                 // hardware_info() of this machine
     std::string energy_source;               // the meter's label ("measured:rapl", "estimated:tdp", "none")
     CarbonIntensity intensity;               // the grid intensity CO2e used

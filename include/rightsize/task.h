@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,6 +83,9 @@ struct TaskConfig {
 
     // The split evaluated: test_split, else validation_split, else training_split.
     std::string eval_split() const;
+    // Where few-shot examples come from: fewshot_split, else training_split, else validation_split;
+    // empty: the evaluated split itself (lm-eval's order).
+    std::string fewshot_source_split() const;
     // Every (metric, filter) pair the task reports, filters outer, both in the task's order ("none"
     // when it has no filters). The first present in the results is the task's headline quality.
     std::vector<std::pair<std::string, std::string>> metric_filter_keys() const;
@@ -136,9 +140,22 @@ std::vector<std::string> builtin_task_dirs();
 struct DataOptions {
     std::string data_dir;  // --data-dir; default $RIGHTSIZE_DATA, else the cache's data/
     bool allow_download = true;
+    bool lenient_utf8 = false;                        // --lenient-utf8: bad bytes become U+FFFD (else an error)
+    std::function<void(const std::string &)> warn;    // told what lenient reading replaced
     static std::string default_data_dir();
 };
-std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o);
+// max_documents > 0: only the first max_documents of local JSONL/CSV/TSV files are parsed and kept
+// (the rest counted); *total (when given) is the split's document count either way.
+std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o,
+                                      size_t max_documents = 0, size_t * total = nullptr);
+// A file's documents as load_task_split reads them (UTF-8 rules and warnings from `o`).
+LoadOptions load_options(const DataOptions & o, size_t max_documents = 0, size_t * total = nullptr);
+// Where a split's documents come from, for a run's identity: each local file with its size and
+// SHA-256 ({"file", "bytes", "sha256"}, or {"file", "found": false}), the hub repository,
+// configuration and split, or a generated suite's name with the SHA-256 of its documents.
+nlohmann::json task_data_sources(const TaskConfig & task, const std::string & split, const DataOptions & o);
+// One file (a --data-file) as task_data_sources describes it.
+nlohmann::json data_file_source(const std::string & path);
 
 // Built-in document processors (process_docs: NAME): each turns a dataset's original release
 // into the Hugging Face schema lm-eval's templates expect, and passes documents already in

@@ -76,6 +76,7 @@ std::optional<double> number_at(const nlohmann::json & j, const std::string & ke
 
 std::string model_name_of(const nlohmann::json & j, const std::string & path) {
     if (const auto * m = find(j, "model"); m && m->is_object()) {
+        if (const auto * k = find(*m, "key"); k && k->is_string() && !k->get<std::string>().empty()) return k->get<std::string>();
         if (const auto * p = find(*m, "path"); p && p->is_string() && !p->get<std::string>().empty()) {
             return model_key(p->get<std::string>());
         }

@@ -53,6 +53,12 @@ bool ArgParser::parse(int argc, char ** argv, int first) {
         if (!has_inline) {
             if (i + 1 >= argc) throw UsageError("option '" + arg + "' needs a value (" + o->metavar + ")");
             inline_value = argv[++i];
+            // "-m --tasks arc_easy": the value is missing, not a file called "--tasks".
+            const std::string as_option = inline_value.substr(0, inline_value.find('='));
+            if (as_option.size() > 1 && as_option[0] == '-' && find(as_option)) {
+                throw UsageError("option '" + arg + "' needs a value (" + o->metavar + ") but is followed by the option '" + as_option +
+                                 "'; give the value right after " + arg + " (or write " + arg + "=VALUE for a value that starts with '-')");
+            }
         }
         o->on_value(inline_value);
     }

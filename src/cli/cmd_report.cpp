@@ -18,7 +18,7 @@ int cmd_report(int argc, char ** argv) {
                           "is self-contained (inline CSS and SVG charts, nothing loaded from the network).");
     p.value({"--input", "-i"}, "PATH", "a run directory (rightsize run -o DIR), one results.json, or a rightsize.sqlite store",
             [&](const std::string & v) { input = v; });
-    p.value({"--run-id"}, "ID", "the run to report from a store (default: the latest complete run)",
+    p.value({"--run-id"}, "ID", "report one run of a store (default: the newest result of every model × task, by any run)",
             [&](const std::string & v) { run_id = v; });
     p.value({"--html"}, "FILE", "write the HTML report here", [&](const std::string & v) { html = v; });
     p.value({"--md"}, "FILE", "write the Markdown report here", [&](const std::string & v) { markdown = v; });

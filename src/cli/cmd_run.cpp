@@ -9,8 +9,12 @@
 #include <rightsize/report.h>
 #include <rightsize/run.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -58,6 +62,10 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
                 const std::string task = eq == std::string::npos ? "" : v.substr(0, eq);
                 const double n = parse_double("--limit", eq == std::string::npos ? v : v.substr(eq + 1));
                 if (n < 0) throw UsageError("option '--limit' must not be negative, got '" + v + "'");
+                if (n == 0) {
+                    throw UsageError("option '--limit' " + v + " would evaluate no document; give N ≥ 1 (the first N documents), "
+                                     "0 < N < 1 (that fraction), or leave --limit out to evaluate every document");
+                }
                 if (eq != std::string::npos && task.empty()) throw UsageError("option '--limit' expects N or TASK=N, got '" + v + "'");
                 if (task.empty()) o.run.eval.limit = n;
                 else o.run.task_limits[task] = n;
@@ -89,14 +97,18 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
     p.value({"--batch-docs"}, "N", "documents scored per batch and per checkpoint (default 32)",
             [&](const std::string & v) { o.run.eval.chunk_docs = size_t(parse_int("--batch-docs", v, 1, 100000)); });
     p.flag({"--fresh"}, "start a new run even if an unfinished run with the same options exists", [&] { o.run.fresh = true; });
+    p.flag({"--wait"}, "when another run is using the output folder, wait for it (default: stop at once and name it)",
+           [&] { o.run.wait_for_lock = true; });
+    p.flag({"--lenient-utf8"}, "replace invalid UTF-8 in data files with U+FFFD (with a warning) instead of stopping",
+           [&] { o.run.eval.data.lenient_utf8 = true; });
     p.flag({"--offline"}, "never download datasets (local files and the cache only)", [&] { o.run.eval.data.allow_download = false; });
     add_llama_options(p, o.run.llama, &o.ctx_given);
     add_energy_carbon_options(p, o.ec);
 }
 
 // Progress lines and status on stderr; RIGHTSIZE_KILL_AFTER_CHUNKS=N kills the process (SIGKILL, as
-// a crash or an OOM kill would) after N checkpoints: the resume test's only way to stop a run at an
-// exact point.
+// a crash or an OOM kill would) after N checkpoints, and N:SIGNAL sends that signal instead (15: a
+// scheduler's SIGTERM): the tests' only way to stop a run at an exact point.
 RunEvents terminal_events(std::shared_ptr<Progress> & progress) {
     RunEvents ev;
     ev.message = [](const std::string & line) { fprintf(stderr, "%s\n", line.c_str()); };
@@ -114,9 +126,16 @@ RunEvents terminal_events(std::shared_ptr<Progress> & progress) {
         progress.reset();
     };
     long kill_after = -1;
-    if (const char * k = std::getenv("RIGHTSIZE_KILL_AFTER_CHUNKS")) kill_after = atol(k);
-    ev.checkpoint = [kill_after](long count) {
-        if (kill_after >= 0 && count >= kill_after) raise(SIGKILL);
+    int kill_signal = SIGKILL;
+    if (const char * k = std::getenv("RIGHTSIZE_KILL_AFTER_CHUNKS")) {
+        kill_after = atol(k);
+        if (const char * colon = strchr(k, ':')) kill_signal = atoi(colon + 1);  // N:SIGNAL, e.g. 1:15 for SIGTERM
+    }
+    ev.checkpoint = [kill_after, kill_signal, fired = false](long count) mutable {
+        if (kill_after >= 0 && count >= kill_after && !fired) {
+            fired = true;
+            raise(kill_signal);
+        }
     };
     return ev;
 }
@@ -129,7 +148,7 @@ Table summary_table(const RunSession & session, const RunOutcome & outcome) {
     t.right_align = {false, false, false, true, true, true, true, true, true, true, true, true, true, true};
     for (size_t m = 0; m < outcome.results.size(); ++m) {
         const auto & doc = outcome.results[m];
-        const std::string key = model_key(session.options().models[m]);
+        const std::string key = session.config()["models"][m]["key"];
         for (const auto & task : session.tasks()) {
             const auto & results = doc["results"][task.task];
             const auto & eff = doc["efficiency"][task.task];
@@ -181,6 +200,33 @@ void print_outcome(const RunSession & session, const RunOutcome & r, const std::
            r.files.report_md.c_str());
 }
 
+// SIGINT (Ctrl-C) and SIGTERM (a scheduler's stop) ask the run to stop after the chunk in flight,
+// which it saves; a second signal ends the process at once (the last saved chunk is kept).
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+    if (stop_signal.exchange(sig) != 0) {
+        std::signal(sig, SIG_DFL);
+        std::raise(sig);
+    }
+    const char msg[] = "\nstopping after the chunk in flight is saved (signal again to stop at once)\n";
+    [[maybe_unused]] const auto n = write(2, msg, sizeof msg - 1);
+}
+
+struct StopOnSignals {
+    StopOnSignals() {
+        stop_signal = 0;
+        previous_int = std::signal(SIGINT, on_stop_signal);
+        previous_term = std::signal(SIGTERM, on_stop_signal);
+    }
+    ~StopOnSignals() {
+        std::signal(SIGINT, previous_int);
+        std::signal(SIGTERM, previous_term);
+    }
+    void (*previous_int)(int);
+    void (*previous_term)(int);
+};
+
 }  // namespace
 
 int cmd_run(int argc, char ** argv) {
@@ -209,9 +255,18 @@ int cmd_run(int argc, char ** argv) {
     if (const char * root = std::getenv("RIGHTSIZE_POWERCAP_ROOT")) o.run.energy.powercap_root = root;
     if (const char * lib = std::getenv("RIGHTSIZE_NVML_LIBRARY")) o.run.energy.nvml_library = lib;
     std::shared_ptr<Progress> progress;
+    o.run.stop = &stop_signal;
     RunSession session(o.run, terminal_events(progress));
-    const RunOutcome outcome = session.run();
-    print_outcome(session, outcome, o.run.output_dir);
+    const StopOnSignals signals;
+    try {
+        const RunOutcome outcome = session.run();
+        print_outcome(session, outcome, o.run.output_dir);
+    } catch (const RunInterrupted & e) {
+        if (progress) progress->finish();
+        fprintf(stderr, "\ninterrupted: %s.\nEverything finished so far is in the store; run the same command again to resume.\n",
+                e.what());
+        return 128 + e.signal;
+    }
     return 0;
 }
 

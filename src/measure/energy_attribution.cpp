@@ -147,7 +147,18 @@ std::string emissions_csv(const std::vector<nlohmann::json> & results_docs, cons
             EmissionsRow r;
             r.timestamp = doc.value("date", "");
             r.run_id = doc.value("run_id", "");
+            // A folder's results gather tasks from several runs: each row names the run it comes from.
+            if (doc.contains("task_runs") && doc["task_runs"].contains(task)) {
+                r.run_id = doc["task_runs"][task].value("run_id", r.run_id);
+                r.timestamp = doc["task_runs"][task].value("finished_at", r.timestamp);
+            }
             r.model = doc.contains("model") ? doc["model"].value("path", "") : "";
+            if (doc.contains("model")) {
+                // Adapters are part of the model's identity: "base.gguf + lora adapter.gguf@4".
+                for (const auto & a : doc["model"].value("adapters", nlohmann::json::array())) {
+                    r.model += " + lora " + a.value("path", "") + "@" + nlohmann::json(a.value("scale", 1.0)).dump();
+                }
+            }
             r.task = task;
             r.duration_s = e.value("seconds", 0.0);
             r.cpu_j = e.value("cpu_j", 0.0);

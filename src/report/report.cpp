@@ -32,6 +32,9 @@ namespace {
 // The key a model is shown under: its file name without .gguf, as `rightsize run` files it.
 std::string display_key(const json & r, size_t index) {
     if (r.contains("rightsize_store_key") && r["rightsize_store_key"].is_string()) return r["rightsize_store_key"];
+    if (r.contains("model") && r["model"].is_object() && r["model"].contains("key") && r["model"]["key"].is_string()) {
+        return r["model"]["key"];
+    }
     std::string path;
     if (r.contains("model") && r["model"].is_object()) path = r["model"].value("path", "");
     if (path.empty() && r.contains("config") && r["config"].is_object()) {
@@ -130,6 +133,11 @@ json provenance_block(const ReportInput & input) {
                                            {"rightsize_version", "rightsize_versions"}, {"llama_cpp_version", "llama_cpp_versions"}}) {
             if (r.contains(field) && r[field].is_string() && !r[field].get<std::string>().empty()) add_unique(prov[list], r[field]);
         }
+        if (r.contains("task_runs") && r["task_runs"].is_object()) {
+            for (const auto & [task, run] : r["task_runs"].items()) {
+                if (!run.value("run_id", std::string()).empty()) add_unique(prov["run_ids"], run.value("run_id", std::string()));
+            }
+        }
         for (const char * k : {"hardware", "energy_meter", "carbon"}) {
             if (!prov.contains(k) && r.contains(k) && r[k].is_object()) prov[k] = r[k];
         }
@@ -142,6 +150,19 @@ json provenance_block(const ReportInput & input) {
     }
     if (!input.run_id.empty()) add_unique(prov["run_ids"], input.run_id);
     return prov;
+}
+
+// The runs a task's results come from: a folder's results.json names each task's run
+// ("task_runs"); otherwise the document's run.
+json runs_of_task(const ReportInput & input, const std::string & task) {
+    json runs = json::array();
+    for (const auto & r : input.models) {
+        if (!r.contains("results") || !r["results"].contains(task)) continue;
+        std::string run = r.value("run_id", std::string());
+        if (r.contains("task_runs") && r["task_runs"].contains(task)) run = r["task_runs"][task].value("run_id", std::string());
+        if (!run.empty()) add_unique(runs, run);
+    }
+    return runs;
 }
 
 // Tasks in order of first appearance; groups have no efficiency of their own and are left to
@@ -402,6 +423,7 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
         if (r0.contains("n-shot") && r0["n-shot"].contains(task)) pt["n_shot"] = r0["n-shot"][task];
         if (r0.contains("n-samples") && r0["n-samples"].contains(task)) pt["n_samples"] = r0["n-samples"][task];
         pt["headline"] = s.t["headline"]["key"];
+        pt["runs"] = runs_of_task(input, task);
         prov_tasks[task] = pt;
         task_docs.push_back(std::move(s.t));
     }

@@ -294,6 +294,7 @@ std::string provenance(const json & a) {
     for (const auto & [task, pt] : p["tasks"].items()) {
         o << "<li>" << esc(task) << ": headline " << esc(pt.value("headline", ""));
         if (pt.contains("n_shot")) o << ", " << esc(pt["n_shot"].dump()) << "-shot";
+        if (pt.contains("runs") && pt["runs"].is_array() && !pt["runs"].empty()) o << ", run " << joined(pt["runs"]);
         if (pt.contains("n_samples") && pt["n_samples"].is_object()) {
             o << ", " << esc(pt["n_samples"].value("effective", json()).dump()) << " of " << esc(pt["n_samples"].value("original", json()).dump())
               << " documents";

@@ -53,22 +53,34 @@ ReportInput load_store(const std::string & path, const std::string & wanted_run)
         for (const auto & r : runs) s += "\n  " + r.info.run_id + "  " + r.status + "  started " + r.started_at;
         return s.empty() ? std::string(" (the store holds no runs)") : s;
     };
-    const StoredRun * run = nullptr;
-    for (const auto & r : runs) {
-        if (wanted_run.empty() ? r.status == "complete" : r.info.run_id == wanted_run) {
-            run = &r;
-            break;
-        }
-    }
-    if (!run) {
-        if (!wanted_run.empty()) throw Error(path + ": no run '" + wanted_run + "'; the runs stored are:" + list_runs());
-        throw Error(path + ": no complete run; pick one with --run-id (an unfinished run shows its finished tasks):" + list_runs());
-    }
     ReportInput in;
     in.origin = path;
+    if (wanted_run.empty()) {
+        // The store as a collection: the newest result of every model × task, by any run.
+        in.models = collected_results_documents(store);
+        if (in.models.empty()) throw Error(path + ": no finished model × task yet; the runs stored are:" + list_runs());
+        return in;
+    }
+    const auto run = std::find_if(runs.begin(), runs.end(), [&](const StoredRun & r) { return r.info.run_id == wanted_run; });
+    if (run == runs.end()) throw Error(path + ": no run '" + wanted_run + "'; the runs stored are:" + list_runs());
     in.run_id = run->info.run_id;
     in.models = stored_results_documents(store, *run);
     return in;
+}
+
+// Every run the documents' results come from (a folder's results.json gathers several).
+std::vector<std::string> runs_of(const std::vector<json> & models) {
+    std::vector<std::string> runs;
+    const auto add = [&](const std::string & r) {
+        if (!r.empty() && std::find(runs.begin(), runs.end(), r) == runs.end()) runs.push_back(r);
+    };
+    for (const auto & m : models) {
+        add(m.value("run_id", ""));
+        if (m.contains("task_runs") && m["task_runs"].is_object()) {
+            for (const auto & [task, r] : m["task_runs"].items()) add(r.value("run_id", ""));
+        }
+    }
+    return runs;
 }
 
 // The human-likeness votes of the runs reported: one tally_votes() object per (run, task) with
@@ -112,7 +124,7 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
         // --run-id picks a run of the store; results.json files hold only the newest run per model.
         if ((!run_id.empty() || files.empty()) && fs::exists(db)) {
             auto in = load_store(db.string(), run_id);
-            in.votes = load_votes(db.string(), {in.run_id});
+            in.votes = load_votes(db.string(), runs_of(in.models));
             return in;
         }
         if (files.empty()) {
@@ -137,19 +149,18 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
         in.run_id = in.models[0].value("run_id", "");
         if (fs::exists(db)) {
             // Each results.json holds its model's newest run: votes are read for every run among them.
-            std::vector<std::string> runs;
-            for (const auto & m : in.models) {
-                const std::string r = m.value("run_id", "");
-                if (!r.empty() && std::find(runs.begin(), runs.end(), r) == runs.end()) runs.push_back(r);
-            }
-            in.votes = load_votes(db.string(), runs);
+            in.votes = load_votes(db.string(), runs_of(in.models));
         }
         return in;
     }
     if (is_sqlite(path)) {
         auto in = load_store(path, run_id);
-        in.votes = load_votes(path, {in.run_id});
+        in.votes = load_votes(path, runs_of(in.models));
         return in;
+    }
+    if (const auto ext = fs::path(path).extension().string(); ext == ".sqlite" || ext == ".sqlite3" || ext == ".db") {
+        throw Error(path + ": not an SQLite database (it does not start with \"SQLite format 3\"), so not a rightsize store: "
+                    "it is damaged or another kind of file; " + kExpected);
     }
     ReportInput in;
     in.origin = path;

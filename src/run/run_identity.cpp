@@ -3,7 +3,10 @@
 
 #include "../core/time_format.h"
 
+#include "core/content_hash.h"
 #include "core/sha256.h"
+#include <rightsize/model_facts.h>
+#include <rightsize/version.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,22 +18,73 @@ namespace rightsize {
 
 using nlohmann::json;
 
+namespace {
+
+std::string scale_text(float scale) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", double(scale));
+    return buf;
+}
+
+json file_identity(const std::string & path) {
+    const FileHash h = file_sha256_cached(path);
+    return {{"path", fs::absolute(path).lexically_normal().string()}, {"bytes", h.bytes}, {"sha256", h.sha256}};
+}
+
+// Where each task's documents and few-shot examples come from, with content hashes.
+json task_data(const RunOptions & o, const TaskConfig & t) {
+    json d;
+    const auto over = o.eval.data_file_overrides.find(t.task);
+    d["eval"] = over != o.eval.data_file_overrides.end() ? json::array({data_file_source(over->second)})
+                                                         : task_data_sources(t, t.eval_split(), o.eval.data);
+    const int shots = o.eval.num_fewshot.value_or(t.num_fewshot.value_or(0));
+    const std::string fs = t.fewshot_source_split();
+    if (shots > 0 && !fs.empty() && fs != t.eval_split()) d["fewshot"] = task_data_sources(t, fs, o.eval.data);
+    return d;
+}
+
+std::string shorten(const json & v) {
+    std::string s = v.is_null() ? "(absent)" : v.dump();
+    if (s.size() > 44) s = s.substr(0, 40) + "…";
+    return s;
+}
+
+}  // namespace
+
+std::string run_model_key(const std::string & model_path, const std::vector<LoraAdapter> & adapters) {
+    std::string key = model_key(model_path);
+    for (const auto & a : adapters) {
+        key += "+" + model_key(a.path);
+        if (a.scale != 1.0f) key += "@" + scale_text(a.scale);
+    }
+    return key;
+}
+
+json model_identity(const std::string & model_path, const std::vector<LoraAdapter> & adapters) {
+    json m = file_identity(model_path);
+    m["key"] = run_model_key(model_path, adapters);
+    m["adapters"] = json::array();
+    for (const auto & a : adapters) {
+        json j = file_identity(a.path);
+        j["scale"] = a.scale;
+        m["adapters"].push_back(std::move(j));
+    }
+    return m;
+}
+
 json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
     json models = json::array();
-    for (const auto & m : o.models) {
-        std::error_code ec;
-        const auto size = fs::file_size(m, ec);
-        const auto mtime = fs::last_write_time(m, ec).time_since_epoch().count();
-        models.push_back({{"path", fs::absolute(m).string()}, {"bytes", size}, {"mtime", mtime}});
+    for (const auto & m : o.models) models.push_back(model_identity(m, o.llama.loras));
+    json task_configs = json::object(), data = json::object();
+    for (const auto & t : tasks) {
+        task_configs[t.task] = t.raw;
+        data[t.task] = task_data(o, t);
     }
-    json task_configs = json::object();
-    for (const auto & t : tasks) task_configs[t.task] = t.raw;
-    json overrides = json::object();
-    for (const auto & [t, f] : o.eval.data_file_overrides) overrides[t] = fs::absolute(f).string();
     const auto & e = o.eval;
     const auto & l = o.llama;
     return {{"models", models},
             {"tasks", task_configs},
+            {"data", data},
             {"limit", e.limit},
             {"task_limits", o.task_limits},
             {"num_fewshot", e.num_fewshot ? json(*e.num_fewshot) : json(nullptr)},
@@ -38,14 +92,33 @@ json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
             {"system_prompt", e.system_prompt},
             {"fewshot_as_multiturn", e.fewshot_as_multiturn},
             {"fewshot_seed", e.fewshot_seed},
-            {"data_dir", e.data.data_dir.empty() ? DataOptions::default_data_dir() : fs::absolute(e.data.data_dir).string()},
-            {"data_files", overrides},
+            {"lenient_utf8", e.data.lenient_utf8},
             {"llama", {{"threads", l.n_threads}, {"ctx_size", l.n_ctx}, {"batch_size", l.n_batch}, {"ubatch_size", l.n_ubatch},
                        {"n_gpu_layers", l.n_gpu_layers}, {"flash_attn", l.flash_attn}, {"parallel", l.n_parallel},
-                       {"chat_template", l.chat_template}}}};
+                       {"chat_template", l.chat_template}}},
+            {"llama_cpp", llama_version_string()}};
 }
 
 std::string config_hash_of(const json & config) { return sha256_hex(config.dump()).substr(0, 16); }
+
+std::vector<std::string> config_differences(const json & a, const json & b, size_t max_lines) {
+    std::vector<std::string> out;
+    const json patch = json::diff(a, b);
+    for (const auto & op : patch) {
+        if (out.size() == max_lines) {
+            out.push_back("… and " + std::to_string(patch.size() - max_lines) + " more");
+            break;
+        }
+        std::string path = op.value("path", "");
+        const std::string kind = op.value("op", "");
+        json before, after;
+        if (kind != "add" && a.contains(json::json_pointer(path))) before = a.at(json::json_pointer(path));
+        if (kind != "remove") after = op.value("value", json());
+        if (path.ends_with("/-")) path.resize(path.size() - 2);  // appended to a list
+        out.push_back((path.empty() ? std::string("(whole)") : path.substr(1)) + ": " + shorten(before) + " → " + shorten(after));
+    }
+    return out;
+}
 
 std::string new_run_id() {
     std::random_device rd;

@@ -2,6 +2,7 @@
 // checkpointed evaluation, results files, the analysis and the report.
 #include "run_identity.h"
 
+#include "../core/folder_lock.h"
 #include "../core/time_format.h"
 #include "../measure/energy_attribution.h"
 #include "../store/results_document.h"
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -59,9 +61,18 @@ struct RunSession::Impl {
     void say(const std::string & line) const {
         if (ev.message) ev.message(line);
     }
+    void stop_if_asked() const {
+        if (!o.stop || o.stop->load() == 0) return;
+        throw RunInterrupted("run " + info.run_id + " stopped by signal " + std::to_string(o.stop->load()) + " after saving " +
+                                 std::to_string(checkpoints) + " chunk(s) in this invocation",
+                             o.stop->load());
+    }
+    std::optional<std::string> find_previous(ResultsStore & store) const;
+    void write_folder_results(RunOutcome & out, ResultsStore & store) const;
+    std::vector<std::unique_ptr<FolderLock>> lock_folder() const;
     void check_inputs() const;
     void resolve_tasks();
-    json run_model(const std::string & model_path, ResultsStore & store, EnergyMeter & meter);
+    json run_model(size_t index, ResultsStore & store, EnergyMeter & meter);
     void evaluate_task(LlamaBackend & backend, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
                        EnergyMeter & meter, const std::string & dir);
     void restore_task(const TaskConfig & task, ModelResults & mr, const json & done);
@@ -73,6 +84,13 @@ void RunSession::Impl::check_inputs() const {
     if (o.models.empty()) throw OptionError("a run needs at least one model (-m MODEL)");
     if (o.tasks.empty()) throw OptionError("a run needs at least one task (--tasks T1,T2; 'rightsize tasks' lists them)");
     for (const auto & m : o.models) validate_gguf_file(m);
+    for (const auto & a : o.llama.loras) {
+        if (!fs::exists(a.path)) throw OptionError("--lora " + a.path + ": the adapter file does not exist");
+    }
+    if (const unsigned hw = std::thread::hardware_concurrency(); hw > 0 && o.llama.n_threads > int(hw)) {
+        say("warning: -t " + std::to_string(o.llama.n_threads) + " asks for more threads than this machine has (" + std::to_string(hw) +
+            "); they will contend, and the speed measured is that of an oversubscribed CPU, not the model's (results record it)");
+    }
     for (const auto & [t, f] : o.eval.data_file_overrides) {
         if (!fs::exists(f)) throw Error(f + ": --data-file for task " + t + " does not exist");
     }
@@ -94,10 +112,38 @@ void RunSession::Impl::resolve_tasks() {
     }
 }
 
+namespace {
+
+// The output folder exists and is a folder (created if missing), or a clear error says why not.
+void prepare_output_dir(const std::string & dir) {
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+        throw OptionError("-o " + dir + ": names a file, not a folder; give a folder for the run's results (it is created if missing)");
+    }
+    fs::create_directories(dir, ec);
+    if (ec) throw OptionError("-o " + dir + ": cannot create the results folder (" + ec.message() + "); give a writable place");
+}
+
+}  // namespace
+
+// The folder's lock (and the store's, when the store lives elsewhere): one run at a time writes them.
+std::vector<std::unique_ptr<FolderLock>> RunSession::Impl::lock_folder() const {
+    std::vector<std::unique_ptr<FolderLock>> locks;
+    const auto wait = o.wait_for_lock ? FolderLock::Wait::Yes : FolderLock::Wait::No;
+    const auto waiting = [this](const std::string & holder) { say("waiting for the run that holds this folder: " + holder); };
+    const std::string what = "rightsize run, config " + info.config_hash + ", -o " + o.output_dir;
+    locks.push_back(std::make_unique<FolderLock>((fs::path(o.output_dir) / ".rightsize.lock").string(), what, wait, waiting));
+    if (fs::weakly_canonical(fs::absolute(db_path).parent_path()) != fs::weakly_canonical(fs::absolute(o.output_dir))) {
+        locks.push_back(std::make_unique<FolderLock>(db_path + ".lock", what, wait, waiting));
+    }
+    return locks;
+}
+
 RunSession::RunSession(RunOptions options, RunEvents events) : impl_(std::make_unique<Impl>()) {
     auto & s = *impl_;
     s.o = std::move(options);
     s.ev = std::move(events);
+    if (!s.o.eval.data.warn) s.o.eval.data.warn = [&s](const std::string & w) { s.say("warning: " + w); };
     s.intensity = resolve_carbon_intensity(s.o.carbon);
     s.check_inputs();
     s.resolve_tasks();
@@ -159,18 +205,28 @@ void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & 
             store.add_samples(info.run_id, mr.key, task.task, chunk);
             ++checkpoints;
             if (ev.checkpoint) ev.checkpoint(checkpoints);
+            stop_if_asked();
         },
         [&](size_t finished) {
             if (ev.progress) ev.progress(finished);
         });
     const json results = ev_task.aggregate(samples);
     json efficiency = ev_task.efficiency(samples);
+    if (const size_t cut = efficiency.value("truncated_prompts", size_t(0)); cut > 0) {
+        say("warning: " + mr.key + " · " + task.task + ": " + std::to_string(cut) + " of " + std::to_string(samples.size()) +
+            " prompts did not fit the context window (-c " + std::to_string(o.llama.n_ctx) +
+            ") and were cut from the left, changing what the model saw; raise -c (samples mark them \"truncated\")");
+    }
     efficiency["peak_rss_mb"] = double(read_process_memory().peak_rss_bytes) / 1048576.0;
     efficiency["peak_rss_scope"] = per_model_rss ? "model × task" : "process";
     efficiency["model_mb"] = double(backend.facts().file_bytes) / 1048576.0;
     efficiency["n_original"] = ev_task.n_original();
     efficiency["n_shot"] = ev_task.n_shot();
     efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to)
+    const unsigned hw = std::thread::hardware_concurrency();
+    efficiency["threads"] = o.llama.n_threads > 0 ? o.llama.n_threads : int(hw);
+    efficiency["hardware_threads"] = hw;
+    if (hw > 0 && o.llama.n_threads > int(hw)) efficiency["oversubscribed"] = true;
     efficiency["energy"] = task_energy(samples, laps, efficiency);
     write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
         for (const auto & s : samples) out << s.dump() << '\n';
@@ -181,42 +237,57 @@ void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & 
     mr.add_task(task.task, facts, results, std::move(efficiency), ev_task.n_original(), ev_task.n_docs(), ev_task.n_shot());
 }
 
-json RunSession::Impl::run_model(const std::string & model_path, ResultsStore & store, EnergyMeter & meter) {
+json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter & meter) {
+    const std::string & model_path = o.models[index];
     ModelResults mr;
-    mr.key = model_key(model_path);
+    const json & identity = info.config["models"][index];
+    mr.key = identity["key"];
     const std::string dir = (fs::path(o.output_dir) / mr.key).string();
     fs::create_directories(dir);
     LlamaOptions lo = o.llama;
     lo.model_path = model_path;
     LlamaBackend backend(lo);
     mr.facts = model_facts_json(backend.facts());
-    const auto write_results = [&] {
-        RunProvenance prov;
-        prov.run = info;
-        json doc = results_document(mr, prov);
-        write_file_atomic((fs::path(dir) / "results.json").string(), doc.dump(2) + "\n");
-        return doc;
-    };
+    // The model's identity travels with every result: its key, checksum and adapters.
+    mr.facts["key"] = mr.key;
+    mr.facts["sha256"] = identity["sha256"];
+    mr.facts["adapters"] = identity["adapters"];
     for (const auto & task : tasks) {
+        stop_if_asked();
         if (auto done = store.task_result(info.run_id, mr.key, task.task)) {
             restore_task(task, mr, *done);
         } else {
             evaluate_task(backend, task, mr, store, meter, dir);
         }
-        write_results();
+        // The model's results.json in the folder: this task now, and what earlier runs finished.
+        for (const auto & doc : collected_results_documents(store)) {
+            if (doc["rightsize_store_key"] == mr.key) write_file_atomic((fs::path(dir) / "results.json").string(), doc.dump(2) + "\n");
+        }
         if (ev.task_finished) ev.task_finished(mr.key, task.task);
     }
     for (const auto & g : groups) mr.add_group(g);
-    return write_results();
+    RunProvenance prov;
+    prov.run = info;
+    return results_document(mr, prov);
+}
+
+// Every model's results.json in the folder: the newest result of each model × task, by any run.
+void RunSession::Impl::write_folder_results(RunOutcome & out, ResultsStore & store) const {
+    out.folder = collected_results_documents(store, groups);
+    for (const auto & doc : out.folder) {
+        const fs::path dir = fs::path(o.output_dir) / doc["rightsize_store_key"].get<std::string>();
+        fs::create_directories(dir);
+        write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
+    }
 }
 
 void RunSession::Impl::write_outputs(RunOutcome & out, const EnergyMeter & meter) const {
     const fs::path dir(o.output_dir);
     out.files.db = db_path;
     out.files.emissions_csv = (dir / "emissions.csv").string();
-    write_file_atomic(out.files.emissions_csv, emissions_csv(out.results, o.carbon, info.hardware));
+    write_file_atomic(out.files.emissions_csv, emissions_csv(out.folder, o.carbon, info.hardware));
     ReportInput report_input;
-    report_input.models = out.results;
+    report_input.models = out.folder;
     report_input.origin = o.output_dir;
     report_input.run_id = info.run_id;
     out.analysis = analyse(report_input);
@@ -229,6 +300,22 @@ void RunSession::Impl::write_outputs(RunOutcome & out, const EnergyMeter & meter
     write_file_atomic(out.files.report_json, out.analysis.dump(2) + "\n");
     write_file_atomic(out.files.per_csv, render_per_csv(out.analysis));
     out.energy_source = meter.source();
+}
+
+// The unfinished run to resume: the newest with exactly this configuration. An unfinished run with
+// another configuration is never resumed; the user is told how it differs.
+std::optional<std::string> RunSession::Impl::find_previous(ResultsStore & store) const {
+    if (o.fresh) return std::nullopt;
+    if (auto same = store.unfinished_run(info.config_hash)) return same;
+    for (const auto & r : store.list_runs()) {
+        if (r.status != "running") continue;
+        std::string lines;
+        for (const auto & d : config_differences(r.info.config, info.config)) lines += "\n  " + d;
+        say("an unfinished run " + r.info.run_id + " in this folder has another configuration, so this run starts beside it "
+            "(that one is kept; its own command resumes it). What differs:" + lines);
+        break;
+    }
+    return std::nullopt;
 }
 
 RunOutcome RunSession::run() {
@@ -244,9 +331,10 @@ RunOutcome RunSession::run() {
     s.say("carbon: " + fixed(s.intensity.g_per_kwh, 0) + " gCO2e/kWh (" + s.intensity.origin + "), PUE " +
           fixed(s.o.carbon.pue, 2));
 
-    fs::create_directories(s.o.output_dir);
+    prepare_output_dir(s.o.output_dir);
+    const auto locks = s.lock_folder();
     ResultsStore store(s.db_path);
-    const auto previous = s.o.fresh ? std::nullopt : store.unfinished_run(s.info.config_hash);
+    const auto previous = s.find_previous(store);
     s.info.run_id = previous ? *previous : new_run_id();
     store.begin_run(s.info);
     s.say("run " + s.info.run_id + " (config " + s.info.config_hash + ")" + (previous ? ", resuming an unfinished run" : "") + ": " +
@@ -259,8 +347,15 @@ RunOutcome RunSession::run() {
     out.hardware = s.info.hardware;
     out.intensity = s.intensity;
     s.per_model_rss = reset_peak_rss();
-    for (const auto & model_path : s.o.models) out.results.push_back(s.run_model(model_path, store, meter));
+    try {
+        for (size_t m = 0; m < s.o.models.size(); ++m) out.results.push_back(s.run_model(m, store, meter));
+    } catch (...) {
+        // A run that failed before its first document leaves nothing behind; one with results stays resumable.
+        if (!previous) store.discard_empty_run(s.info.run_id);
+        throw;
+    }
     store.finish_run(s.info.run_id);
+    s.write_folder_results(out, store);
     s.write_outputs(out, meter);
     return out;
 }

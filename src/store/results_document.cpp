@@ -8,6 +8,7 @@
 #include <rightsize/model_facts.h>
 #include <rightsize/version.h>
 
+#include <algorithm>
 #include <map>
 
 namespace rightsize {
@@ -24,10 +25,14 @@ json headline_in(const std::vector<std::pair<std::string, std::string>> & keys, 
 }
 
 // lm-eval's "config" block, from the run's configuration (run_config).
-json config_block(const json & config, const std::string & model_path) {
+json config_block(const json & config, const json & model) {
     const json limit = config.value("limit", json());
+    std::string args = "model=" + model.value("path", "");
+    for (const auto & a : model.value("adapters", json::array())) {
+        args += ",lora=" + a.value("path", "") + ":" + json(a.value("scale", 1.0)).dump();
+    }
     return {{"model", "rightsize-llama.cpp"},
-            {"model_args", "model=" + model_path},
+            {"model_args", args},
             {"limit", limit.is_number() && limit.get<double>() > 0 ? limit : json(nullptr)},
             {"task_limits", config.value("task_limits", json::object())},
             {"num_fewshot", config.value("num_fewshot", json())},
@@ -110,7 +115,7 @@ json results_document(const ModelResults & m, const RunProvenance & p) {
     j["n-shot"] = m.n_shot;
     j["higher_is_better"] = m.higher_is_better;
     j["n-samples"] = m.n_samples;
-    j["config"] = config_block(p.run.config, m.facts.value("path", ""));
+    j["config"] = config_block(p.run.config, m.facts);
     j["model"] = m.facts;
     j["efficiency"] = m.efficiency;
     j["energy_meter"] = p.run.provenance.value("energy_meter", json());
@@ -161,6 +166,51 @@ std::vector<json> stored_results_documents(ResultsStore & store, const StoredRun
     for (const auto & k : order) {
         json doc = results_document(by_model[k], p);
         doc["rightsize_store_key"] = k;
+        out.push_back(std::move(doc));
+    }
+    return out;
+}
+
+std::vector<json> collected_results_documents(ResultsStore & store, const std::vector<TaskGroup> & groups) {
+    const auto rows = store.latest_task_results();
+    std::map<std::string, StoredRun> runs;
+    for (auto & r : store.list_runs()) runs[r.info.run_id] = std::move(r);
+    std::vector<std::string> order;
+    std::map<std::string, ModelResults> by_model;
+    std::map<std::string, json> task_runs;
+    std::map<std::string, const StoredRun *> newest;  // per model: the newest run it has a result of
+    for (const auto & r : rows) {
+        const auto run = runs.find(r.run_id);
+        if (run == runs.end()) continue;  // a result without its run row: not reportable
+        ModelResults & mr = by_model[r.model];
+        if (mr.key.empty()) {
+            order.push_back(r.model);
+            mr.key = r.model;
+        }
+        mr.facts = r.model_facts;  // rows come in the order written: the newest facts win
+        const json & config = run->second.info.config;
+        const json task_config = config.is_object() ? config.value("tasks", json::object()).value(r.task, json()) : json();
+        const TaskFacts facts = TaskFacts::from_json(r.task_facts, task_config, r.results);
+        const json & eff = r.efficiency;
+        mr.add_task(r.task, facts, r.results, eff, eff.value("n_original", 0), eff.value("n_samples", 0), eff.value("n_shot", 0));
+        task_runs[r.model][r.task] = {{"run_id", r.run_id}, {"config_hash", run->second.info.config_hash}, {"finished_at", r.finished_at}};
+        const StoredRun *& n = newest[r.model];
+        if (!n || n->started_at < run->second.started_at) n = &run->second;
+    }
+    std::vector<json> out;
+    for (const auto & k : order) {
+        ModelResults & mr = by_model[k];
+        for (const auto & g : groups) {
+            if (std::any_of(g.members.begin(), g.members.end(), [&](const std::string & t) { return mr.results.contains(t); })) {
+                mr.add_group(g);
+            }
+        }
+        RunProvenance p;
+        p.run = newest[k]->info;
+        p.date = newest[k]->finished_at.empty() ? newest[k]->started_at : newest[k]->finished_at;
+        json doc = results_document(mr, p);
+        doc["rightsize_store_key"] = k;
+        doc["task_runs"] = task_runs[k];
         out.push_back(std::move(doc));
     }
     return out;

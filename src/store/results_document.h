@@ -68,4 +68,10 @@ double headline_proportion(const nlohmann::json & task_results, const nlohmann::
 // run has no finished model × task yet.
 std::vector<nlohmann::json> stored_results_documents(ResultsStore & store, const StoredRun & run);
 
+// An output folder's results: every model's results.json document holding, for each of its tasks,
+// the newest finished result in the store, whichever run finished it ("task_runs" names that run,
+// its configuration hash and finish time per task). Groups are aggregated over the members present.
+// Nothing finished in the folder is left out by running other tasks into it later.
+std::vector<nlohmann::json> collected_results_documents(ResultsStore & store, const std::vector<TaskGroup> & groups = {});
+
 }  // namespace rightsize

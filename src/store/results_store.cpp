@@ -341,18 +341,51 @@ std::vector<StoredRun> ResultsStore::list_runs() {
     return out;
 }
 
-std::vector<StoredTaskResult> ResultsStore::task_results(const std::string & run_id) {
+namespace {
+
+std::string task_results_select(int schema_version) {
+    return std::string("SELECT model, task, model_json, results_json, efficiency_json, ") +
+           (schema_version >= 2 ? "task_json" : "NULL") + ", run_id, finished_at FROM task_results t";
+}
+
+}  // namespace
+
+std::vector<StoredTaskResult> ResultsStore::read_task_results(const std::string & sql, const std::string & run_id) {
     std::vector<StoredTaskResult> out;
-    // rowid order is the order the run finished model × task pairs in: models appear as run.
-    const std::string sql = std::string("SELECT model, task, model_json, results_json, efficiency_json, ") +
-                            (schema_version_ >= 2 ? "task_json" : "NULL") + " FROM task_results WHERE run_id=? ORDER BY rowid";
     Stmt s(db_, sql.c_str(), path_);
-    s.bind(1, run_id);
+    if (!run_id.empty()) s.bind(1, run_id);
     while (s.step()) {
         out.push_back({s.text(0), s.text(1), s.json_at(2, "task_results.model_json"), s.json_at(3, "task_results.results_json"),
-                       s.json_at(4, "task_results.efficiency_json"), s.json_at(5, "task_results.task_json")});
+                       s.json_at(4, "task_results.efficiency_json"), s.json_at(5, "task_results.task_json"), s.text(6), s.text(7)});
     }
     return out;
+}
+
+std::vector<StoredTaskResult> ResultsStore::task_results(const std::string & run_id) {
+    // rowid order is the order the run finished model × task pairs in: models appear as run.
+    return read_task_results(task_results_select(schema_version_) + " WHERE run_id=? ORDER BY rowid", run_id);
+}
+
+std::vector<StoredTaskResult> ResultsStore::latest_task_results() {
+    return read_task_results(task_results_select(schema_version_) +
+                                 " WHERE NOT EXISTS (SELECT 1 FROM task_results u WHERE u.model=t.model AND u.task=t.task AND "
+                                 "(u.finished_at > t.finished_at OR (u.finished_at = t.finished_at AND u.rowid > t.rowid))) "
+                                 "ORDER BY rowid",
+                             "");
+}
+
+bool ResultsStore::discard_empty_run(const std::string & run_id) {
+    bool removed = false;
+    transaction([&] {
+        Stmt n(db_, "SELECT (SELECT COUNT(*) FROM samples WHERE run_id=?1) + (SELECT COUNT(*) FROM task_results WHERE run_id=?1)", path_);
+        n.bind(1, run_id);
+        if (!n.step() || n.text(0) != "0") return;
+        Stmt d(db_, "DELETE FROM runs WHERE run_id=?", path_);
+        d.bind(1, run_id);
+        d.step();
+        removed = true;
+    });
+    return removed;
 }
 
 std::vector<std::string> ResultsStore::sample_models(const std::string & run_id, const std::string & task) {

@@ -72,19 +72,28 @@ TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptio
     : backend_(backend), task_(std::move(task)), options_(options) {
     if (!task_.process_results.empty()) processor_ = find_result_processor(task_.process_results);
     const std::string split = task_.eval_split();
-    if (auto o = options_.data_file_overrides.find(task_.task); o != options_.data_file_overrides.end()) {
-        docs_ = apply_process_docs(task_.process_docs, load_documents(o->second), o->second);
-    } else {
-        docs_ = load_task_split(task_, split, options_.data);
-    }
-    if (docs_.empty()) throw Error("task " + task_.task + ": split '" + split + "' has no documents");
-    n_original_ = docs_.size();
     n_shot_ = options_.num_fewshot.value_or(task_.num_fewshot.value_or(0));
+    const std::string fs = task_.fewshot_source_split();
+    fewshot_is_eval_split_ = n_shot_ > 0 && (fs.empty() || fs == split);
+    // A whole --limit count is all that is parsed and kept: later documents are only counted.
+    // Not when examples are drawn from the evaluated split (they come from all of it, before
+    // --limit), and not for squad_v2's nested JSON.
+    const bool first_only = options_.limit >= 1 && !fewshot_is_eval_split_ && task_.process_docs != "squad_v2";
+    const size_t max_docs = first_only ? size_t(options_.limit) : 0;
+    size_t total = 0;
+    if (auto o = options_.data_file_overrides.find(task_.task); o != options_.data_file_overrides.end()) {
+        docs_ = apply_process_docs(task_.process_docs, load_documents(o->second, load_options(options_.data, max_docs, &total)), o->second);
+        data_origin_ = o->second;
+    } else {
+        docs_ = load_task_split(task_, split, options_.data, max_docs, &total);
+        const auto files = task_.data_files.find(split);
+        data_origin_ = files == task_.data_files.end() || files->second.empty() ? task_.dataset_path : files->second[0];
+        if (files != task_.data_files.end() && files->second.size() > 1) data_origin_ += " and " + std::to_string(files->second.size() - 1) + " more file(s)";
+    }
+    if (docs_.empty()) throw Error("task " + task_.task + ": split '" + split + "' has no documents (" + data_origin_ + ")");
+    n_original_ = max_docs > 0 ? total : docs_.size();
     // Examples drawn from the evaluated split come from all of it (before --limit), as loaded
     // above (a --data-file included), so the file is read once.
-    std::string fs = task_.fewshot_split;
-    if (fs.empty()) fs = !task_.training_split.empty() ? task_.training_split : task_.validation_split;
-    fewshot_is_eval_split_ = n_shot_ > 0 && (fs.empty() || fs == split);
     if (fewshot_is_eval_split_) fewshot_docs_ = docs_;
     if (options_.limit > 0) {
         const size_t n = options_.limit < 1 ? size_t(std::ceil(options_.limit * double(n_original_))) : size_t(options_.limit);
@@ -126,8 +135,12 @@ TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptio
         for (const auto & f : task_.filters) filters_.push_back(f.build());
     }
     // Templates are checked on the first document now, so a bad field fails before any model work.
-    (void)build_prompt(0);
-    if (task_.output_type == OutputType::MultipleChoice) (void)target_of(docs_[0], choices_of(docs_[0]));
+    try {
+        (void)build_prompt(0);
+        if (task_.output_type == OutputType::MultipleChoice) (void)target_of(docs_[0], choices_of(docs_[0]));
+    } catch (const Error & e) {
+        throw at_document(0, e);
+    }
 }
 
 std::vector<std::string> TaskEvaluator::choices_of(const Document & doc) const {
@@ -139,6 +152,10 @@ std::vector<std::string> TaskEvaluator::choices_of(const Document & doc) const {
     std::vector<std::string> out;
     for (const auto & c : v) out.push_back(as_text(c));
     return out;
+}
+
+Error TaskEvaluator::at_document(size_t i, const std::exception & e) const {
+    return Error(data_origin_ + ": document " + std::to_string(i + 1) + " (task " + task_.task + "): " + e.what());
 }
 
 nlohmann::json TaskEvaluator::target_of(const Document & doc, const std::vector<std::string> & choices) const {
@@ -222,7 +239,11 @@ std::vector<SampleRecord> TaskEvaluator::evaluate_chunk(std::span<const size_t> 
     std::vector<SampleRecord> out(ids.size());
     std::vector<std::string> prompts(ids.size());
     for (size_t k = 0; k < ids.size(); ++k) {
-        prompts[k] = build_prompt(ids[k]);
+        try {
+            prompts[k] = build_prompt(ids[k]);
+        } catch (const Error & e) {
+            throw at_document(ids[k], e);
+        }
         out[k] = {{"doc_id", ids[k]}, {"doc", docs_[ids[k]]}, {"prompt", prompts[k]}};
     }
     if (task_.output_type == OutputType::MultipleChoice || task_.output_type == OutputType::Loglikelihood) {
@@ -247,8 +268,13 @@ void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const s
     for (size_t k = 0; k < ids.size(); ++k) {
         const Document & doc = docs_[ids[k]];
         first[k] = reqs.size();
-        choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
-                                                                     : std::vector<std::string>{target_text(doc)};
+        try {
+            choices[k] = task_.output_type == OutputType::MultipleChoice ? choices_of(doc)
+                                                                         : std::vector<std::string>{target_text(doc)};
+            if (task_.output_type == OutputType::MultipleChoice) (void)target_of(doc, choices[k]);  // fail before scoring
+        } catch (const Error & e) {
+            throw at_document(ids[k], e);
+        }
         // lm-eval: a loglikelihood task's target carries its own spacing (no delimiter).
         const std::string & sep = task_.output_type == OutputType::MultipleChoice ? delim : std::string();
         for (const auto & c : choices[k]) reqs.push_back({prompts[k], sep + c});
@@ -260,8 +286,10 @@ void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const s
         ChoiceScores s;
         nlohmann::json resps = nlohmann::json::array();
         int context_tokens = 0, scored_tokens = 0;
+        bool truncated = false;
         for (size_t c = 0; c < choices[k].size(); ++c) {
             const auto & r = res[first[k] + c];
+            truncated = truncated || r.truncated;
             s.logprob.push_back(r.logprob);
             s.n_chars.push_back(utf8_len(choices[k][c]));
             s.n_tokens.push_back(r.token_logprobs.size());
@@ -271,6 +299,7 @@ void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const s
         }
         rec["resps"] = resps;
         rec["n_tokens"] = context_tokens + scored_tokens;
+        rec["truncated"] = truncated;
         nlohmann::json m = nlohmann::json::object();
         if (task_.output_type == OutputType::Loglikelihood) {
             rec["target"] = choices[k][0];
@@ -368,6 +397,15 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
             reqs.push_back(std::move(q));
         }
     }
+    // Targets first: a bad document fails before minutes of generation.
+    std::vector<nlohmann::json> targets(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) {
+        try {
+            targets[k] = target_of(docs_[ids[k]], {});
+        } catch (const Error & e) {
+            throw at_document(ids[k], e);
+        }
+    }
     // Progress per document as its last repeat finishes, not per chunk: a chunk of 5-shot
     // generations can take minutes.
     std::vector<int> left(ids.size(), task_.repeats);
@@ -378,13 +416,15 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
     for (size_t k = 0; k < ids.size(); ++k) {
         auto & rec = out[k];
         const Document & doc = docs_[ids[k]];
-        const nlohmann::json target = target_of(doc, {});
+        const nlohmann::json & target = targets[k];
         const auto golds = gold_strings(target);
         std::vector<std::string> resps;
         nlohmann::json timing = nlohmann::json::array();
         int gen_tokens = 0, prompt_tokens = 0;
+        bool truncated = false;
         for (int r = 0; r < task_.repeats; ++r) {
             const auto & gr = res[k * size_t(task_.repeats) + size_t(r)];
+            truncated = truncated || gr.truncated;
             resps.push_back(gr.text);
             gen_tokens += gr.n_generated_tokens;
             prompt_tokens = gr.n_prompt_tokens;
@@ -397,6 +437,7 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
         rec["timing"] = timing;
         rec["generated_tokens"] = gen_tokens;
         rec["n_tokens"] = prompt_tokens + gen_tokens;
+        rec["truncated"] = truncated;
         nlohmann::json filtered = nlohmann::json::object(), metrics = nlohmann::json::object();
         for (const auto & f : filters_) {
             const auto answers = f.apply(resps);
@@ -534,8 +575,10 @@ nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) c
 
 nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const {
     double wall_ms = 0, tokens = 0, gen_tokens = 0;
+    size_t truncated = 0;
     std::vector<double> ttft, tpot;
     for (const auto & s : samples) {
+        truncated += s.value("truncated", false) ? 1 : 0;
         wall_ms += s.value("cost_ms", 0.0);
         tokens += s.value("n_tokens", 0.0);
         gen_tokens += s.value("generated_tokens", 0.0);
@@ -553,6 +596,7 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
                         {"samples_per_s", wall_ms > 0 ? n / (wall_ms / 1000.0) : 0.0},
                         {"ms_per_sample", n > 0 ? wall_ms / n : 0.0},
                         {"processed_tokens_per_s", wall_ms > 0 ? tokens / (wall_ms / 1000.0) : 0.0},
+                        {"truncated_prompts", truncated},
                         {"source", "measured"}};
     if (task_.output_type == OutputType::GenerateUntil) {
         e["generated_tokens"] = gen_tokens;

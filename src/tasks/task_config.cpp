@@ -35,6 +35,11 @@ std::string TaskConfig::eval_split() const {
     return training_split;
 }
 
+std::string TaskConfig::fewshot_source_split() const {
+    if (!fewshot_split.empty()) return fewshot_split;
+    return !training_split.empty() ? training_split : validation_split;
+}
+
 std::vector<std::pair<std::string, std::string>> TaskConfig::metric_filter_keys() const {
     std::vector<std::string> names;
     for (const auto & f : filters) names.push_back(f.name);

@@ -6,6 +6,8 @@
 #include <rightsize/extensions.h>
 #include <rightsize/task.h>
 
+#include "core/content_hash.h"
+#include "core/sha256.h"
 #include "core/text.h"
 
 #include <cstdio>
@@ -179,16 +181,83 @@ std::vector<Document> apply_process_docs(const std::string & name, std::vector<D
     throw Error("process_docs '" + name + "' is not a built-in processor");
 }
 
+namespace {
+
+// A data_files entry: absolute, then under the data directory, then beside the task file, then as
+// given. Empty when none exists.
+std::string find_data_file(const TaskConfig & task, const std::string & f, const std::string & data_dir) {
+    std::vector<fs::path> tries;
+    if (fs::path(f).is_absolute()) {
+        tries = {fs::path(f)};
+    } else {
+        tries = {fs::path(data_dir) / f, fs::path(task.source).parent_path() / f, fs::path(f)};
+    }
+    for (const auto & p : tries) {
+        if (fs::exists(p)) return p.string();
+    }
+    return "";
+}
+
+nlohmann::json file_source(const std::string & path) {
+    const FileHash h = file_sha256_cached(path);
+    return {{"file", fs::absolute(path).lexically_normal().string()}, {"bytes", h.bytes}, {"sha256", h.sha256}};
+}
+
+}  // namespace
+
+nlohmann::json task_data_sources(const TaskConfig & task, const std::string & split, const DataOptions & o) {
+    const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
+    if (const DocumentSource * source = find_document_source(task.dataset_path)) {
+        // Generated documents: their content is what the run sees, whatever files the generator read.
+        Sha256 h;
+        for (const auto & d : (*source)(task, data_dir)) h.update(d.dump() + "\n");
+        return nlohmann::json::array({{{"generated", task.dataset_path}, {"sha256", h.hex_digest()}}});
+    }
+    nlohmann::json out = nlohmann::json::array();
+    if (const auto it = task.data_files.find(split); it != task.data_files.end()) {
+        bool all_found = true;
+        for (const auto & f : it->second) {
+            const std::string found = find_data_file(task, f, data_dir);
+            all_found = all_found && !found.empty();
+            out.push_back(found.empty() ? nlohmann::json{{"file", f}, {"found", false}} : file_source(found));
+        }
+        if (all_found) return out;
+    }
+    // The hub's rows API has no revisions: the repository, configuration and split name the data.
+    if (task.dataset_path.find('/') != std::string::npos) {
+        out.push_back({{"hub", task.dataset_path}, {"config", task.dataset_name.empty() ? "default" : task.dataset_name},
+                       {"split", split}});
+    }
+    return out;
+}
+
+nlohmann::json data_file_source(const std::string & path) { return file_source(path); }
+
 std::string DataOptions::default_data_dir() {
     if (const char * d = std::getenv("RIGHTSIZE_DATA"); d && *d) return d;
     return (fs::path(HubOptions::from_environment().cache_dir) / "data").string();
 }
 
-std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o) {
-    const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
-    // Documents generated rather than read (the probes' suites; extensions.h).
-    if (const DocumentSource * source = find_document_source(task.dataset_path)) return (*source)(task, data_dir);
+LoadOptions load_options(const DataOptions & o, size_t max_documents, size_t * total) {
     LoadOptions lo;
+    lo.lenient_utf8 = o.lenient_utf8;
+    lo.warn = o.warn;
+    lo.max_documents = max_documents;
+    lo.total_documents = total;
+    return lo;
+}
+
+std::vector<Document> load_task_split(const TaskConfig & task, const std::string & split, const DataOptions & o,
+                                      size_t max_documents, size_t * total) {
+    const std::string data_dir = o.data_dir.empty() ? DataOptions::default_data_dir() : o.data_dir;
+    size_t count = 0;
+    LoadOptions lo = load_options(o, 0, &count);
+    // Documents generated rather than read (the probes' suites; extensions.h).
+    if (const DocumentSource * source = find_document_source(task.dataset_path)) {
+        auto docs = (*source)(task, data_dir);
+        if (total) *total = docs.size();
+        return docs;
+    }
     if (task.dataset_kwargs.contains("column_names")) {
         for (const auto & c : task.dataset_kwargs["column_names"]) lo.column_names.push_back(c.get<std::string>());
     }
@@ -201,28 +270,22 @@ std::vector<Document> load_task_split(const TaskConfig & task, const std::string
         }
         std::vector<Document> docs;
         std::vector<std::string> missing;
+        size_t all = 0;
         for (const auto & f : it->second) {
-            // Absolute, then under the data directory, then beside the task file, then as given.
-            std::vector<fs::path> tries;
-            if (fs::path(f).is_absolute()) {
-                tries = {fs::path(f)};
-            } else {
-                tries = {fs::path(data_dir) / f, fs::path(task.source).parent_path() / f, fs::path(f)};
-            }
-            std::string found;
-            for (const auto & p : tries) {
-                if (fs::exists(p)) {
-                    found = p.string();
-                    break;
-                }
-            }
+            const std::string found = find_data_file(task, f, data_dir);
             if (found.empty()) {
                 missing.push_back(f);
                 continue;
             }
+            // With a maximum, each file parses only what is still wanted (one document once the
+            // maximum is reached, for its count); process_docs maps documents one to one here.
+            lo.max_documents = max_documents == 0 ? 0 : std::max<size_t>(1, max_documents - std::min(max_documents, docs.size()));
             auto part = apply_process_docs(task.process_docs, load_documents(found, lo), found);
+            all += max_documents == 0 ? part.size() : count;
+            if (max_documents > 0 && docs.size() + part.size() > max_documents) part.resize(max_documents - docs.size());
             docs.insert(docs.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
         }
+        if (total) *total = all;
         if (missing.empty()) return docs;
         const bool hub_repo = task.dataset_path.find('/') != std::string::npos;
         if (!hub_repo || !o.allow_download) {
@@ -238,7 +301,9 @@ std::vector<Document> load_task_split(const TaskConfig & task, const std::string
     auto opts = HubOptions::from_environment();
     if (!o.allow_download) opts.offline = true;  // the cache may still hold it
     auto docs = hub_dataset_rows(task.dataset_path, task.dataset_name.empty() ? "default" : task.dataset_name, split, opts);
-    return apply_process_docs(task.process_docs, std::move(docs), task.dataset_path);
+    docs = apply_process_docs(task.process_docs, std::move(docs), task.dataset_path);
+    if (total) *total = docs.size();
+    return docs;
 }
 
 }  // namespace rightsize

@@ -213,3 +213,58 @@ TEST(RunCli, PerTaskLimitOverridesTheRunLimit) {
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("TASK=N"), std::string::npos) << r.err;
 }
+
+TEST(RunCli, SigtermSavesTheChunkInFlightSaysHowToResumeAndExits143) {
+    const auto tasks = make_tasks();
+    const auto out = temp_dir() / "run-sigterm";
+    fs::remove_all(out);
+    const std::string opts = "--tasks mc_colours --batch-docs 2";
+    // A real SIGTERM, delivered to the running process after its first checkpoint.
+    const auto stopped = run_command("RIGHTSIZE_KILL_AFTER_CHUNKS=1:15 " + run_cmd(tasks, out, opts));
+    EXPECT_EQ(stopped.status, 143) << stopped.err;
+    EXPECT_NE(stopped.err.find("stopped by signal 15 after saving 1 chunk(s)"), std::string::npos) << stopped.err;
+    EXPECT_NE(stopped.err.find("run the same command again to resume"), std::string::npos) << stopped.err;
+    EXPECT_EQ(sql_count(out / "rightsize.sqlite", "SELECT COUNT(*) FROM samples"), 2);
+    const auto resumed = run_command(run_cmd(tasks, out, opts));
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_NE(resumed.err.find("2 of 6 documents already scored"), std::string::npos) << resumed.err;
+    // SIGINT (Ctrl-C) ends with 130.
+    fs::remove_all(out);
+    EXPECT_EQ(run_command("RIGHTSIZE_KILL_AFTER_CHUNKS=1:2 " + run_cmd(tasks, out, opts)).status, 130);
+}
+
+TEST(RunCli, RefusesLimitZeroAMissingValueAndAnOutputThatIsAFile) {
+    const auto tasks = make_tasks();
+    const auto out = temp_dir() / "run-refusals";
+    fs::remove_all(out);
+    const auto zero = run_command(run_cmd(tasks, out, "--tasks mc_colours --limit 0"));
+    EXPECT_EQ(zero.status, 2);
+    EXPECT_NE(zero.err.find("'--limit' 0 would evaluate no document"), std::string::npos) << zero.err;
+    const auto task_zero = run_command(run_cmd(tasks, out, "--tasks mc_colours --limit mc_colours=0"));
+    EXPECT_EQ(task_zero.status, 2) << task_zero.err;
+    const auto missing = run_command(cli() + " run -m --tasks mc_colours");
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.err.find("option '-m' needs a value (FILE) but is followed by the option '--tasks'"), std::string::npos) << missing.err;
+    EXPECT_FALSE(fs::exists(out));
+
+    const fs::path file = temp_dir() / "run-output-file";
+    write(file, "not a folder");
+    const auto as_file = run_command(run_cmd(tasks, file, "--tasks mc_colours"));
+    EXPECT_EQ(as_file.status, 2);
+    EXPECT_NE(as_file.err.find("names a file, not a folder"), std::string::npos) << as_file.err;
+    EXPECT_EQ(read_text(file), "not a folder") << "the file is left as it was";
+    const auto unwritable = run_command(run_cmd(tasks, "/proc/rightsize-results", "--tasks mc_colours"));
+    EXPECT_EQ(unwritable.status, 2);
+    EXPECT_NE(unwritable.err.find("cannot create the results folder"), std::string::npos) << unwritable.err;
+    EXPECT_EQ(unwritable.err.find("internal error"), std::string::npos) << unwritable.err;
+}
+
+TEST(RunCli, ReportRefusesADamagedStoreByName) {
+    const fs::path bad = temp_dir() / "damaged.sqlite";
+    write(bad, std::string(4096, '\x5a'));
+    const auto r = run_command(cli() + " report -i " + bad.string() + " --html " + (temp_dir() / "damaged.html").string());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("damaged.sqlite: not an SQLite database"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("JSON"), std::string::npos) << "not read as JSON: " << r.err;
+    EXPECT_FALSE(fs::exists(temp_dir() / "damaged.html"));
+}

@@ -22,6 +22,11 @@ inline void write(const fs::path & p, const std::string & text) {
     std::ofstream(p) << text;
 }
 
+inline std::string read_text(const fs::path & p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 inline json read_json(const fs::path & p) {
     std::ifstream in(p);
     return json::parse(in);

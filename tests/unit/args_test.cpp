@@ -63,3 +63,26 @@ TEST(Args, MissingValueAndBadIntegerAreClear) {
     EXPECT_THROW(p.parse(int(v3.size()), v3.data(), 2), UsageError);
     EXPECT_EQ(n, 0);
 }
+
+TEST(Args, AnOptionWhereAValueShouldBeIsRefused) {
+    std::vector<std::string> models, tasks;
+    ArgParser p("run", "");
+    p.value({"-m"}, "FILE", "", [&](const std::string & v) { models.push_back(v); });
+    p.value({"--tasks"}, "T", "", [&](const std::string & v) { tasks.push_back(v); });
+    p.value({"--offset"}, "N", "", [](const std::string &) {});
+    std::vector<std::string> args{"rightsize", "run", "-m", "--tasks", "arc_easy"};
+    auto argv = argv_of(args);
+    try {
+        p.parse(int(argv.size()), argv.data(), 2);
+        FAIL() << "'--tasks' was taken as the model path";
+    } catch (const UsageError & e) {
+        EXPECT_NE(std::string(e.what()).find("option '-m' needs a value (FILE) but is followed by the option '--tasks'"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_TRUE(models.empty());
+    // A value that merely starts with '-' (a negative number, a file named so) is still a value.
+    std::vector<std::string> ok{"rightsize", "run", "--offset", "-3", "-m", "-weird.gguf"};
+    auto argv_ok = argv_of(ok);
+    EXPECT_TRUE(p.parse(int(argv_ok.size()), argv_ok.data(), 2));
+    EXPECT_EQ(models, (std::vector<std::string>{"-weird.gguf"}));
+}

@@ -80,7 +80,10 @@ std::vector<std::vector<llama_token>> encode_prompts(const auto & d, std::span<c
         if (prompts[i].empty()) prompts[i] = {d.prefix_token()};
         // Keep room for the answer: cut the prompt from the left (lm-eval's convention).
         const int room = window - rq.max_tokens;
-        if (int(prompts[i].size()) > room) prompts[i].erase(prompts[i].begin(), prompts[i].end() - room);
+        if (int(prompts[i].size()) > room) {
+            prompts[i].erase(prompts[i].begin(), prompts[i].end() - room);
+            results[i].truncated = true;
+        }
         results[i].n_prompt_tokens = int(prompts[i].size());
     }
     return prompts;
