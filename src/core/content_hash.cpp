@@ -2,6 +2,7 @@
 #include "content_hash.h"
 
 #include "core/sha256.h"
+#include "core/text.h"
 #include <rightsize/error.h>
 
 #include <fcntl.h>
@@ -16,11 +17,6 @@ namespace fs = std::filesystem;
 namespace rightsize {
 
 namespace {
-
-std::string env(const char * name) {
-    const char * v = std::getenv(name);
-    return v ? v : "";
-}
 
 // One cache line: sha256 \t bytes \t mtime (ns since the epoch) \t absolute path.
 std::string cache_line(const std::string & sha, uint64_t bytes, long long mtime, const std::string & path) {
@@ -51,9 +47,9 @@ void remember(const fs::path & cache, const std::string & line) {
 }  // namespace
 
 std::string default_cache_dir() {
-    if (const std::string c = env("RIGHTSIZE_CACHE"); !c.empty()) return c;
-    if (const std::string x = env("XDG_CACHE_HOME"); !x.empty()) return x + "/rightsize";
-    return env("HOME") + "/.cache/rightsize";
+    if (const std::string c = text::env_value("RIGHTSIZE_CACHE"); !c.empty()) return c;
+    if (const std::string x = text::env_value("XDG_CACHE_HOME"); !x.empty()) return x + "/rightsize";
+    return text::env_value("HOME") + "/.cache/rightsize";
 }
 
 FileHash file_sha256_cached(const std::string & path) {

@@ -1,6 +1,7 @@
 #include "text.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <sstream>
 
@@ -50,6 +51,11 @@ std::string html_escape(std::string_view s) {
         }
     }
     return out;
+}
+
+std::string env_value(const char * name) {
+    const char * v = std::getenv(name);
+    return v ? v : "";
 }
 
 }  // namespace rightsize::text

@@ -17,5 +17,7 @@ std::string replace_all(const std::string & s, const std::string & from, const s
 
 // HTML/XML text and attribute escaping (& < > " ').
 std::string html_escape(std::string_view s);
+// An environment variable's value; empty when unset.
+std::string env_value(const char * name);
 
 }  // namespace rightsize::text

@@ -4,6 +4,7 @@
 #include "core/content_hash.h"
 #include <rightsize/error.h>
 #include "core/sha256.h"
+#include "core/text.h"
 
 #include <curl/curl.h>
 
@@ -22,13 +23,8 @@ namespace rightsize {
 
 namespace {
 
-std::string env(const char * name) {
-    const char * v = std::getenv(name);
-    return v ? v : "";
-}
-
 bool env_true(const char * name) {
-    const std::string v = env(name);
+    const std::string v = text::env_value(name);
     return v == "1" || v == "true" || v == "TRUE" || v == "yes";
 }
 
@@ -127,12 +123,12 @@ std::string read_text(const fs::path & p) {
 
 HubOptions HubOptions::from_environment() {
     HubOptions o;
-    o.endpoint = env("HF_ENDPOINT");
+    o.endpoint = text::env_value("HF_ENDPOINT");
     if (o.endpoint.empty()) o.endpoint = "https://huggingface.co";
-    o.rows_endpoint = env("RIGHTSIZE_DATASETS_SERVER");
+    o.rows_endpoint = text::env_value("RIGHTSIZE_DATASETS_SERVER");
     if (o.rows_endpoint.empty()) o.rows_endpoint = "https://datasets-server.huggingface.co";
     o.cache_dir = default_cache_dir();
-    o.token = env("HF_TOKEN");
+    o.token = text::env_value("HF_TOKEN");
     o.offline = env_true("RIGHTSIZE_OFFLINE") || env_true("HF_HUB_OFFLINE");
     return o;
 }

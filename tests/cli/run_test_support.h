@@ -4,6 +4,8 @@
 
 #include "test_support.h"
 
+#include <rightsize/run.h>
+
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
@@ -112,6 +114,21 @@ metric_list:
                                     "test_split: test\noutput_type: loglikelihood_rolling\ndoc_to_text: \"\"\n"
                                     "doc_to_target: \"{{question}}\"\n");
     return dir;
+}
+
+// A RunSession's options over the tiny model and the tasks of make_tasks(): 6 documents per task in
+// chunks of 2 (three checkpoints per task), energy estimated.
+inline RunOptions tiny_run_options(const fs::path & tasks, const fs::path & out, std::vector<std::string> task_names) {
+    RunOptions o;
+    o.models = {tiny_model_path()};
+    o.tasks = std::move(task_names);
+    o.include_paths = {tasks.string()};
+    o.output_dir = out.string();
+    o.llama.n_threads = 2;
+    o.llama.n_ctx = 1024;
+    o.eval.chunk_docs = 2;
+    o.energy.mode = "estimate";
+    return o;
 }
 
 inline std::string run_cmd(const fs::path & tasks, const fs::path & out, const std::string & extra = "") {

@@ -23,16 +23,7 @@ using namespace rightsize::testing::run_cli;
 namespace {
 
 RunOptions tiny_run(const fs::path & tasks, const fs::path & out, std::vector<std::string> task_names = {"mc_colours"}) {
-    RunOptions o;
-    o.models = {tiny_model_path()};
-    o.tasks = std::move(task_names);
-    o.include_paths = {tasks.string()};
-    o.output_dir = out.string();
-    o.llama.n_threads = 1;
-    o.llama.n_ctx = 1024;
-    o.eval.chunk_docs = 2;  // 6 documents: three checkpoints per task
-    o.energy.mode = "estimate";
-    return o;
+    return tiny_run_options(tasks, out, std::move(task_names));
 }
 
 struct Recorder {

@@ -14,18 +14,7 @@ using namespace rightsize::testing::run_cli;
 
 namespace {
 
-RunOptions tiny_run(const fs::path & tasks, const fs::path & out) {
-    RunOptions o;
-    o.models = {tiny_model_path()};
-    o.tasks = {"mc_colours", "gen_colours"};
-    o.include_paths = {tasks.string()};
-    o.output_dir = out.string();
-    o.llama.n_threads = 2;
-    o.llama.n_ctx = 1024;
-    o.eval.chunk_docs = 2;  // 6 documents: three checkpoints per task
-    o.energy.mode = "estimate";
-    return o;
-}
+RunOptions tiny_run(const fs::path & tasks, const fs::path & out) { return tiny_run_options(tasks, out, {"mc_colours", "gen_colours"}); }
 
 struct Recorder {
     std::vector<std::string> messages;
