@@ -11,6 +11,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <stdexcept>
+#include <tuple>
 
 namespace rightsize::testing::run_cli {
 
@@ -130,6 +133,38 @@ inline RunOptions tiny_run_options(const fs::path & tasks, const fs::path & out,
     o.energy.mode = "estimate";
     return o;
 }
+
+// A RunSession's events, recorded; throw_after interrupts the run from inside, as a crash would.
+struct Recorder {
+    std::vector<std::string> messages;
+    std::vector<std::tuple<std::string, std::string, size_t, size_t>> started;
+    std::vector<size_t> progress;
+    std::vector<std::string> finished;
+    long checkpoints = 0;
+    long throw_after = -1;  // an interruption from inside the run, after this many checkpoints
+    std::function<void(long)> on_checkpoint;  // called first at each checkpoint
+
+    RunEvents events() {
+        RunEvents ev;
+        ev.message = [this](const std::string & m) { messages.push_back(m); };
+        ev.task_started = [this](const std::string & m, const std::string & t, size_t done, size_t total) {
+            started.emplace_back(m, t, done, total);
+        };
+        ev.progress = [this](size_t n) { progress.push_back(n); };
+        ev.task_finished = [this](const std::string &, const std::string & t) { finished.push_back(t); };
+        ev.checkpoint = [this](long n) {
+            checkpoints = n;
+            if (on_checkpoint) on_checkpoint(n);
+            if (throw_after >= 0 && n >= throw_after) throw std::runtime_error("interrupted by the test");
+        };
+        return ev;
+    }
+    bool said(const std::string & part) const {
+        for (const auto & m : messages)
+            if (m.find(part) != std::string::npos) return true;
+        return false;
+    }
+};
 
 inline std::string run_cmd(const fs::path & tasks, const fs::path & out, const std::string & extra = "") {
     return cli() + " run -m " + tiny_model_path() + " --include-path " + tasks.string() + " -o " + out.string() +

@@ -26,25 +26,6 @@ RunOptions tiny_run(const fs::path & tasks, const fs::path & out, std::vector<st
     return tiny_run_options(tasks, out, std::move(task_names));
 }
 
-struct Recorder {
-    std::vector<std::string> messages;
-    long throw_after = -1;  // stop the program (an exception) after this many checkpoints
-    std::function<void(long)> on_checkpoint;
-    RunEvents events() {
-        RunEvents ev;
-        ev.message = [this](const std::string & m) { messages.push_back(m); };
-        ev.checkpoint = [this](long n) {
-            if (on_checkpoint) on_checkpoint(n);
-            if (throw_after >= 0 && n >= throw_after) throw std::runtime_error("interrupted by the test");
-        };
-        return ev;
-    }
-    bool said(const std::string & part) const {
-        for (const auto & m : messages)
-            if (m.find(part) != std::string::npos) return true;
-        return false;
-    }
-};
 
 // Six colour questions, each naming `tag` so the test can tell which file a sample came from.
 std::string colour_docs(const std::string & tag) {
