@@ -237,7 +237,10 @@ int cmd_run(int argc, char ** argv) {
                        "samples/s and ms/sample for scoring tasks, tokens/s, ms/token, TTFT and TPOT for generation,\n"
                        "plus peak RSS and model size. Writes OUTPUT/<model>/results.json (lm-eval's layout plus\n"
                        "'efficiency'), OUTPUT/<model>/samples_<task>.jsonl and the SQLite store OUTPUT/rightsize.sqlite.\n"
-                       "Re-running an interrupted command continues where it stopped (same options → same run).\n"
+                       "Re-running an interrupted command continues where it stopped (same model, adapter and data\n"
+                       "checksums, task YAML and options → same run; anything else starts a new run beside it).\n"
+                       "OUTPUT collects every run: its results.json, emissions.csv and report cover the newest\n"
+                       "result of each model × task. Ctrl-C or SIGTERM saves the batch in flight, then exits.\n"
                        "-c is the KV cells shared by the -np parallel sequences; -fa defaults to off here so that\n"
                        "batched scores equal scoring each document alone (CPU flash attention rounds through F16).");
     add_run_options(p, o);
