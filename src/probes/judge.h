@@ -84,7 +84,7 @@ struct EndpointJudgeOptions {
     std::string name;          // the judge's name; empty = model
     int timeout_s = 120;       // read timeout of one request
     int retries = 2;           // extra attempts after a transient failure (see make_endpoint_judge)
-    double backoff_s = 1.0;    // wait before the first retry; doubles for each further one
+    double backoff_s = 1.0;    // the first retry waits up to this (full jitter); the bound doubles for each further one
     int max_tokens = 8;        // room for "1", "Answer 2" or a short preamble before the digit
     uint64_t seed = 1234;      // the request's "seed", for servers that sample even at temperature 0
     int parallel = 1;          // requests in flight at once (a server with several slots answers faster)
@@ -95,7 +95,7 @@ struct EndpointJudgeOptions {
 // "top_logprobs": 5. choices[0].message.content is read with parse_judge_reply; the margin comes
 // from the logprobs of the token holding the deciding digit, when both digits are among its top
 // alternatives. Connection failures, timeouts, HTTP 429 and 5xx are retried `retries` times,
-// waiting backoff_s, 2·backoff_s, … (or the server's Retry-After, up to 30 s). A server that
+// waiting a random time up to backoff_s, 2·backoff_s, … (or the server's Retry-After, up to 30 s). A server that
 // answers HTTP 400 to a request with logprobs is asked once more without them, and never again
 // with them. Any other failure throws rightsize::Error naming the URL, the HTTP status or the
 // missing field, and what to check. Throws at construction for a URL that is not http(s)://.

@@ -3,8 +3,8 @@
 // that say which URL and which field failed.
 #include <rightsize/error.h>
 #include "probes/judge.h"
+#include "backend/http/http_client.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,31 +20,6 @@ namespace rightsize {
 namespace {
 
 using nlohmann::json;
-
-// "http://host:8080/v1/" → {"http://host:8080", "/v1"}. A URL that already ends in
-// /chat/completions is taken as its base, since that is what people copy from server logs.
-struct BaseUrl {
-    std::string origin, path;
-};
-
-BaseUrl split_base_url(std::string url) {
-    const bool http = url.rfind("http://", 0) == 0, https = url.rfind("https://", 0) == 0;
-    if (!http && !https) {
-        throw Error("judge endpoint '" + url + "': expected an http:// or https:// URL up to the API version, e.g. "
-                    "http://127.0.0.1:8080/v1");
-    }
-    const std::string given = url;
-    const size_t host_start = https ? 8 : 7;
-    while (url.size() > host_start && url.back() == '/') url.pop_back();
-    const std::string suffix = "/chat/completions";
-    if (url.ends_with(suffix) && url.size() > host_start + suffix.size()) url.resize(url.size() - suffix.size());
-    const size_t slash = url.find('/', host_start);
-    BaseUrl b;
-    b.origin = url.substr(0, slash);
-    b.path = slash == std::string::npos ? "" : url.substr(slash);
-    if (b.origin.size() == host_start) throw Error("judge endpoint '" + given + "': the URL names no host");
-    return b;
-}
 
 std::string snippet(const std::string & body) {
     std::string s = body.substr(0, 300);
@@ -104,8 +79,8 @@ std::optional<double> logprob_margin(const json & choice, const std::string & co
 class EndpointJudge final : public Judge {
 public:
     explicit EndpointJudge(const EndpointJudgeOptions & o)
-        : o_(o), base_(split_base_url(o.base_url)), url_(base_.origin + base_.path + "/chat/completions"),
-          logprobs_(o.logprobs) {
+        : o_(o), client_(parse_api_base(o.base_url, "judge endpoint", {"/chat/completions"}), http_options(o)),
+          url_(client_.base().url("/chat/completions")), logprobs_(o.logprobs) {
         if (o_.model.empty()) throw Error("judge endpoint " + url_ + ": the model name is empty (the request's \"model\")");
         if (o_.name.empty()) o_.name = o_.model;
         if (o_.timeout_s < 1 || o_.retries < 0 || o_.max_tokens < 1 || o_.parallel < 1 || o_.backoff_s < 0) {
@@ -166,48 +141,15 @@ private:
     }
 
     JudgeDecision ask(const JudgePrompt & p) {
-        httplib::Headers headers;
-        if (!o_.api_key.empty()) headers.emplace("Authorization", "Bearer " + o_.api_key);
-        std::string last_failure;
-        for (int attempt = 0;; ++attempt) {
+        for (;;) {
             const bool with_logprobs = logprobs_;
-            httplib::Client client(base_.origin);
-            client.set_connection_timeout(std::min(o_.timeout_s, 30), 0);
-            client.set_read_timeout(o_.timeout_s, 0);
-            client.set_write_timeout(o_.timeout_s, 0);
-            const auto res = client.Post(base_.path + "/chat/completions", headers, request_body(p, with_logprobs).dump(),
-                                         "application/json");
-            double wait = o_.backoff_s * double(1 << std::min(attempt, 10));
-            if (!res) {
-                const auto e = res.error();
-                last_failure = "no reply (" + httplib::to_string(e) + ")";
-                const bool transient = e == httplib::Error::Connection || e == httplib::Error::ConnectionTimeout ||
-                                       e == httplib::Error::Read || e == httplib::Error::Write;
-                if (!transient) throw Error("judge endpoint " + url_ + ": " + last_failure);
-            } else if (res->status >= 200 && res->status < 300) {
-                return read_reply(res->body);
-            } else if (res->status == 400 && with_logprobs) {
-                // Some servers reject logprobs; the choice itself does not need them.
-                logprobs_ = false;
-                --attempt;
+            const HttpReply r = client_.post("/chat/completions", request_body(p, with_logprobs).dump());
+            if (r.status >= 200 && r.status < 300) return read_reply(r.body);
+            if (r.status == 400 && with_logprobs) {
+                logprobs_ = false;  // some servers reject logprobs; the choice itself does not need them
                 continue;
-            } else if (res->status == 429 || res->status >= 500) {
-                last_failure = "HTTP " + std::to_string(res->status) + ": " + snippet(res->body);
-                if (res->has_header("Retry-After")) {
-                    try {
-                        wait = std::clamp(std::stod(res->get_header_value("Retry-After")), 0.0, 30.0);
-                    } catch (const std::exception &) {  // an HTTP date: keep the backoff
-                    }
-                }
-            } else {
-                throw Error("judge endpoint " + url_ + ": HTTP " + std::to_string(res->status) + " (" + snippet(res->body) +
-                            "); " + hint(res->status));
             }
-            if (attempt >= o_.retries) {
-                throw Error("judge endpoint " + url_ + ": " + last_failure + " after " + std::to_string(attempt + 1) +
-                            " attempt(s); check that the server is running and serves model '" + o_.model + "'");
-            }
-            std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+            throw Error("judge endpoint " + url_ + ": HTTP " + std::to_string(r.status) + " (" + snippet(r.body) + "); " + hint(r.status));
         }
     }
 
@@ -244,8 +186,17 @@ private:
         return d;
     }
 
+    static HttpOptions http_options(const EndpointJudgeOptions & o) {
+        HttpOptions h;
+        h.timeout_s = std::max(1, o.timeout_s);
+        h.retries = std::max(0, o.retries);
+        h.backoff_s = std::max(0.0, o.backoff_s);
+        h.api_key = o.api_key;
+        return h;
+    }
+
     EndpointJudgeOptions o_;
-    BaseUrl base_;
+    HttpClient client_;
     std::string url_;
     std::atomic<bool> logprobs_;
 };
