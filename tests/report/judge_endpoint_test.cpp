@@ -3,6 +3,7 @@
 // and against a real llama-server serving SmolLM2.
 #include "test_support.h"
 #include "vote_store.h"
+#include "llama_server.h"
 
 #include "probes/judge.h"
 #include "probes/vote.h"
@@ -286,26 +287,6 @@ TEST(EndpointJudge, ParallelRequestsKeepTheOrder) {
     for (int i = 0; i < 8; ++i) EXPECT_EQ(d[size_t(i)].choice, i % 2 ? VoteChoice::Left : VoteChoice::Right) << i;
 }
 
-namespace {
-
-// A port nothing listens on (bound, then released).
-int free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0) {
-        close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-}  // namespace
-
 TEST(EndpointJudge, ConnectionRefusedAndBadUrls) {
     const int port = free_port();
     ASSERT_GT(port, 0);
@@ -328,73 +309,13 @@ TEST(EndpointJudge, ConnectionRefusedAndBadUrls) {
 // ---- the endpoint judge against a real llama-server --------------------------------------------
 
 #ifdef RIGHTSIZE_LLAMA_SERVER
-namespace {
-
-// llama-server on 127.0.0.1:port serving one model, stopped (SIGTERM, then SIGKILL) at the end.
-class LlamaServer {
-public:
-    LlamaServer(const std::string & model, int port, const fs::path & log) : port_(port), log_(log) {
-        std::vector<std::string> args = {RIGHTSIZE_LLAMA_SERVER, "-m", model, "--host", "127.0.0.1", "--port", std::to_string(port),
-                                         "-c", "4096", "-np", "1", "-t", "2", "-fa", "off", "-s", "1234"};
-        std::vector<char *> argv;
-        for (auto & a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-    }
-    ~LlamaServer() {
-        if (pid_ <= 0) return;
-        kill(pid_, SIGTERM);
-        for (int i = 0; i < 100; ++i) {
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-    }
-    // Waits for GET /health to answer 200 (the model is loaded); false if the server exited or
-    // did not get there within the time.
-    bool wait_ready(std::chrono::seconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        httplib::Client c("127.0.0.1", port_);
-        c.set_connection_timeout(1, 0);
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                pid_ = -1;
-                return false;
-            }
-            if (auto r = c.Get("/health"); r && r->status == 200) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        return false;
-    }
-    std::string log_text() const {
-        std::ifstream f(log_);
-        std::string s((std::istreambuf_iterator<char>(f)), {});
-        return s.size() > 3000 ? s.substr(s.size() - 3000) : s;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int port_;
-    fs::path log_;
-};
-
-}  // namespace
-
 TEST(EndpointJudge, RealLlamaServerWithSmolLM2) {
     ASSERT_TRUE(fs::exists(smollm2_path())) << "run scripts/fetch-models.sh first";
     ASSERT_TRUE(fs::exists(RIGHTSIZE_LLAMA_SERVER)) << RIGHTSIZE_LLAMA_SERVER;
     const auto dir = fresh_subdir("judge-llama-server");
     const int port = free_port();
     ASSERT_GT(port, 0);
-    LlamaServer server(smollm2_path(), port, dir / "llama-server.log");
+    LlamaServer server(RIGHTSIZE_LLAMA_SERVER, smollm2_path(), port, dir / "llama-server.log");
     ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
 
     auto o = endpoint_options("http://127.0.0.1:" + std::to_string(port) + "/v1");

@@ -1,0 +1,85 @@
+// A served model as a Backend (endpoint_backend.h) against a real llama-server on 127.0.0.1 serving
+// SmolLM2 from the same GGUF the in-process tests use: the model found through /v1/models, greedy
+// generation streamed with timing equal to in-process generation, the server's tokenizer equal to
+// the GGUF's, its chat template, and the clear error for prompt log-probabilities it cannot return.
+#include "test_support.h"
+#include "llama_server.h"
+
+#include <rightsize/endpoint_backend.h>
+#include <rightsize/llama_backend.h>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+namespace fs = std::filesystem;
+
+#ifdef RIGHTSIZE_LLAMA_SERVER
+
+namespace {
+
+struct Served {
+    fs::path dir = fresh_subdir("endpoint-llama-server");
+    int port = free_port();
+    LlamaServer server{RIGHTSIZE_LLAMA_SERVER, smollm2_path(), port, dir / "llama-server.log"};
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
+};
+
+EndpointOptions options_for(const std::string & url) {
+    EndpointOptions o;
+    o.url = url;
+    o.concurrency = 3;
+    o.timeout_s = 60;
+    o.retries = 1;
+    return o;
+}
+
+}  // namespace
+
+TEST(EndpointBackend, RealLlamaServerServesSmolLM2LikeTheEngineInProcess) {
+    ASSERT_TRUE(fs::exists(smollm2_path())) << "run scripts/fetch-models.sh first";
+    Served s;
+    ASSERT_TRUE(s.server.wait_ready(std::chrono::seconds(120))) << s.server.log_text();
+    EndpointBackend served(options_for(s.url()));
+    EXPECT_FALSE(served.served_model().empty());
+    EXPECT_GT(served.facts().n_params, 100'000'000u) << "llama-server describes the GGUF in /v1/models";
+    EXPECT_EQ(served.facts().path, s.url() + "#" + served.served_model());
+
+    LlamaBackend local(model_options(smollm2_path(), 2048, 2));
+    const std::string text = "The capital of France is";
+    EXPECT_EQ(served.tokenize(text, true, false), local.tokenize(text, true, false)) << "one tokenizer, over HTTP and in-process";
+
+    std::vector<GenerateRequest> reqs;
+    for (const char * q : {"Question: What is 2 + 2?\nAnswer:", "The first three letters of the alphabet are", "Paris is the capital of"}) {
+        GenerateRequest r;
+        r.prompt = q;
+        r.until = {"\n"};
+        r.max_tokens = 12;
+        reqs.push_back(r);
+    }
+    size_t streamed = 0, finished = 0;
+    const auto over_http = served.generate(reqs, [&](const StreamEvent &) { return ++streamed > 0; }, [&](size_t) { ++finished; });
+    const auto in_process = local.generate(reqs);
+    ASSERT_EQ(over_http.size(), 3u);
+    EXPECT_EQ(finished, 3u);
+    EXPECT_GT(streamed, 3u);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        EXPECT_EQ(over_http[i].text, in_process[i].text) << "greedy answers agree, request " << i;
+        EXPECT_GT(over_http[i].ttft_ms, 0.0);
+        EXPECT_GE(over_http[i].e2e_ms, over_http[i].ttft_ms);
+        EXPECT_TRUE(std::is_sorted(over_http[i].token_times_ms.begin(), over_http[i].token_times_ms.end()));
+        EXPECT_GT(over_http[i].n_generated_tokens, 0);
+        EXPECT_GT(over_http[i].n_prompt_tokens, 0);
+    }
+
+    const std::vector<ChatMessage> chat = {{"user", "Say hello."}};
+    EXPECT_NE(served.apply_chat_template(chat, true).find("Say hello."), std::string::npos);
+
+    const std::vector<LoglikelihoodRequest> ll = {{"The capital of France is", " Paris"}};
+    const std::string msg = error_message([&] { served.loglikelihood(ll); });
+    EXPECT_NE(msg.find("does not return the prompt's log-probabilities"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("generation tasks can"), std::string::npos) << msg;
+
+    const std::string wrong = error_message([&] { EndpointBackend(options_for(s.url() + "#no-such-model")); });
+    EXPECT_NE(wrong.find("does not serve 'no-such-model'; it serves: " + served.served_model()), std::string::npos) << wrong;
+}
+
+#endif
