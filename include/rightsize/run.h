@@ -22,6 +22,7 @@
 #pragma once
 
 #include <rightsize/carbon.h>
+#include <rightsize/endpoint_backend.h>
 #include <rightsize/energy.h>
 #include <rightsize/evaluator.h>
 #include <rightsize/llama_backend.h>
@@ -40,7 +41,8 @@ namespace rightsize {
 
 // Everything a run is asked to do. Defaults are `rightsize run`'s.
 struct RunOptions {
-    std::vector<std::string> models;         // GGUF files; results are filed under the file name without .gguf
+    std::vector<std::string> models;         // GGUF files (filed under the file name without .gguf), or endpoints
+                                             // http(s)://host:port/v1[#NAME] (filed under NAME@host_port)
     std::vector<std::string> tasks;          // task names, tags, groups or task YAML files
     std::vector<std::string> include_paths;  // more folders of task YAML, searched after the built-in tasks
     std::string output_dir = "rightsize-results";
@@ -48,7 +50,8 @@ struct RunOptions {
     bool fresh = false;                      // start a new run even if an unfinished one matches
     EvalOptions eval;                        // prompts, few-shot, --limit, data
     std::map<std::string, double> task_limits;  // one task's document limit (overrides eval.limit)
-    LlamaOptions llama;                      // every model is loaded with these (model_path is ignored)
+    LlamaOptions llama;                      // every local model is loaded with these (model_path is ignored)
+    EndpointOptions endpoint;                // every served model (a -m http(s)://…/v1[#NAME]) is reached with these (url is ignored)
     EnergyOptions energy;                    // the meter around each model × task
     CarbonOptions carbon;                    // grid intensity and PUE for CO2e
     LifecycleOptions lifecycle;              // training footprints amortised over a deployment

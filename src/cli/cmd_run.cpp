@@ -24,6 +24,7 @@ namespace {
 
 struct RunCliOptions {
     RunOptions run;
+    std::string api_key_env = "OPENAI_API_KEY";
     bool ctx_given = false;
     EnergyCarbonOptions ec;
 };
@@ -51,7 +52,7 @@ std::string energy_cell(const nlohmann::json & efficiency) {
 }
 
 void add_run_options(ArgParser & p, RunCliOptions & o) {
-    p.value({"-m", "--model"}, "FILE", "GGUF model file (repeatable)", [&](const std::string & v) { o.run.models.push_back(v); });
+    p.value({"-m", "--model"}, "FILE|URL", "GGUF model file, or a served model http(s)://HOST:PORT/v1[#NAME] (repeatable)", [&](const std::string & v) { o.run.models.push_back(v); });
     p.value({"--tasks"}, "T1,T2", "tasks, tags, groups or task YAML files, comma-separated",
             [&](const std::string & v) { for (auto & t : split_commas(v)) o.run.tasks.push_back(t); });
     p.value({"--limit"}, "N|TASK=N",
@@ -102,6 +103,14 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
     p.flag({"--lenient-utf8"}, "replace invalid UTF-8 in data files with U+FFFD (with a warning) instead of stopping",
            [&] { o.run.eval.data.lenient_utf8 = true; });
     p.flag({"--offline"}, "never download datasets (local files and the cache only)", [&] { o.run.eval.data.allow_download = false; });
+    p.value({"--api-key-env"}, "VAR", "served models: the environment variable holding the API key (default OPENAI_API_KEY)",
+            [&](const std::string & v) { o.api_key_env = v; });
+    p.value({"--concurrency"}, "N", "served models: requests in flight at once (default 4)",
+            [&](const std::string & v) { o.run.endpoint.concurrency = parse_int("--concurrency", v, 1, 1024); });
+    p.value({"--request-timeout"}, "S", "served models: seconds one request may take (default 600)",
+            [&](const std::string & v) { o.run.endpoint.timeout_s = parse_int("--request-timeout", v, 1, 86400); });
+    p.value({"--retries"}, "N", "served models: retries of a failed request (connection, 429, 5xx; default 5)",
+            [&](const std::string & v) { o.run.endpoint.retries = parse_int("--retries", v, 0, 100); });
     add_llama_options(p, o.run.llama, &o.ctx_given);
     add_energy_carbon_options(p, o.ec);
 }
@@ -251,6 +260,7 @@ int cmd_run(int argc, char ** argv) {
     }
     if (o.run.models.empty()) throw UsageError("run needs at least one -m MODEL; see 'rightsize run --help'");
     if (o.run.tasks.empty()) throw UsageError("run needs --tasks T1,T2 ('rightsize tasks' lists them); see 'rightsize run --help'");
+    if (const char * key = std::getenv(o.api_key_env.c_str())) o.run.endpoint.api_key = key;
     o.run.energy = o.ec.energy;
     o.run.carbon = o.ec.carbon;
     o.run.lifecycle = o.ec.lifecycle;

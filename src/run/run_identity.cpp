@@ -5,9 +5,11 @@
 
 #include "core/content_hash.h"
 #include "core/sha256.h"
+#include <rightsize/endpoint_backend.h>
 #include <rightsize/model_facts.h>
 #include <rightsize/version.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -60,6 +62,25 @@ std::string run_model_key(const std::string & model_path, const std::vector<Lora
     return key;
 }
 
+std::string served_model_key(const std::string & name, const std::string & origin) {
+    std::string host = origin.substr(origin.find("://") + 3);
+    std::string key = model_key(name) + "@" + host;
+    for (char & c : key) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_' && c != '@' && c != '+') c = '_';
+    }
+    return key;
+}
+
+json served_model_identity(const std::string & spec, const EndpointOptions & options) {
+    EndpointOptions o = options;
+    o.url = spec;
+    const EndpointBackend served(o);
+    const std::string base = split_endpoint_model(spec).first;
+    const std::string origin = base.substr(0, base.find('/', base.find("://") + 3));
+    return {{"endpoint", base}, {"served_model", served.served_model()}, {"models_entry", served.models_entry()},
+            {"key", served_model_key(served.served_model(), origin)}, {"adapters", json::array()}};
+}
+
 json model_identity(const std::string & model_path, const std::vector<LoraAdapter> & adapters) {
     json m = file_identity(model_path);
     m["key"] = run_model_key(model_path, adapters);
@@ -74,7 +95,7 @@ json model_identity(const std::string & model_path, const std::vector<LoraAdapte
 
 json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
     json models = json::array();
-    for (const auto & m : o.models) models.push_back(model_identity(m, o.llama.loras));
+    for (const auto & m : o.models) models.push_back(is_endpoint(m) ? served_model_identity(m, o.endpoint) : model_identity(m, o.llama.loras));
     json task_configs = json::object(), data = json::object();
     for (const auto & t : tasks) {
         task_configs[t.task] = t.raw;

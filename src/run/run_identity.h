@@ -16,8 +16,11 @@ namespace rightsize {
 // ("smollm2+style@4"). The same base model with and without an adapter never shares a key.
 std::string run_model_key(const std::string & model_path, const std::vector<LoraAdapter> & adapters);
 
+// A served model's key: its name (without .gguf) and the server's host and port ("smollm2@127.0.0.1_8080"),
+// so a model served and the same GGUF run in-process never share a key.
+std::string served_model_key(const std::string & name, const std::string & origin);
 // The model as the identity records it: path, key, size and SHA-256, and each adapter's path,
-// SHA-256 and scale.
+// SHA-256 and scale. A served model: its endpoint, served name and the server's /v1/models entry.
 nlohmann::json model_identity(const std::string & model_path, const std::vector<LoraAdapter> & adapters);
 
 // Everything that can change a result: each model's and adapter's content (SHA-256), the merged

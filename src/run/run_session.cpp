@@ -73,9 +73,11 @@ struct RunSession::Impl {
     void check_inputs() const;
     void resolve_tasks();
     json run_model(size_t index, ResultsStore & store, EnergyMeter & meter);
-    void evaluate_task(LlamaBackend & backend, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
+    void evaluate_task(Backend & backend, bool served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
                        EnergyMeter & meter, const std::string & dir);
     void restore_task(const TaskConfig & task, ModelResults & mr, const json & done);
+    void add_machine_figures(json & efficiency, const Backend & backend, bool served, std::span<const SampleRecord> samples,
+                             const std::vector<EnergyReading> & laps) const;
     json with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const;
     void write_outputs(RunOutcome & out, const EnergyMeter & meter) const;
 };
@@ -83,7 +85,13 @@ struct RunSession::Impl {
 void RunSession::Impl::check_inputs() const {
     if (o.models.empty()) throw OptionError("a run needs at least one model (-m MODEL)");
     if (o.tasks.empty()) throw OptionError("a run needs at least one task (--tasks T1,T2; 'rightsize tasks' lists them)");
-    for (const auto & m : o.models) validate_gguf_file(m);
+    for (const auto & m : o.models) {
+        if (is_endpoint(m)) {
+            if (!o.llama.loras.empty()) throw OptionError("--lora applies to local GGUF models; a served model's adapters are the server's (" + m + ")");
+        } else {
+            validate_gguf_file(m);
+        }
+    }
     for (const auto & a : o.llama.loras) {
         if (!fs::exists(a.path)) throw OptionError("--lora " + a.path + ": the adapter file does not exist");
     }
@@ -181,7 +189,34 @@ void RunSession::Impl::restore_task(const TaskConfig & task, ModelResults & mr, 
     mr.add_task(task.task, facts, results, std::move(efficiency), n_original, n_effective, shots);
 }
 
-void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
+// What this machine measures of a model it runs: memory, threads and energy. A served model runs
+// elsewhere: its memory and energy are not measured here (never this client's figures), and its
+// model size is what the server declares, if anything.
+void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & backend, bool served, std::span<const SampleRecord> samples,
+                                          const std::vector<EnergyReading> & laps) const {
+    const double file_mb = double(backend.facts().file_bytes) / 1048576.0;
+    efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to), or one endpoint
+    if (served) {
+        efficiency["peak_rss_mb"] = nullptr;
+        efficiency["peak_rss_scope"] = "not measured (served model)";
+        efficiency["model_mb"] = file_mb > 0 ? json(file_mb) : json(nullptr);
+        efficiency["model_mb_source"] = file_mb > 0 ? "declared by the server" : "not measured";
+        efficiency["energy"] = nullptr;
+        efficiency["not_measured"] = {"memory", "energy"};
+        efficiency["served_by"] = backend.facts().path;
+        return;
+    }
+    efficiency["peak_rss_mb"] = double(read_process_memory().peak_rss_bytes) / 1048576.0;
+    efficiency["peak_rss_scope"] = per_model_rss ? "model × task" : "process";
+    efficiency["model_mb"] = file_mb;
+    const unsigned hw = std::thread::hardware_concurrency();
+    efficiency["threads"] = o.llama.n_threads > 0 ? o.llama.n_threads : int(hw);
+    efficiency["hardware_threads"] = hw;
+    if (hw > 0 && o.llama.n_threads > int(hw)) efficiency["oversubscribed"] = true;
+    efficiency["energy"] = task_energy(samples, laps, efficiency);
+}
+
+void RunSession::Impl::evaluate_task(Backend & backend, bool served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
                                      EnergyMeter & meter, const std::string & dir) {
     EvalOptions eval = o.eval;
     if (const auto lim = o.task_limits.find(task.task); lim != o.task_limits.end()) eval.limit = lim->second;
@@ -217,17 +252,9 @@ void RunSession::Impl::evaluate_task(LlamaBackend & backend, const TaskConfig & 
             " prompts did not fit the context window (-c " + std::to_string(o.llama.n_ctx) +
             ") and were cut from the left, changing what the model saw; raise -c (samples mark them \"truncated\")");
     }
-    efficiency["peak_rss_mb"] = double(read_process_memory().peak_rss_bytes) / 1048576.0;
-    efficiency["peak_rss_scope"] = per_model_rss ? "model × task" : "process";
-    efficiency["model_mb"] = double(backend.facts().file_bytes) / 1048576.0;
     efficiency["n_original"] = ev_task.n_original();
     efficiency["n_shot"] = ev_task.n_shot();
-    efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to)
-    const unsigned hw = std::thread::hardware_concurrency();
-    efficiency["threads"] = o.llama.n_threads > 0 ? o.llama.n_threads : int(hw);
-    efficiency["hardware_threads"] = hw;
-    if (hw > 0 && o.llama.n_threads > int(hw)) efficiency["oversubscribed"] = true;
-    efficiency["energy"] = task_energy(samples, laps, efficiency);
+    add_machine_figures(efficiency, backend, served, samples, laps);
     write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
         for (const auto & s : samples) out << s.dump() << '\n';
     });
@@ -244,20 +271,30 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     mr.key = identity["key"];
     const std::string dir = (fs::path(o.output_dir) / mr.key).string();
     fs::create_directories(dir);
-    LlamaOptions lo = o.llama;
-    lo.model_path = model_path;
-    LlamaBackend backend(lo);
+    const bool served = is_endpoint(model_path);
+    std::unique_ptr<Backend> backend_ptr;
+    if (served) {
+        EndpointOptions eo = o.endpoint;
+        eo.url = model_path;
+        backend_ptr = std::make_unique<EndpointBackend>(eo);
+    } else {
+        LlamaOptions lo = o.llama;
+        lo.model_path = model_path;
+        backend_ptr = std::make_unique<LlamaBackend>(lo);
+    }
+    Backend & backend = *backend_ptr;
     mr.facts = model_facts_json(backend.facts());
     // The model's identity travels with every result: its key, checksum and adapters.
     mr.facts["key"] = mr.key;
-    mr.facts["sha256"] = identity["sha256"];
-    mr.facts["adapters"] = identity["adapters"];
+    mr.facts["sha256"] = identity.value("sha256", json());
+    mr.facts["adapters"] = identity.value("adapters", json::array());
+    if (identity.contains("endpoint")) mr.facts["endpoint"] = identity["endpoint"];
     for (const auto & task : tasks) {
         stop_if_asked();
         if (auto done = store.task_result(info.run_id, mr.key, task.task)) {
             restore_task(task, mr, *done);
         } else {
-            evaluate_task(backend, task, mr, store, meter, dir);
+            evaluate_task(backend, served, task, mr, store, meter, dir);
         }
         // The model's results.json in the folder: this task now, and what earlier runs finished.
         for (const auto & doc : collected_results_documents(store)) {

@@ -244,7 +244,7 @@ TEST(RunCli, RefusesLimitZeroAMissingValueAndAnOutputThatIsAFile) {
     EXPECT_EQ(task_zero.status, 2) << task_zero.err;
     const auto missing = run_command(cli() + " run -m --tasks mc_colours");
     EXPECT_EQ(missing.status, 2);
-    EXPECT_NE(missing.err.find("option '-m' needs a value (FILE) but is followed by the option '--tasks'"), std::string::npos) << missing.err;
+    EXPECT_NE(missing.err.find("option '-m' needs a value (FILE|URL) but is followed by the option '--tasks'"), std::string::npos) << missing.err;
     EXPECT_FALSE(fs::exists(out));
 
     const fs::path file = temp_dir() / "run-output-file";

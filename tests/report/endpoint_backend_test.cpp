@@ -83,3 +83,50 @@ TEST(EndpointBackend, RealLlamaServerServesSmolLM2LikeTheEngineInProcess) {
 }
 
 #endif
+
+#ifdef RIGHTSIZE_LLAMA_SERVER
+#include "cli/run_test_support.h"
+
+#include <rightsize/run.h>
+
+TEST(EndpointBackend, ARunMixesALocalModelWithAServedOneInOneReport) {
+    const fs::path gemma = std::string(RIGHTSIZE_MODELS_DIR) + "/gemma-3-270m-q4_k_m.gguf";
+    ASSERT_TRUE(fs::exists(gemma)) << "run scripts/fetch-models.sh first";
+    const auto dir = fresh_subdir("endpoint-mixed-run");
+    const int port = free_port();
+    LlamaServer server(RIGHTSIZE_LLAMA_SERVER, gemma.string(), port, dir / "llama-server.log");
+    ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+
+    const auto tasks = run_cli::make_tasks();
+    RunOptions o = run_cli::tiny_run_options(tasks, dir / "out", {"gen_colours"});
+    o.models = {smollm2_path(), url};
+    o.endpoint.concurrency = 2;
+    RunSession session(o);
+    const std::string served_key = session.config()["models"][1]["key"];
+    EXPECT_EQ(served_key.find("@127.0.0.1_" + std::to_string(port)), served_key.size() - 11 - std::to_string(port).size()) << served_key;
+    EXPECT_EQ(session.config()["models"][1]["endpoint"], url);
+    const RunOutcome r = session.run();
+    ASSERT_EQ(r.results.size(), 2u);
+    const auto & local = r.results[0]["efficiency"]["gen_colours"];
+    const auto & served = r.results[1]["efficiency"]["gen_colours"];
+    EXPECT_TRUE(local["energy"].is_object()) << "the local model's energy is this machine's";
+    EXPECT_TRUE(served["energy"].is_null()) << "a served model's energy is not this client's";
+    EXPECT_TRUE(served["peak_rss_mb"].is_null());
+    EXPECT_EQ(served["not_measured"], (nlohmann::json{"memory", "energy"}));
+    EXPECT_GT(served["tokens_per_s"].get<double>(), 0.0);
+    EXPECT_EQ(r.results[1]["model"]["endpoint"], url);
+    EXPECT_EQ(r.results[1]["n-samples"]["gen_colours"]["effective"].get<int>(), 6);
+    EXPECT_EQ(r.analysis["models"].size(), 2u) << "one report holds both";
+    const std::string md = run_cli::read_text(dir / "out" / "report.md");
+    EXPECT_NE(md.find(served_key), std::string::npos);
+    EXPECT_NE(md.find("smollm2-135m-instruct-q4_1"), std::string::npos);
+
+    // A multiple-choice task needs prompt log-probabilities llama-server does not return: a clear error, no run left behind.
+    RunOptions mc = run_cli::tiny_run_options(tasks, dir / "mc", {"mc_colours"});
+    mc.models = {url};
+    const std::string msg = error_message([&] { RunSession(mc).run(); });
+    EXPECT_NE(msg.find("does not return the prompt's log-probabilities"), std::string::npos) << msg;
+    EXPECT_EQ(run_cli::sql_count(dir / "mc" / "rightsize.sqlite", "SELECT COUNT(*) FROM runs"), 0);
+}
+#endif
