@@ -134,15 +134,6 @@ llama_context_params context_params(const LlamaOptions & o, int n_ctx, int n_seq
 
 using namespace llama_detail;
 
-const char * to_string(FinishReason r) {
-    switch (r) {
-        case FinishReason::Stop: return "stop";
-        case FinishReason::Length: return "length";
-        case FinishReason::EndOfGeneration: return "eog";
-    }
-    return "?";
-}
-
 LoraAdapter parse_lora_arg(const std::string & arg) {
     const auto colon = arg.rfind(':');
     if (colon != std::string::npos && colon + 1 < arg.size()) {
