@@ -241,7 +241,7 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         in.acc = (*res)[key].get<double>();
         in.granularity = eff.value("granularity", "samples");
         const bool tokens = in.granularity == "tokens";
-        auto need = [&](const std::string & field) {
+        auto need = [&, &eff = eff](const std::string & field) {  // clang 14 cannot capture a structured binding
             const auto v = number_at(eff, field);
             if (!v) throw Error(where + "." + field + " is missing or not a number; re-run the task with rightsize run");
             return *v;
