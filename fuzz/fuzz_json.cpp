@@ -1,0 +1,11 @@
+// JSON documents (tasks/dataset.cpp): a list, an object holding one, or SQuAD's nested layout.
+#include "fuzz_support.h"
+
+#include <rightsize/dataset.h>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
+    using namespace rightsize_fuzz;
+    const std::string text = as_text(data, size);
+    expect_only_rightsize_errors([&] { (void)rightsize::parse_json_documents(text, "fuzz.json"); });
+    return 0;
+}
