@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Fills the fuzz corpora (BUILD/corpus/<target>/) with seeds cut from real files: the built-in task
+# YAMLs (with the file they include after a NUL), their Jinja templates over a real document, the
+# first lines of the JSONL/CSV/TSV data (tests/data, ../shared/data when present), small slices of
+# its JSON files, the per CSV examples of docs/per.md, the results.json documents of the test store,
+# and chat templates of any GGUF under models/. The corpus is generated, never committed.
+#   fuzz/make-corpus.sh [BUILD_DIR]      (default build-fuzz; needs BUILD_DIR/bin/rightsize-fuzz-seeds)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build-fuzz}" && pwd)
+corpus=$build/corpus
+data=$src/../shared/data
+seeds=$build/bin/rightsize-fuzz-seeds
+targets=(task_yaml jinja jsonl json csv tsv per_csv results)
+for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
+
+# A seed's name: its source path with / as _, so re-running overwrites rather than duplicates.
+seed_name() { local p=${1#"$src"/}; p=${p#../}; echo "${p//\//_}"; }
+# The first N lines of a file, at most 4 KiB.
+head_of() { head -n "$2" "$1" | head -c 4096 || true; }  # head -c may close the pipe early
+
+# Task YAML: the include: (if any) renamed inc.yaml and appended after a NUL, as fuzz_task_yaml reads it.
+while IFS= read -r -d '' y; do
+  inc=$(sed -n 's/^include: *//p' "$y" | tr -d "\"'" | head -n 1)
+  out=$corpus/task_yaml/$(seed_name "$y")
+  if [ -n "$inc" ] && [ -f "$(dirname "$y")/$inc" ]; then
+    { sed 's/^include: .*/include: inc.yaml/' "$y"; printf '\0'; cat "$(dirname "$y")/$inc"; } > "$out"
+  else
+    cp "$y" "$out"
+  fi
+done < <(find "$src/tasks" -name '*.yaml' -print0)
+
+# Delimited and line data: the header and a few rows of each file.
+data_files() { find "$src/tests/data" "$src/tasks" ${data:+"$data"} -name "*.$1" -print0 2>/dev/null; }
+while IFS= read -r -d '' f; do head_of "$f" 5 > "$corpus/jsonl/$(seed_name "$f")"; done < <(data_files jsonl)
+while IFS= read -r -d '' f; do head_of "$f" 6 > "$corpus/csv/$(seed_name "$f")"; done < <(data_files csv)
+while IFS= read -r -d '' f; do head_of "$f" 6 > "$corpus/tsv/$(seed_name "$f")"; done < <(data_files tsv)
+
+# JSON: each file cut down to its shape (lists to 3 items, strings to 200 characters), still valid.
+while IFS= read -r -d '' f; do
+  python3 - "$f" > "$corpus/json/$(seed_name "$f")" <<'PY'
+import json, sys
+def cut(v):
+    if isinstance(v, list): return [cut(x) for x in v[:3]]
+    if isinstance(v, dict): return {k: cut(x) for k, x in list(v.items())[:20]}
+    if isinstance(v, str): return v[:200]
+    return v
+print(json.dumps(cut(json.load(open(sys.argv[1], encoding="utf-8"))), ensure_ascii=False))
+PY
+done < <(data_files json)
+# The JSON documents of JSONL files, as lists: the other shape parse_json_documents takes.
+for f in "$corpus"/jsonl/*; do
+  python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1]) if l.strip()][:3]))' "$f" \
+    > "$corpus/json/list-$(basename "$f").json" 2>/dev/null || rm -f "$corpus/json/list-$(basename "$f").json"
+done
+
+# per CSV: the examples of docs/per.md (the fenced blocks whose first line is a header with task,model).
+awk -v out="$corpus/per_csv/docs-per-" '
+  /^```/ { if (inblock) { close(file); inblock = 0 } else { start = 1 } ; next }
+  start { start = 0; if ($0 ~ /^task,model/) { n++; file = out n ".csv"; inblock = 1 } }
+  inblock { print > file }' "$src/docs/per.md"
+cp "$corpus"/csv/*sentiment_example* "$corpus/per_csv/" 2>/dev/null || true
+
+# Jinja: every template of the built-in tasks over its first document; results.json: the test store.
+"$seeds" jinja "$src/tasks" "$data" "$corpus/jinja" > /dev/null
+"$seeds" results "$src/tests/data/store_v1/rightsize.sqlite" "$corpus/results" > /dev/null
+
+# GGUF chat templates (tokenizer.chat_template) over a conversation, when models are downloaded.
+for g in "$src"/models/*.gguf; do
+  [ -f "$g" ] || continue
+  python3 - "$g" > "$corpus/jinja/chat-$(basename "$g" .gguf)" <<'PY' || rm -f "$corpus/jinja/chat-$(basename "$g" .gguf)"
+import struct, sys
+key = b"tokenizer.chat_template"
+with open(sys.argv[1], "rb") as f:
+    head = f.read(64 << 20)  # the metadata precedes the tensors
+at = head.find(struct.pack("<Q", len(key)) + key)
+if at < 0: sys.exit(1)
+at += 8 + len(key)
+kind, size = struct.unpack_from("<IQ", head, at)
+if kind != 8: sys.exit(1)  # GGUF_TYPE_STRING
+conversation = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, ' \
+               '{"role": "assistant", "content": "Hello."}], "add_generation_prompt": true, "bos_token": "<s>", "eos_token": "</s>"}'
+sys.stdout.buffer.write(head[at + 12:at + 12 + size] + b"\0" + conversation.encode())
+PY
+done
+
+for t in "${targets[@]}"; do printf '%-10s %5d seeds\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"; done
