@@ -63,7 +63,11 @@ cp "$corpus"/csv/*sentiment_example* "$corpus/per_csv/" 2>/dev/null || true
 
 # Jinja: every template of the built-in tasks over its first document; results.json: the test store.
 "$seeds" jinja "$src/tasks" "$data" "$corpus/jinja" > /dev/null
-"$seeds" results "$src/tests/data/store_v1/rightsize.sqlite" "$corpus/results" > /dev/null
+# (a copy of the store: SQLite leaves -wal/-shm files beside a store it opens)
+store=$(mktemp -d)
+trap 'rm -rf "$store"' EXIT
+cp "$src/tests/data/store_v1/rightsize.sqlite" "$store/"
+"$seeds" results "$store/rightsize.sqlite" "$corpus/results" > /dev/null
 
 # GGUF chat templates (tokenizer.chat_template) over a conversation, when models are downloaded.
 for g in "$src"/models/*.gguf; do
