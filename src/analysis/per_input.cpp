@@ -209,6 +209,8 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         j = nlohmann::json::parse(read_text(path));
     } catch (const nlohmann::json::parse_error & e) {
         throw Error(path + " is not valid JSON (" + e.what() + "); give a results.json written by rightsize run, or a CSV");
+    } catch (const nlohmann::json::out_of_range & e) {  // a number beyond a double (1e400)
+        throw Error(path + " holds a number too large for a double (" + e.what() + "); give a results.json written by rightsize run, or a CSV");
     }
     const auto * results = find(j, "results");
     const auto * efficiency = find(j, "efficiency");

@@ -30,6 +30,8 @@ json read_results_file(const fs::path & file) {
         j = json::parse(in);
     } catch (const json::parse_error & e) {
         throw Error(file.string() + ": not valid JSON (" + e.what() + "); was it written by rightsize run, or cut short?");
+    } catch (const json::out_of_range & e) {  // a number beyond a double (1e400)
+        throw Error(file.string() + ": holds a number too large for a double (" + e.what() + "); was it written by rightsize run?");
     }
     if (!j.is_object() || !j.contains("results") || !j["results"].is_object()) {
         throw Error(file.string() + ": not a rightsize/lm-eval results.json (no \"results\" object at the top level)");

@@ -37,6 +37,8 @@ std::string read_file(const std::string & path) {
     return text;
 }
 
+const char * kNumberTooLarge = "a number is too large for a double; write it as a string or smaller";
+
 // Text that is not UTF-8 fails here, naming the file, line and byte offset (JSON strings and the
 // report's output must be UTF-8), unless lenient, when bad bytes become U+FFFD with a warning.
 void require_utf8(std::string & text, const std::string & path, const LoadOptions & o, size_t line_base = 0, size_t byte_base = 0);
@@ -88,15 +90,17 @@ Document infer(const std::string & cell) {
     return cell;
 }
 
+[[noreturn]] void not_utf8(const std::string & text, size_t bad, const std::string & path, size_t line_base, size_t byte_base) {
+    char hex[8];
+    snprintf(hex, sizeof hex, "0x%02X", unsigned(static_cast<unsigned char>(text[bad])));
+    throw Error(path + ":" + std::to_string(line_base + line_of(text, bad)) + ": invalid UTF-8 (byte " + hex + " at byte offset " +
+                std::to_string(byte_base + bad) + "); save the file as UTF-8, or pass --lenient-utf8 to replace bad bytes with U+FFFD");
+}
+
 void require_utf8(std::string & text, const std::string & path, const LoadOptions & o, size_t line_base, size_t byte_base) {
     const size_t bad = utf8_invalid_at(text);
     if (bad == std::string::npos) return;
-    if (!o.lenient_utf8) {
-        char hex[8];
-        snprintf(hex, sizeof hex, "0x%02X", unsigned(static_cast<unsigned char>(text[bad])));
-        throw Error(path + ":" + std::to_string(line_base + line_of(text, bad)) + ": invalid UTF-8 (byte " + hex + " at byte offset " +
-                    std::to_string(byte_base + bad) + "); save the file as UTF-8, or pass --lenient-utf8 to replace bad bytes with U+FFFD");
-    }
+    if (!o.lenient_utf8) not_utf8(text, bad, path, line_base, byte_base);
     size_t replaced = 0;
     text = utf8_replace_invalid(text, replaced);
     if (o.warn) o.warn(path + ": " + std::to_string(replaced) + " invalid UTF-8 byte(s) replaced with U+FFFD (--lenient-utf8)");
@@ -108,6 +112,8 @@ Document parse_jsonl_line(const std::string & row, const std::string & name, siz
         d = nlohmann::json::parse(row);
     } catch (const nlohmann::json::parse_error & e) {
         throw Error(name + ":" + std::to_string(line) + ": invalid JSON (" + e.what() + "); a JSONL file holds one JSON object per line");
+    } catch (const nlohmann::json::out_of_range & e) {  // a number beyond a double (1e400)
+        throw Error(name + ":" + std::to_string(line) + ": " + kNumberTooLarge + " (" + e.what() + ")");
     }
     if (!d.is_object()) {
         throw Error(name + ":" + std::to_string(line) + ": expected a JSON object, found " + d.type_name() +
@@ -174,6 +180,8 @@ std::vector<Document> parse_json_documents(const std::string & text, const std::
     } catch (const nlohmann::json::parse_error & e) {
         throw Error(name + ":" + std::to_string(line_of(text, e.byte > 0 ? e.byte - 1 : 0)) + ": invalid JSON (" +
                     e.what() + ")");
+    } catch (const nlohmann::json::out_of_range & e) {
+        throw Error(name + ": " + kNumberTooLarge + " (" + e.what() + ")");
     }
     auto from_array = [&](const nlohmann::json & arr, const std::string & where) {
         std::vector<Document> docs;
@@ -219,6 +227,8 @@ namespace {
 
 std::vector<Document> parse_delimited_first(const std::string & text, char delim, const std::string & name, bool infer_types,
                                             const std::vector<std::string> & column_names, size_t max_documents, size_t * total) {
+    // Text handed in directly must be UTF-8 too: it ends up in JSON (samples, results).
+    if (const size_t bad = utf8_invalid_at(text); bad != std::string::npos) not_utf8(text, bad, name, 0, 0);
     const bool has_header = column_names.empty();
     CsvOptions co;
     co.delimiter = delim;

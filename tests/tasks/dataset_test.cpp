@@ -31,6 +31,18 @@ TEST(Jsonl, MalformedLineIsNamedByNumber) {
     EXPECT_NE(arr.find("y.jsonl:1: expected a JSON object, found array"), std::string::npos) << arr;
 }
 
+// Found by fuzz/fuzz_jsonl (the exact input): a number beyond a double escaped as nlohmann's
+// out_of_range instead of an Error naming the line.
+TEST(Jsonl, NumberTooLargeForADoubleIsNamedByLine) {
+    static const char kFuzzInput[] = "11111e22222222222\xB0" "1111119365{\x00\x0B" "11111222222l";
+    const std::string msg = error_message([] { parse_jsonl(std::string(kFuzzInput, sizeof kFuzzInput - 1), "fuzz.jsonl"); });
+    EXPECT_NE(msg.find("fuzz.jsonl:1: a number is too large for a double; write it as a string or smaller"), std::string::npos) << msg;
+    const std::string second = error_message([] { parse_jsonl("{\"a\": 1}\n{\"a\": 1e400}\n", "x.jsonl"); });
+    EXPECT_NE(second.find("x.jsonl:2: a number is too large for a double"), std::string::npos) << second;
+    const std::string json = error_message([] { parse_json_documents("[{\"a\": -1e400}]", "x.json"); });
+    EXPECT_NE(json.find("x.json: a number is too large for a double"), std::string::npos) << json;
+}
+
 TEST(Json, ListsObjectsAndSquadNesting) {
     EXPECT_EQ(parse_json_documents(R"([{"q": 1}, {"q": 2}])", "a.json").size(), 2u);
     const auto held = parse_json_documents(R"({"task": "t", "total": 2, "queries": [{"id": "x"}, {"id": "y"}]})", "b.json");
@@ -81,6 +93,21 @@ TEST(Csv, WrongFieldCountAndOpenQuoteAreNamedByLine) {
     EXPECT_NE(empty.find("empty.csv: the file is empty"), std::string::npos) << empty;
     const std::string header = error_message([] { parse_delimited("a,,c\n1,2,3\n", ',', "h.csv"); });
     EXPECT_NE(header.find("column 2 has an empty name"), std::string::npos) << header;
+}
+
+// Found by fuzz/fuzz_tsv (the exact input): bytes that are not UTF-8 were loaded, and writing the
+// documents into samples and results then threw nlohmann's type_error; the loader names them.
+TEST(Csv, TextThatIsNotUtf8IsNamedByLine) {
+    static const char kFuzzInput[] = "input0\x10\x00\x09\x00\xEF" "alseor\x09\x94\x99N\xB1oo\n";
+    const std::string text(kFuzzInput, sizeof kFuzzInput - 1);
+    const std::string msg = error_message([&] { parse_delimited(text, '\t', "fuzz.tsv"); });
+    EXPECT_NE(msg.find("fuzz.tsv:1: invalid UTF-8 (byte 0xEF at byte offset 10); save the file as UTF-8"), std::string::npos) << msg;
+    // A Latin-1 review on line 3 of a CSV; valid UTF-8 (é, €, U+FFFD itself) loads and serialises.
+    const std::string latin1 = error_message([] { parse_delimited("text,label\nok,1\ncaf\xE9,0\n", ',', "r.csv"); });
+    EXPECT_NE(latin1.find("r.csv:3: invalid UTF-8 (byte 0xE9 at byte offset 19)"), std::string::npos) << latin1;
+    const auto docs = parse_delimited("text,label\ncaf\xC3\xA9 \xE2\x82\xAC \xEF\xBF\xBD,0\n", ',', "u.csv");
+    ASSERT_EQ(docs.size(), 1u);
+    EXPECT_EQ(docs[0].dump(), "{\"label\":\"0\",\"text\":\"caf\xC3\xA9 \xE2\x82\xAC \xEF\xBF\xBD\"}");
 }
 
 TEST(LoadDocuments, RenamesFieldsAndPicksTheFormatByExtension) {

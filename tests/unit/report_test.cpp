@@ -259,6 +259,10 @@ TEST(Report, BadInputIsNamed) {
     EXPECT_NE(msg.find(broken.string()), std::string::npos) << msg;
     EXPECT_NE(msg.find("not valid JSON"), std::string::npos) << msg;
 
+    std::ofstream(broken) << "{\"results\": {\"arc_easy\": {\"acc,none\": 1e400}}}";  // beyond a double (fuzz/fuzz_jsonl's finding)
+    msg = error_message([&] { load_report_input(broken.string()); });
+    EXPECT_NE(msg.find(broken.string() + ": holds a number too large for a double"), std::string::npos) << msg;
+
     std::ofstream(broken) << "[1, 2, 3]";
     msg = error_message([&] { load_report_input(broken.string()); });
     EXPECT_NE(msg.find("no \"results\" object"), std::string::npos) << msg;
