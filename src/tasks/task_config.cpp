@@ -5,12 +5,14 @@
 #include <rightsize/task.h>
 
 #include "metric_defaults.h"
+#include "core/utf8.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <tuple>
 #include <sstream>
@@ -117,6 +119,24 @@ std::string known_result_processors() {
                 "', a Python function rightsize cannot run; " + alternative);
 }
 
+// Text of the file as it goes into JSON (the task's config is written to results.json), which must
+// be UTF-8: a file saved in another encoding is named with its line instead of failing at the end.
+std::string utf8_text(const YAML::Node & n, const Source & src, const std::string & what) {
+    const std::string s = n.Scalar();
+    if (invalid_utf8_at(s) != std::string::npos) {
+        throw Error(where(src, n) + ": " + what + " is not UTF-8 text; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)");
+    }
+    return s;
+}
+
+// A mapping's key: a name, never a list or a mapping (YAML allows those; no task key is one).
+std::string key_text(const YAML::Node & k, const Source & src) {
+    if (k.IsSequence() || k.IsMap()) {
+        throw Error(where(src, k) + ": a " + (k.IsSequence() ? "list" : "mapping") + " is used as a key; keys are names (task:, doc_to_text:, …)");
+    }
+    return k.IsNull() ? k.as<std::string>() : utf8_text(k, src, "a key");
+}
+
 // YAML → JSON with PyYAML's scalar typing: quoted scalars are strings, plain ones may be
 // null, booleans, integers or floats.
 nlohmann::json to_json(const YAML::Node & n, const Source & src, const std::string & key) {
@@ -132,14 +152,14 @@ nlohmann::json to_json(const YAML::Node & n, const Source & src, const std::stri
         case YAML::NodeType::Map: {
             nlohmann::json o = nlohmann::json::object();
             for (const auto & kv : n) {
-                const std::string k = kv.first.as<std::string>();
+                const std::string k = key_text(kv.first, src);
                 o[k] = to_json(kv.second, src, k);
             }
             return o;
         }
         case YAML::NodeType::Scalar: break;
     }
-    const std::string s = n.Scalar();
+    const std::string s = utf8_text(n, src, key);
     if (n.Tag() == "!") return s;  // quoted
     if (s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
     if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -192,7 +212,7 @@ void merge_file(const std::string & text, const Source & src, Merged & m, int de
         merge_file(read_text(p.string()), Source{p.string(), p.parent_path().string()}, m, depth + 1);
     }
     for (const auto & kv : root) {
-        const std::string k = kv.first.as<std::string>();
+        const std::string k = key_text(kv.first, src);
         if (k == "include") continue;
         m.values[k] = to_json(kv.second, src, k);
         m.where[k] = where(src, kv.first);
@@ -245,6 +265,26 @@ std::vector<std::string> string_list(const nlohmann::json & v, const std::string
     return out;
 }
 
+// A value as the type its key needs (`what` names the key): an Error naming it, not a JSON type error.
+int whole_number(const nlohmann::json & v, const std::string & at, const std::string & what) {
+    if (!v.is_number_integer() || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+        throw Error(at + ": " + what + " must be a whole number (found " + v.dump() + ")");
+    }
+    return v.get<int>();
+}
+double real_number(const nlohmann::json & v, const std::string & at, const std::string & what) {
+    if (!v.is_number()) throw Error(at + ": " + what + " must be a number (found " + v.dump() + ")");
+    return v.get<double>();
+}
+bool true_or_false(const nlohmann::json & v, const std::string & at, const std::string & what) {
+    if (!v.is_boolean()) throw Error(at + ": " + what + " must be true or false (found " + v.dump() + ")");
+    return v.get<bool>();
+}
+std::string text(const nlohmann::json & v, const std::string & at, const std::string & what) {
+    if (!v.is_string()) throw Error(at + ": " + what + " must be a string (found " + v.dump() + ")");
+    return v.get<std::string>();
+}
+
 // The engine's metrics and every registered one (extensions.h), comma-separated.
 std::string known_metrics() {
     std::set<std::string> names;
@@ -269,9 +309,11 @@ std::vector<MetricSpec> parse_metrics(const Merged & m, OutputType type, std::ve
         }
         if (o.contains("aggregation") && o["aggregation"].is_string()) s.aggregation = o["aggregation"];
         if (o.contains("higher_is_better") && o["higher_is_better"].is_boolean()) s.higher_is_better = o["higher_is_better"];
-        if (o.contains("ignore_case")) s.exact_match.ignore_case = o["ignore_case"].get<bool>();
-        if (o.contains("ignore_punctuation")) s.exact_match.ignore_punctuation = o["ignore_punctuation"].get<bool>();
-        if (o.contains("ignore_numbers")) s.exact_match.ignore_numbers = o["ignore_numbers"].get<bool>();
+        if (o.contains("ignore_case")) s.exact_match.ignore_case = true_or_false(o["ignore_case"], at, "metric_list: ignore_case");
+        if (o.contains("ignore_punctuation")) {
+            s.exact_match.ignore_punctuation = true_or_false(o["ignore_punctuation"], at, "metric_list: ignore_punctuation");
+        }
+        if (o.contains("ignore_numbers")) s.exact_match.ignore_numbers = true_or_false(o["ignore_numbers"], at, "metric_list: ignore_numbers");
         if (o.contains("regexes_to_ignore")) s.exact_match.regexes_to_ignore = string_list(o["regexes_to_ignore"], at, "regexes_to_ignore");
         for (const auto & [k, _] : o.items()) {
             static const std::set<std::string> known = {"metric", "aggregation", "higher_is_better", "ignore_case",
@@ -314,15 +356,16 @@ std::vector<FilterSpec> parse_filters(const Merged & m) {
             throw Error(at + ": every filter_list entry needs 'name:' and a 'filter:' list of {function: …} steps");
         }
         FilterSpec f;
-        f.name = e["name"].get<std::string>();
+        f.name = text(e["name"], at, "filter_list: name");
         for (const auto & step : e["filter"]) {
             if (!step.is_object() || !step.contains("function")) throw Error(at + ": filter '" + f.name + "': every step needs 'function:'");
             FilterStep s;
-            s.function = step["function"].get<std::string>();
+            const std::string where = "filter '" + f.name + "': ";
+            s.function = text(step["function"], at, where + "function");
             if (s.function == "regex") {
-                if (step.contains("regex_pattern")) s.regex.pattern = step["regex_pattern"].get<std::string>();
-                if (step.contains("group_select")) s.regex.group_select = step["group_select"].get<int>();
-                if (step.contains("fallback")) s.regex.fallback = step["fallback"].get<std::string>();
+                if (step.contains("regex_pattern")) s.regex.pattern = text(step["regex_pattern"], at, where + "regex_pattern");
+                if (step.contains("group_select")) s.regex.group_select = whole_number(step["group_select"], at, where + "group_select");
+                if (step.contains("fallback")) s.regex.fallback = text(step["fallback"], at, where + "fallback");
             }
             f.steps.push_back(std::move(s));
         }
@@ -330,6 +373,31 @@ std::vector<FilterSpec> parse_filters(const Merged & m) {
         out.push_back(std::move(f));
     }
     return out;
+}
+
+GenerationKwargs parse_generation_kwargs(const Merged & m, std::vector<std::string> * warnings) {
+    GenerationKwargs gen;
+    if (!m.values.contains("generation_kwargs") || !m.values["generation_kwargs"].is_object()) return gen;
+    const std::string at = m.where.at("generation_kwargs");
+    for (const auto & [k, v] : m.values["generation_kwargs"].items()) {
+        if (k == "until") {
+            gen.until = string_list(v, at, "generation_kwargs.until");
+            gen.until_given = true;
+        } else if (k == "max_gen_toks" || k == "max_new_tokens") {
+            gen.max_gen_toks = whole_number(v, at, "generation_kwargs." + k);
+        } else if (k == "temperature") {
+            gen.temperature = real_number(v, at, "generation_kwargs.temperature");
+        } else if (k == "do_sample") {
+            gen.do_sample = true_or_false(v, at, "generation_kwargs.do_sample");
+        } else if (k == "top_p") {
+            gen.top_p = real_number(v, at, "generation_kwargs.top_p");
+        } else if (k == "top_k") {
+            gen.top_k = whole_number(v, at, "generation_kwargs.top_k");
+        } else if (warnings) {
+            warnings->push_back(at + ": generation_kwargs: unknown key '" + k + "' ignored");
+        }
+    }
+    return gen;
 }
 
 TaskConfig build_config(const Merged & m, const std::string & name, std::vector<std::string> * warnings) {
@@ -390,7 +458,7 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
     if (m.values.contains("fewshot_config") && m.values["fewshot_config"].is_object()) {
         const auto & fc = m.values["fewshot_config"];
         if (fc.contains("sampler")) {
-            c.fewshot_sampler = fc["sampler"].get<std::string>();
+            c.fewshot_sampler = text(fc["sampler"], m.where.at("fewshot_config"), "fewshot_config.sampler");
             if (c.fewshot_sampler != "default" && c.fewshot_sampler != "first_n") {
                 throw Error(m.where.at("fewshot_config") + ": fewshot_config.sampler '" + c.fewshot_sampler +
                             "' is not supported (default or first_n)");
@@ -401,28 +469,7 @@ TaskConfig build_config(const Merged & m, const std::string & name, std::vector<
     if (c.output_type == OutputType::MultipleChoice && !c.doc_to_choice.present) {
         throw Error(m.where.at("output_type") + ": a multiple_choice task needs doc_to_choice (a list or a template giving one)");
     }
-    if (m.values.contains("generation_kwargs") && m.values["generation_kwargs"].is_object()) {
-        const auto & g = m.values["generation_kwargs"];
-        const std::string at = m.where.at("generation_kwargs");
-        for (const auto & [k, v] : g.items()) {
-            if (k == "until") {
-                c.generation.until = string_list(v, at, "generation_kwargs.until");
-                c.generation.until_given = true;
-            } else if (k == "max_gen_toks" || k == "max_new_tokens") {
-                c.generation.max_gen_toks = v.get<int>();
-            } else if (k == "temperature") {
-                c.generation.temperature = v.get<double>();
-            } else if (k == "do_sample") {
-                c.generation.do_sample = v.get<bool>();
-            } else if (k == "top_p") {
-                c.generation.top_p = v.get<double>();
-            } else if (k == "top_k") {
-                c.generation.top_k = v.get<int>();
-            } else if (warnings) {
-                warnings->push_back(at + ": generation_kwargs: unknown key '" + k + "' ignored");
-            }
-        }
-    }
+    c.generation = parse_generation_kwargs(m, warnings);
     c.filters = parse_filters(m);
     c.metrics = parse_metrics(m, c.output_type, warnings);
     if (m.values.contains("repeats") && m.values["repeats"].is_number_integer()) c.repeats = std::max(1, m.values["repeats"].get<int>());

@@ -173,6 +173,83 @@ TEST(TaskYaml, MissingIncludeNamesTheFile) {
     EXPECT_TRUE(contains(msg, "not found")) << msg;
 }
 
+// Found by fuzz/fuzz_task_yaml (the exact input, a mutated sentiment.yaml): a choice that is not
+// UTF-8 was accepted, and writing the config into results.json then threw nlohmann's type_error.
+TEST(TaskYaml, TextThatIsNotUtf8IsNamedByLine) {
+    static const char kFuzzInput[] =
+        "# Binary sentimenfewshot_split: t over any CSV with columns text,label (Cao et al.'s IMDB task): label is\n"
+        "# \"negative\"/\"positive\" or 0/1. Point it at your file with\n"
+        "#   rightsize run --tasks sentiment --data-file sentiment=reviews.csv\n"
+        "# or place it at <data-dir>/sentiment/reviews.csv.\n"
+        "task: sentiment\n"
+        "dataset_path: csv\n"
+        "dataset_kwargs:\n"
+        "  data_files:\n"
+        "    tes,t: sentiment/reviews.csv\n"
+        "output_type: multiple_choice\n"
+        "test_split: test\n"
+        "doc_to_text: \"Review: {{text}}S\\nentiment:\"\n"
+        "doc_to_choice: [\"negat\xE9ve\", \"positive\"]\n"
+        "doc_to_target: label\n"
+        "metric_list:\n"
+        "  - metric: acc\n"
+        "  - metric: f1\n"
+        "metadata:\n"
+        "  version: 1.0\n";
+    const std::string msg = error_message([] { parse(kFuzzInput); });
+    EXPECT_TRUE(contains(msg, "demo.yaml:13: doc_to_choice is not UTF-8 text; save the file as UTF-8")) << msg;
+    const std::string key = error_message([] { parse(kMinimal + "caf\xE9: 1\n"); });
+    EXPECT_TRUE(contains(key, "demo.yaml:5: a key is not UTF-8 text")) << key;
+}
+
+// A list or mapping used as a key threw yaml-cpp's TypedBadConversion (seen beside the fuzz finding
+// above, in the same function); it is an Error naming the line.
+TEST(TaskYaml, ListOrMappingAsAKeyIsNamedByLine) {
+    const std::string list = error_message([] { parse(kMinimal + "[a, b]: 1\n"); });
+    EXPECT_TRUE(contains(list, "demo.yaml:5: a list is used as a key")) << list;
+    const std::string map = error_message([] { parse(kMinimal + "metadata:\n  ? {a: 1}\n  : 2\n"); });
+    EXPECT_TRUE(contains(map, "demo.yaml:6: a mapping is used as a key")) << map;
+}
+
+// Found by fuzz/fuzz_task_yaml (the exact input, a mutated humanlike.yaml): a generation_kwargs
+// value of the wrong type threw nlohmann's type_error; every typed key of the file is checked.
+TEST(TaskYaml, ValueOfTheWrongTypeIsNamedWithItsKey) {
+    static const char kFuzzInput[] =
+        "# Human-likeness (\xC3\x87" "al\xC4\xB1k & Akku\xC5\x9F 2025): everyday conversational questions written for this project\n"
+        "# (prompts.jsonl beside this file, 120 across 13 topics). Each model answers; `rightsize vote`\n"
+        "# then shows a person two models' answers blind (emojis stripped, order randomised) and records\n"
+        "# which is more human-like (docs/vote.md). The task's own metric is only the answer's length.\n"
+        "# Run it in chat mode: rightsize run -m A -m B --tasks humanlike --apply-chat-template\n"
+        "task: humanlike\n"
+        "dataset_path: js\n"
+        "nodataset_kwargs:\n"
+        "  data_files:\n"
+        "    test: prompts.jsonl\n"
+        "test_split: test\n"
+        "output_type: generate_until\n"
+        "doc_to_text: \"{{prompt}}\"\n"
+        "doc_to_target: \"\"\n"
+        "generation_kwargs:\n"
+        "  until: []\n"
+        "  max_gen_toks: 160rmte\n"
+        "ic_list:\n"
+        "  - metric: response_words\n"
+        "metadata:\n"
+        "  version: 1.0\n";
+    const std::string msg = error_message([] { parse(kFuzzInput); });
+    EXPECT_TRUE(contains(msg, "demo.yaml:15: generation_kwargs.max_gen_toks must be a whole number (found \"160rmte\")")) << msg;
+    const std::string big = error_message([] { parse(kMinimal + "generation_kwargs:\n  top_k: 1e300\n"); });
+    EXPECT_TRUE(contains(big, "demo.yaml:5: generation_kwargs.top_k must be a whole number (found 1e+300)")) << big;
+    const std::string flag = error_message([] { parse(kMinimal + "metric_list:\n  - metric: exact_match\n    ignore_case: 3\n"); });
+    EXPECT_TRUE(contains(flag, "demo.yaml:5: metric_list: ignore_case must be true or false (found 3)")) << flag;
+    const std::string group = error_message([] {
+        parse(kMinimal + "filter_list:\n  - name: x\n    filter:\n      - function: regex\n        group_select: [1]\n");
+    });
+    EXPECT_TRUE(contains(group, "demo.yaml:5: filter 'x': group_select must be a whole number (found [1])")) << group;
+    const std::string sampler = error_message([] { parse(kMinimal + "fewshot_config:\n  sampler: 2\n"); });
+    EXPECT_TRUE(contains(sampler, "demo.yaml:5: fewshot_config.sampler must be a string (found 2)")) << sampler;
+}
+
 TEST(TaskYaml, UnknownKeyWarnsWithFileAndLine) {
     std::vector<std::string> warnings;
     const TaskConfig c = parse(kMinimal + "bogus_key: 1\n", &warnings);
