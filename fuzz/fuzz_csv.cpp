@@ -12,9 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     const std::string text = as_text(data, size);
     const char delimiter = ',';
     const std::string name = "fuzz.csv";
-    expect_only_rightsize_errors([&] { (void)rightsize::parse_delimited(text, delimiter, name); });
-    expect_only_rightsize_errors([&] { (void)rightsize::parse_delimited(text, delimiter, name, /*infer_types=*/true); });
-    expect_only_rightsize_errors([&] { (void)rightsize::parse_delimited(text, delimiter, name, true, {"a", "b", "c"}); });
+    expect_only_rightsize_errors([&] { write_as_a_run_does(rightsize::parse_delimited(text, delimiter, name)); });
+    expect_only_rightsize_errors([&] { write_as_a_run_does(rightsize::parse_delimited(text, delimiter, name, /*infer_types=*/true)); });
+    expect_only_rightsize_errors([&] { write_as_a_run_does(rightsize::parse_delimited(text, delimiter, name, true, {"a", "b", "c"})); });
     expect_only_rightsize_errors([&] { (void)rightsize::parse_csv(text, name, {delimiter, /*trim_unquoted=*/true}); });
     return 0;
 }

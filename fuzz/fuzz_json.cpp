@@ -6,6 +6,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     using namespace rightsize_fuzz;
     const std::string text = as_text(data, size);
-    expect_only_rightsize_errors([&] { (void)rightsize::parse_json_documents(text, "fuzz.json"); });
+    expect_only_rightsize_errors([&] { write_as_a_run_does(rightsize::parse_json_documents(text, "fuzz.json")); });
     return 0;
 }

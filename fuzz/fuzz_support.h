@@ -66,6 +66,13 @@ inline std::string write_temp(const std::string & name, std::string_view bytes) 
     return path.string();
 }
 
+// Serialises documents as a run writes them (samples, results.json): what a loader accepts must
+// survive being written.
+template <class Documents>
+void write_as_a_run_does(const Documents & docs) {
+    for (const auto & d : docs) (void)d.dump();
+}
+
 // Runs `body`: rightsize::Error is the expected answer to bad input; any other exception is a
 // finding, printed with its type and aborted on so libFuzzer keeps the input.
 template <class F>
