@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -21,6 +22,13 @@ namespace fs = std::filesystem;
 namespace rightsize {
 
 namespace {
+
+// A count read as a double (a CSV cell, a JSON number) as an int when it is whole, ≥ 0 and fits
+// one; converting any other double to int is undefined behaviour.
+std::optional<int> whole_count(double v) {
+    if (!(v >= 0) || v != std::floor(v) || v > std::numeric_limits<int>::max()) return std::nullopt;
+    return int(v);
+}
 
 const std::vector<std::string> kRequired = {"task", "model", "acc", "thr", "lat_ms", "mem_mb"};
 const std::vector<std::string> kOptional = {"energy", "n_devices", "granularity", "acc_stderr", "size_mb", "n"};
@@ -193,7 +201,7 @@ std::vector<PerRecord> read_per_csv(const std::string & path, std::vector<std::s
         const auto se = number("acc_stderr", false);
         rec.has_stderr = se.has_value();
         const auto n = number("n", false);
-        if (n && *n != std::floor(*n)) throw Error(where + ": column 'n': '" + text("n") + "' is not a whole number of documents");
+        if (n && !whole_count(*n)) throw Error(where + ": column 'n': '" + text("n") + "' is not a whole number of documents (0 to 2147483647)");
         rec.candidate = {in.model, in.acc, se.value_or(0.0), number("size_mb", false).value_or(0.0), in.energy_j,
                          in.lat_ms, in.mem_mb, int(n.value_or(0)), in.granularity};
         out.push_back(std::move(rec));
@@ -252,12 +260,18 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         in.lat_ms = need(tokens ? "ms_per_token" : "ms_per_sample");
         in.mem_mb = need("peak_rss_mb");
         in.energy_j = number_at(child(eff, "energy"), tokens ? "j_per_token" : "j_per_sample");
-        if (const auto d = number_at(eff, "n_devices")) in.n_devices = int(*d);
+        if (const auto d = number_at(eff, "n_devices")) {
+            const auto devices = whole_count(*d);
+            if (!devices || *devices < 1) throw Error(where + ".n_devices is not a whole number ≥ 1; re-run the task with rightsize run");
+            in.n_devices = *devices;
+        }
+        const auto n_samples = whole_count(number_at(eff, "n_samples").value_or(0.0));
+        if (!n_samples) throw Error(where + ".n_samples is not a whole number of documents; re-run the task with rightsize run");
         const auto se = number_at(*res, name + "_stderr" + key.substr(key.find(',')));
         rec.has_stderr = se.has_value();
         rec.descriptive = descriptive_quality(j, task, name);
         rec.candidate = {model,     in.acc,    se.value_or(0.0), size_mb > 0 ? size_mb : number_at(eff, "model_mb").value_or(0.0),
-                         in.energy_j, in.lat_ms, in.mem_mb,       int(number_at(eff, "n_samples").value_or(0.0)),
+                         in.energy_j, in.lat_ms, in.mem_mb,       *n_samples,
                          in.granularity};
         out.push_back(std::move(rec));
     }

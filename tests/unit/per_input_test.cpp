@@ -134,6 +134,25 @@ TEST(PerInputs, NonUtf8CsvAndOverflowingJsonNumbersAreNamed) {
     EXPECT_NE(json.find(huge + " holds a number too large for a double"), std::string::npos) << json;
 }
 
+// Found by fuzz/fuzz_per_csv (the exact input): a count of documents beyond int was converted to
+// int (undefined behaviour, UBSan's report); counts in per.csv and results.json are checked first.
+TEST(PerInputs, CountsBeyondIntAreNamed) {
+    const auto dir = fresh_subdir("per-counts");
+    const auto csv = write(dir, "per.csv",
+                           "task,model,acc,acc_stderr,n,thr,lat_ms,mem_mb,size_mb,energy\n"
+                           "arc_easy,gemma-3-270m,0.58,0.025,111111111111111111111111111111111111111111111111111111111111400,9.5,105,520,241,1.2\n"
+                           "arc_easy,smollm2-135m,0.45,0.025,400,.1,48,260,93.8,0.5\n"
+                           "arc_easy,Iqwen-0.5b,0.60,0.025,400,6,160,900,400,2.1\n");
+    const auto msg = error_message([&] { read_per_csv(csv); });
+    EXPECT_NE(msg.find(csv + ":2: column 'n': '111111111111111111111111111111111111111111111111111111111111400' is not a whole number of documents (0 to 2147483647)"),
+              std::string::npos) << msg;
+    const auto json = write(dir, "m/results.json",
+                            "{\"results\": {\"t\": {\"acc,none\": 0.5}}, \"efficiency\": {\"t\": {\"samples_per_s\": 1, "
+                            "\"ms_per_sample\": 1, \"peak_rss_mb\": 1, \"n_samples\": 1e40}}}");
+    const auto j = error_message([&] { read_results_json(json); });
+    EXPECT_NE(j.find(json + ": efficiency.t.n_samples is not a whole number of documents"), std::string::npos) << j;
+}
+
 TEST(PerResultsJson, ReadsHeadlineMetricEfficiencyAndStderr) {
     const auto dir = fresh_subdir("per-results");
     auto j = results_json("/models/smollm2-135m.gguf", 0.45, 0.05, 20.0);
