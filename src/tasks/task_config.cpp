@@ -123,7 +123,7 @@ std::string known_result_processors() {
 // be UTF-8: a file saved in another encoding is named with its line instead of failing at the end.
 std::string utf8_text(const YAML::Node & n, const Source & src, const std::string & what) {
     const std::string s = n.Scalar();
-    if (invalid_utf8_at(s) != std::string::npos) {
+    if (utf8_invalid_at(s) != std::string::npos) {
         throw Error(where(src, n) + ": " + what + " is not UTF-8 text; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)");
     }
     return s;
