@@ -1,7 +1,12 @@
 // Delimited text (csv.h).
 #include "csv.h"
 
+#include "utf8.h"
+
 #include <rightsize/error.h>
+
+#include <algorithm>
+#include <cstdio>
 
 namespace rightsize {
 
@@ -19,6 +24,14 @@ std::string trimmed(const std::string & s) {
 
 std::vector<CsvRecord> parse_csv(std::string_view text, const std::string & name, const CsvOptions & o) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // spreadsheet programs write a BOM
+    // Every field ends up in JSON or a report, which must be UTF-8.
+    if (const size_t bad = utf8_invalid_at(text); bad != std::string_view::npos) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%02X", unsigned(static_cast<unsigned char>(text[bad])));
+        const size_t line = size_t(std::count(text.begin(), text.begin() + long(bad), '\n')) + 1;
+        throw Error(name + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + hex + " at byte offset " + std::to_string(bad) +
+                    "); save the file as UTF-8");
+    }
     std::vector<CsvRecord> out;
     CsvRecord rec{1, {}};
     std::string field;

@@ -128,7 +128,7 @@ TEST(PerInputs, NonUtf8CsvAndOverflowingJsonNumbersAreNamed) {
     const auto dir = fresh_subdir("per-encoding");
     const auto latin1 = write(dir, "latin1.csv", "task,model,acc,thr,lat_ms,mem_mb\nt,mod\xE8le,0.5,10,100,200\n");
     const auto msg = error_message([&] { read_per_csv(latin1); });
-    EXPECT_NE(msg.find(latin1 + ":2: not UTF-8 (byte 0xE8); save the file as UTF-8"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(latin1 + ":2: invalid UTF-8 (byte 0xE8 at byte offset 38); save the file as UTF-8"), std::string::npos) << msg;
     const auto huge = write(dir, "run/results.json", "{\"results\": {\"t\": {\"acc,none\": 1e400}}, \"efficiency\": {}}");
     const auto json = error_message([&] { read_results_json(huge); });
     EXPECT_NE(json.find(huge + " holds a number too large for a double"), std::string::npos) << json;
