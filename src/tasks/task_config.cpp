@@ -208,7 +208,11 @@ void merge_file(const std::string & text, const Source & src, Merged & m, int de
     if (const auto inc = root["include"]) {
         const std::string file = inc.as<std::string>("");
         fs::path p = fs::path(file).is_absolute() ? fs::path(file) : fs::path(src.dir) / file;
-        if (!fs::exists(p)) throw Error(where(src, inc) + ": include: '" + file + "' not found (looked at " + p.string() + ")");
+        std::error_code ec;  // a name the file system refuses (too long, say) is not found either
+        if (!fs::exists(p, ec)) {
+            throw Error(where(src, inc) + ": include: '" + file + "' not found (looked at " + p.string() + (ec ? ": " + ec.message() : "") + ")");
+        }
+        if (!fs::is_regular_file(p, ec)) throw Error(where(src, inc) + ": include: '" + file + "' is not a file (" + p.string() + ")");
         merge_file(read_text(p.string()), Source{p.string(), p.parent_path().string()}, m, depth + 1);
     }
     for (const auto & kv : root) {
@@ -572,7 +576,8 @@ std::vector<TaskConfig> TaskRegistry::resolve(const std::vector<std::string> & n
     std::function<void(const std::string &, int)> add_name = [&](const std::string & name, int depth) {
         if (depth > 8) throw Error("task groups nest more than 8 deep at '" + name + "'");
         if (name.size() > 5 && (name.ends_with(".yaml") || name.ends_with(".yml"))) {
-            if (!fs::exists(name)) throw Error(name + ": task file not found");
+            std::error_code ec;
+            if (!fs::exists(name, ec)) throw Error(name + ": task file not found" + (ec ? " (" + ec.message() + ")" : ""));
             add_task(parse_task_yaml(name, warnings));
             return;
         }

@@ -250,6 +250,33 @@ TEST(TaskYaml, ValueOfTheWrongTypeIsNamedWithItsKey) {
     EXPECT_TRUE(contains(sampler, "demo.yaml:5: fewshot_config.sampler must be a string (found 2)")) << sampler;
 }
 
+// Found by fuzz/fuzz_task_yaml (the exact input): an include: name too long for the file system made
+// std::filesystem throw; it is "not found" with the reason, and a folder or device is "not a file".
+TEST(TaskYaml, IncludeTheFileSystemRefusesIsNamed) {
+    static const char kFuzzInput[] =
+        "include: ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddtake_firstdddddddddddddddddddddddddddddddddinc# five dev examples in file order (first_n), then the question and its fou\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFFr options.\n"
+        "dataset_path: cais/mmlu\n"
+        "test_split: test\n"
+        "fewshot_split: dev\n"
+        "fewshot_config:\n"
+        "  sampler: first_n\n"
+        "num_fewshot: 5\n"
+        "process_docs: mmlu\n"
+        "output_type: multiple_choice\n"
+        "doc_to_text: \"{{question.strip()}}\\nA. {{choices[0]}}\\nB. {{tagchoices[1]}}\\nC. {{choices[2]}}\\nD. {{choices[3]}}\\nAnswer:\"\n"
+        "doc_to_choice: [\"A\", \"B\", \"C\", \"D\"]\n"
+        "doc_to_target: answer\n"
+        "metric_lr: true\n"
+        "metadata:\n"
+        "  version: 1.0\n";
+    const std::string msg = error_message([] { parse(kFuzzInput); });
+    EXPECT_TRUE(contains(msg, "demo.yaml:1: include: 'dddd")) << msg;
+    EXPECT_TRUE(contains(msg, "not found (looked at ")) << msg;
+    EXPECT_TRUE(contains(msg, "File name too long)")) << msg;
+    const std::string dev = error_message([] { parse("include: /dev/zero\ntask: x\n"); });
+    EXPECT_TRUE(contains(dev, "demo.yaml:1: include: '/dev/zero' is not a file (/dev/zero)")) << dev;
+}
+
 TEST(TaskYaml, UnknownKeyWarnsWithFileAndLine) {
     std::vector<std::string> warnings;
     const TaskConfig c = parse(kMinimal + "bogus_key: 1\n", &warnings);
