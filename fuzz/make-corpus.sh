@@ -48,11 +48,13 @@ def cut(v):
 print(json.dumps(cut(json.load(open(sys.argv[1], encoding="utf-8"))), ensure_ascii=False))
 PY
 done < <(data_files json)
-# The JSON documents of JSONL files, as lists: the other shape parse_json_documents takes.
-for f in "$corpus"/jsonl/*; do
-  python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1]) if l.strip()][:3]))' "$f" \
-    > "$corpus/json/list-$(basename "$f").json" 2>/dev/null || rm -f "$corpus/json/list-$(basename "$f").json"
-done
+# The JSON documents of JSONL files, as lists: the other shape parse_json_documents takes (from the
+# sources, not the corpus folder, which grows with every run).
+while IFS= read -r -d '' f; do
+  out=$corpus/json/list-$(seed_name "$f").json
+  head_of "$f" 3 | python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in sys.stdin if l.strip()]))' \
+    > "$out" 2>/dev/null || rm -f "$out"
+done < <(data_files jsonl)
 
 # per CSV: the examples of docs/per.md (the fenced blocks whose first line is a header with task,model).
 awk -v out="$corpus/per_csv/docs-per-" '
@@ -88,4 +90,4 @@ sys.stdout.buffer.write(head[at + 12:at + 12 + size] + b"\0" + conversation.enco
 PY
 done
 
-for t in "${targets[@]}"; do printf '%-10s %5d seeds\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"; done
+for t in "${targets[@]}"; do printf '%-10s %5d inputs\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"; done
