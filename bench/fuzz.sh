@@ -56,7 +56,7 @@ for t in "${targets[@]}"; do
     crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
     printf '%-10s %12s %10s %8s %8s  FINDING: %s (log %s)\n' "$t" "${execs:-?}" "${speed:-?}" "$elapsed" "$corpus" \
       "${crash:-exit $rc}" "$log"
-    grep -m 3 -E 'FINDING:|ERROR: |runtime error:|SUMMARY:' "$log" | sed 's/^/           /'
+    grep -a -m 3 -E 'FINDING:|ERROR: |runtime error:|SUMMARY:' "$log" | sed 's/^/           /'
   else
     printf '%-10s %12s %10s %8s %8s  none\n' "$t" "$execs" "$speed" "$elapsed" "$corpus"
   fi
