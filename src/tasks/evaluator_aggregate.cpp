@@ -1,0 +1,155 @@
+// A task's scores and efficiency from its samples (lm-eval's aggregation, corpus metrics with a
+// seeded bootstrap), and a group's score over its members (evaluator.h).
+#include <rightsize/error.h>
+#include <rightsize/evaluator.h>
+#include <rightsize/extensions.h>
+#include <rightsize/stats.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace rightsize {
+
+namespace {
+
+double stat_perplexity(std::span<const double> ll, std::span<const double>) { return perplexity(ll); }
+double stat_weighted(std::span<const double> ll, std::span<const double> w) { return weighted_perplexity(ll, w); }
+double stat_bpb(std::span<const double> ll, std::span<const double> b) { return bits_per_byte(ll, b); }
+double stat_f1(std::span<const double> gold, std::span<const double> pred) {
+    std::vector<std::string> g, p;
+    for (double x : gold) g.push_back(std::to_string(int(x)));
+    for (double x : pred) p.push_back(std::to_string(int(x)));
+    return corpus_f1(g, p, "1");
+}
+
+}  // namespace
+
+nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
+    nlohmann::json out = {{"alias", task_.task}};
+    if (processor_ && processor_->aggregate) return processor_->aggregate(task_, samples, std::move(out));
+    for (const auto & f : filters_) {
+        for (const auto & spec : task_.metrics) {
+            std::vector<double> a, b;
+            std::vector<std::string> ga, pa;  // f1 on generated strings
+            bool string_pairs = false;
+            for (const auto & s : samples) {
+                if (!s.contains("metrics") || !s["metrics"].contains(f.name)) continue;
+                const auto & m = s["metrics"][f.name];
+                if (!m.contains(spec.name)) continue;
+                const auto & v = m[spec.name];
+                if (v.is_array()) {
+                    if (v[0].is_string()) {
+                        string_pairs = true;
+                        ga.push_back(v[0].get<std::string>());
+                        pa.push_back(v[1].get<std::string>());
+                    } else {
+                        a.push_back(v[0].get<double>());
+                        b.push_back(v[1].get<double>());
+                    }
+                } else {
+                    a.push_back(v.get<double>());
+                }
+            }
+            if (a.empty() && ga.empty()) continue;
+            const std::string key = spec.name + "," + f.name, se_key = spec.name + "_stderr," + f.name;
+            double value = 0, se = 0;
+            const std::string & agg = spec.aggregation;
+            if (spec.name == "f1" && string_pairs) {
+                // Generated labels: the positive class is the first gold label seen, sorted.
+                std::vector<std::string> labels = ga;
+                std::sort(labels.begin(), labels.end());
+                value = corpus_f1(ga, pa, labels.back());
+                se = std::nan("");
+            } else if (spec.name == "f1") {
+                value = stat_f1(a, b);
+                se = bootstrap_stderr(a, b, stat_f1);
+            } else if (agg == "perplexity") {
+                value = perplexity(a);
+                se = bootstrap_stderr(a, a, stat_perplexity);
+            } else if (agg == "weighted_perplexity") {
+                value = weighted_perplexity(a, b);
+                se = bootstrap_stderr(a, b, stat_weighted);
+            } else if (const Aggregation * registered = find_aggregation(agg)) {
+                std::tie(value, se) = (*registered)(a, b);
+            } else if (agg == "bits_per_byte") {
+                value = bits_per_byte(a, b);
+                se = bootstrap_stderr(a, b, stat_bpb);
+            } else {
+                value = mean(a);
+                se = mean_stderr(a);
+            }
+            out[key] = value;
+            out[se_key] = std::isfinite(se) ? nlohmann::json(se) : nlohmann::json("N/A");
+        }
+    }
+    return out;
+}
+
+nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const {
+    double wall_ms = 0, tokens = 0, gen_tokens = 0;
+    size_t truncated = 0;
+    std::vector<double> ttft, tpot;
+    for (const auto & s : samples) {
+        truncated += s.value("truncated", false) ? 1 : 0;
+        wall_ms += s.value("cost_ms", 0.0);
+        tokens += s.value("n_tokens", 0.0);
+        gen_tokens += s.value("generated_tokens", 0.0);
+        if (s.contains("timing")) {
+            for (const auto & t : s["timing"]) {
+                ttft.push_back(t["ttft_ms"].get<double>());
+                if (t["generated_tokens"].get<int>() > 1) tpot.push_back(t["tpot_ms"].get<double>());
+            }
+        }
+    }
+    const double n = double(samples.size());
+    nlohmann::json e = {{"granularity", task_.output_type == OutputType::GenerateUntil ? "tokens" : "samples"},
+                        {"n_samples", samples.size()},
+                        {"wall_s", wall_ms / 1000.0},
+                        {"samples_per_s", wall_ms > 0 ? n / (wall_ms / 1000.0) : 0.0},
+                        {"ms_per_sample", n > 0 ? wall_ms / n : 0.0},
+                        {"processed_tokens_per_s", wall_ms > 0 ? tokens / (wall_ms / 1000.0) : 0.0},
+                        {"truncated_prompts", truncated},
+                        {"source", "measured"}};
+    if (task_.output_type == OutputType::GenerateUntil) {
+        e["generated_tokens"] = gen_tokens;
+        e["tokens_per_s"] = wall_ms > 0 ? gen_tokens / (wall_ms / 1000.0) : 0.0;
+        e["ms_per_token"] = gen_tokens > 0 ? wall_ms / gen_tokens : 0.0;
+        auto pct = [](const std::vector<double> & v) {
+            if (v.empty()) return nlohmann::json(nullptr);
+            return nlohmann::json{{"p50", percentile(v, 50)}, {"p90", percentile(v, 90)}, {"p99", percentile(v, 99)}, {"mean", mean(v)}};
+        };
+        e["ttft_ms"] = pct(ttft);
+        e["tpot_ms"] = pct(tpot);
+    } else {
+        e["tokens_per_s"] = nullptr;
+        e["ms_per_token"] = nullptr;
+    }
+    return e;
+}
+
+nlohmann::json aggregate_group(const std::vector<std::pair<nlohmann::json, size_t>> & members) {
+    nlohmann::json out = nlohmann::json::object();
+    std::map<std::string, std::pair<double, double>> sum;  // key → (Σ n·v, Σ n)
+    std::map<std::string, double> var;                      // stderr key → Σ n²·se²
+    for (const auto & [res, n] : members) {
+        for (const auto & [k, v] : res.items()) {
+            if (!v.is_number()) continue;
+            if (k.find("_stderr,") != std::string::npos) {
+                var[k] += double(n) * double(n) * v.get<double>() * v.get<double>();
+            } else {
+                sum[k].first += double(n) * v.get<double>();
+                sum[k].second += double(n);
+            }
+        }
+    }
+    for (const auto & [k, s] : sum) {
+        out[k] = s.first / s.second;
+        const auto comma = k.find(',');
+        const std::string se_key = k.substr(0, comma) + "_stderr" + k.substr(comma);
+        if (var.count(se_key)) out[se_key] = std::sqrt(var[se_key]) / s.second;
+    }
+    return out;
+}
+
+}  // namespace rightsize
