@@ -11,7 +11,7 @@ build=$(cd "${1:-$src/build-fuzz}" && pwd)
 corpus=$build/corpus
 data=$src/../shared/data
 seeds=$build/bin/rightsize-fuzz-seeds
-targets=(task_yaml jinja jsonl json csv tsv per_csv results)
+targets=(task_yaml jinja jsonl json csv tsv per_csv results sse openai_reply)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 
 # A seed's name: its source path with / as _, so re-running overwrites rather than duplicates.
@@ -89,5 +89,23 @@ conversation = '{"messages": [{"role": "system", "content": "Be brief."}, {"role
 sys.stdout.buffer.write(head[at + 12:at + 12 + size] + b"\0" + conversation.encode())
 PY
 done
+
+# OpenAI-compatible replies in the shapes llama-server and vLLM send (written from their documented
+# formats): whole bodies for openai_reply, streams for sse (whose first byte picks chat and the cut).
+reply() { printf '%s' "$2" > "$corpus/openai_reply/$1.json"; }
+reply completion '{"id":"c1","object":"text_completion","choices":[{"index":0,"text":" Paris.","finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10},"timings":{"prompt_ms":4.1,"predicted_ms":9.8}}'
+reply chat '{"choices":[{"index":0,"message":{"role":"assistant","content":"Hello."},"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
+reply echo '{"choices":[{"index":0,"text":"The sky is blue","finish_reason":"length","logprobs":{"tokens":["The"," sky"," is"," blue"],"token_logprobs":[null,-4.25,-1.5,-0.75],"top_logprobs":[null,{" sky":-4.25," sun":-2.0},{" is":-1.5},{" blue":-0.75," grey":-1.25}],"text_offset":[0,3,7,10]}}]}'
+reply error '{"error":{"message":"the request exceeds the available context size","type":"invalid_request_error","param":"prompt","code":400}}'
+reply models-llama-server '{"object":"list","data":[{"id":"smollm2","object":"model","owned_by":"llamacpp","meta":{"vocab_type":2,"n_vocab":49152,"n_ctx_train":8192,"n_embd":576,"n_params":134515008,"size":90112000}}]}'
+reply models-vllm '{"object":"list","data":[{"id":"Qwen/Qwen2.5-7B-Instruct","object":"model","owned_by":"vllm","max_model_len":32768},{"id":"lora-a","object":"model"}]}'
+reply tokenize '{"tokens":[1,504,3822,314,2436],"count":5,"max_model_len":8192}'
+reply detokenize '{"content":" Paris is"}'
+reply apply-template '{"prompt":"<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"}'
+stream() { { printf "$2"; printf '%s' "$3"; } > "$corpus/sse/$1"; }
+stream completion '\004' $'data: {"choices":[{"index":0,"text":" Par","finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"text":"is.","finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}\n\ndata: [DONE]\n\n'
+stream chat-crlf '\011' $'data: {"choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}\r\n\r\n: keep-alive\r\n\r\ndata: {"choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]}\r\n\r\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\r\n\r\ndata: [DONE]\r\n\r\n'
+stream multiline '\002' $'event: message\nid: 7\ndata: {"choices":[{"index":0,\ndata: "text":"a","finish_reason":"stop"}]}\n\n'
+stream cut '\006' $'data: {"choices":[{"index":0,"text":"half"'
 
 for t in "${targets[@]}"; do printf '%-10s %5d inputs\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"; done

@@ -89,6 +89,10 @@ TEST(OpenAiReply, AnythingElseIsAnErrorNamingTheField) {
               std::string::npos);
     EXPECT_NE(msg("{\"choices\": [").find(where + ": the reply is not JSON"), std::string::npos);
     EXPECT_NE(msg("[1]").find("top level is array"), std::string::npos);
+    // Found by fuzz_openai_reply and fuzz_sse: a number beyond a double is an error, not a crash.
+    const std::string huge = msg("{\"choices\": [], \"usage\": {\"prompt_tokens\": -2e308}}");
+    EXPECT_NE(huge.find(where + ": the reply is not JSON that rightsize can read ([json.exception.out_of_range.406] number overflow"),
+              std::string::npos) << huge;
 }
 
 TEST(OpenAiReply, ReadsEchoedPromptLogprobs) {
@@ -108,4 +112,125 @@ TEST(OpenAiReply, ReadsEchoedPromptLogprobs) {
     const std::string uneven = error_message(
         [] { parse_token_logprobs(json::parse(R"({"logprobs": {"tokens": ["a", "b"], "token_logprobs": [null]}})"), "u"); });
     EXPECT_NE(uneven.find("different lengths"), std::string::npos) << uneven;
+}
+
+TEST(OpenAiReply, AnErrorObjectWhoseMessageIsNotTextIsQuotedWhole) {
+    const std::string m = error_message([] { parse_completion(json::parse(R"({"error": {"message": 42, "code": 500}})"), false, "u"); });
+    EXPECT_NE(m.find("the server answered with an error: {\"code\":500,\"message\":42}"), std::string::npos) << m;
+}
+
+TEST(OpenAiReply, ScoresTheContinuationOfAnEchoedPrompt) {
+    const json reply = json::parse(R"({"choices": [{"text": "The sky is blue", "logprobs": {
+        "tokens": ["The", " sky", " is", " blue"], "token_logprobs": [null, -3.5, -0.25, -1.0],
+        "top_logprobs": [null, {" sky": -3.5}, {" is": -0.25, " was": -2.0}, {" blue": -1.0, " grey": -0.5}]}}]})");
+    const std::vector<int32_t> whole = {1, 2, 3, 4};
+    const auto r = score_echoed_prompt(reply, whole, 2, "u");
+    EXPECT_DOUBLE_EQ(r.logprob, -1.25) << "the sum over the continuation's tokens only";
+    EXPECT_EQ(r.tokens, (std::vector<int32_t>{3, 4}));
+    EXPECT_EQ(r.n_context_tokens, 2);
+    EXPECT_FALSE(r.is_greedy) << "' grey' (-0.5) was likelier than ' blue' (-1.0)";
+    EXPECT_TRUE(score_echoed_prompt(reply, whole, 3, "u").is_greedy == false);
+    EXPECT_TRUE(score_echoed_prompt(reply, std::vector<int32_t>{1, 2, 3}, 2, "u").is_greedy) << "' is' was the likeliest";
+}
+
+TEST(OpenAiReply, AnEchoWithoutPromptLogprobsOrWithImpossibleValuesIsRefused) {
+    const std::vector<int32_t> whole = {1, 2, 3};
+    const auto msg = [&](const std::string & body) { return error_message([&] { score_echoed_prompt(json::parse(body), whole, 1, "u"); }); };
+    // llama-server's shape: a generated token's probabilities only, never the prompt's.
+    const std::string llama_server = msg(R"({"choices": [{"text": "x", "logprobs": {"content": [{"token": "x", "logprob": -0.1}]}}]})");
+    EXPECT_NE(llama_server.find("does not return the prompt's log-probabilities"), std::string::npos) << llama_server;
+    EXPECT_NE(llama_server.find("generation tasks can"), std::string::npos) << llama_server;
+    const std::string null_token = msg(R"({"choices": [{"text": "abc", "logprobs": {"tokens": ["a", "b", "c"], "token_logprobs": [null, null, -1]}}]})");
+    EXPECT_NE(null_token.find("token_logprobs[1] is null, but it is a continuation token's"), std::string::npos) << null_token;
+    const std::string positive = msg(R"({"choices": [{"text": "abc", "logprobs": {"tokens": ["a", "b", "c"], "token_logprobs": [null, -1, 0.5]}}]})");
+    EXPECT_NE(positive.find("token_logprobs[2] is not a log-probability"), std::string::npos) << positive;
+    EXPECT_NE(msg(R"({"choices": []})").find("choices is empty"), std::string::npos);
+}
+
+TEST(OpenAiReply, ReadsModelsListsOfLlamaServerAndVllm) {
+    const json llama_server = json::parse(R"({"data": [{"id": "smollm2", "owned_by": "llamacpp",
+        "meta": {"n_params": 134515008, "size": 90112000, "n_ctx_train": 8192, "n_embd": 576, "n_vocab": 49152}}]})");
+    const auto first = parse_models(llama_server, "", "u");
+    EXPECT_EQ(first.id, "smollm2");
+    ModelFacts f;
+    read_served_facts(first.entry, f, "u");
+    EXPECT_EQ(f.n_params, 134515008u);
+    EXPECT_EQ(f.file_bytes, 90112000u);
+    EXPECT_EQ(f.n_ctx_train, 8192);
+    EXPECT_EQ(f.n_vocab, 49152);
+    EXPECT_NE(f.description.find("(llamacpp)"), std::string::npos);
+    const json vllm = json::parse(R"({"data": [{"id": "base", "max_model_len": 32768}, {"id": "lora-a"}]})");
+    const auto picked = parse_models(vllm, "lora-a", "u");
+    EXPECT_EQ(picked.id, "lora-a");
+    const auto missing = parse_models(vllm, "other", "u");
+    EXPECT_TRUE(missing.entry.is_null());
+    EXPECT_EQ(missing.ids, (std::vector<std::string>{"base", "lora-a"}));
+    ModelFacts g;
+    read_served_facts(vllm["data"][0], g, "u");
+    EXPECT_EQ(g.n_ctx_train, 32768);
+}
+
+TEST(OpenAiReply, ModelsTokensAndTemplatesOfTheWrongShapeAreErrorsNamingTheField) {
+    const auto msg = [](auto && f) { return error_message(f); };
+    EXPECT_NE(msg([] { parse_models(json::parse(R"({"data": [{"id": 7}]})"), "", "u"); }).find("data[0].id is number"), std::string::npos);
+    EXPECT_NE(msg([] { parse_models(json::parse(R"({"data": []})"), "", "u"); }).find("no list of models"), std::string::npos);
+    ModelFacts f;
+    EXPECT_NE(msg([&] { read_served_facts(json::parse(R"({"meta": {"n_embd": "576"}})"), f, "u"); }).find("data[].meta.n_embd"),
+              std::string::npos);
+    EXPECT_NE(msg([&] { read_served_facts(json::parse(R"({"max_model_len": 1e12})"), f, "u"); }).find("max_model_len"), std::string::npos);
+    EXPECT_EQ(parse_tokenize(json::parse(R"({"tokens": [1, 2147483647]})"), "u"), (std::vector<int32_t>{1, 2147483647}));
+    EXPECT_NE(msg([] { parse_tokenize(json::parse(R"({"tokens": [1, 2147483648]})"), "u"); }).find("tokens[1] is not a token id"),
+              std::string::npos);
+    EXPECT_NE(msg([] { parse_tokenize(json::parse(R"({"tokens": [{"id": 1, "piece": "a"}]})"), "u"); }).find("tokens[0]"),
+              std::string::npos);
+    EXPECT_EQ(parse_detokenize(json::parse(R"({"content": " Paris"})"), "u"), " Paris");
+    EXPECT_EQ(parse_detokenize(json::parse(R"({"prompt": " Paris"})"), "u"), " Paris");
+    EXPECT_NE(msg([] { parse_detokenize(json::parse(R"({"text": "x"})"), "u"); }).find("content (llama-server) or prompt (vLLM)"),
+              std::string::npos);
+    EXPECT_NE(msg([] { parse_applied_template(json::parse(R"({"prompt": ["x"]})"), "u"); }).find("prompt is not text"),
+              std::string::npos);
+}
+
+namespace {
+
+GenerateResult stream_in_pieces(const std::string & body, size_t piece, std::string * seen = nullptr) {
+    CompletionStream s(false, "u", [&](std::string_view p, double) {
+        if (seen) *seen += p;
+    });
+    for (size_t i = 0; i < body.size(); i += piece) s.feed(std::string_view(body).substr(i, piece));
+    return s.finish();
+}
+
+}  // namespace
+
+TEST(CompletionStream, ReadsTextFinishAndUsageHoweverTheBytesArrive) {
+    const std::string body =
+        "data: {\"choices\":[{\"index\":0,\"text\":\" Par\",\"finish_reason\":null}]}\r\n\r\n"
+        ": keep-alive\r\n\r\n"
+        "data: {\"choices\":[{\"index\":0,\"text\":\"is.\",\"finish_reason\":\"length\"}]}\r\n\r\n"
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\r\n\r\n"
+        "data: [DONE]\r\n\r\n";
+    for (size_t piece : {1u, 3u, 17u, 4096u}) {
+        std::string seen;
+        const auto r = stream_in_pieces(body, piece, &seen);
+        EXPECT_EQ(r.text, " Paris.") << "piece " << piece;
+        EXPECT_EQ(seen, " Paris.");
+        EXPECT_EQ(r.finish, FinishReason::Length);
+        EXPECT_EQ(r.n_generated_tokens, 2);
+        EXPECT_EQ(r.n_prompt_tokens, 7);
+        ASSERT_EQ(r.token_times_ms.size(), 2u);
+        EXPECT_LE(r.ttft_ms, r.e2e_ms);
+    }
+}
+
+TEST(CompletionStream, AStreamThatDoesNotEndAsTheProtocolSaysIsAnError) {
+    const auto msg = [](const std::string & body) { return error_message([&] { stream_in_pieces(body, 5); }); };
+    const std::string cut = msg("data: {\"choices\":[{\"index\":0,\"text\":\"half\"");
+    EXPECT_NE(cut.find("u: the reply is not JSON"), std::string::npos) << cut;
+    const std::string unfinished = msg("data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}\n\n");
+    EXPECT_NE(unfinished.find("the stream ended before the completion finished"), std::string::npos) << unfinished;
+    const std::string second = msg("data: {\"choices\":[{\"index\":1,\"text\":\"a\",\"finish_reason\":\"stop\"}]}\n\n");
+    EXPECT_NE(second.find("choices[].index is 1, but one completion was asked for"), std::string::npos) << second;
+    const std::string after = msg("data: [DONE]\n\ndata: {\"choices\":[]}\n\n");
+    EXPECT_NE(after.find("goes on after \"data: [DONE]\""), std::string::npos) << after;
 }

@@ -28,18 +28,15 @@ bool is_endpoint(const std::string & model) { return model.rfind("http://", 0) =
 void EndpointBackend::Impl::pick_model(const std::string & wanted) {
     const HttpReply r = api->get("/models");
     if (r.status < 200 || r.status >= 300) fail(*api, "/models", r, "is the URL the API base up to /v1, and the API key right (--api-key-env)?");
-    const json j = parse_reply_json(r.body, api->base().url("/models"));
-    if (!j.is_object() || !j.contains("data") || !j["data"].is_array() || j["data"].empty()) {
-        throw Error(api->base().url("/models") + ": the reply has no list of models in \"data\"; is this an OpenAI-compatible server?");
+    const std::string where = api->base().url("/models");
+    ModelsList list = parse_models(parse_reply_json(r.body, where), wanted, where);
+    if (list.entry.is_null()) {
+        std::string names;
+        for (const auto & id : list.ids) names += (names.empty() ? "" : ", ") + id;
+        throw Error(where + ": the server does not serve '" + wanted + "'; it serves: " + names);
     }
-    std::string names;
-    for (const auto & m : j["data"]) {
-        const std::string id = m.is_object() ? m.value("id", "") : "";
-        names += (names.empty() ? "" : ", ") + id;
-        if (entry.is_null() && !id.empty() && (wanted.empty() || id == wanted)) entry = m;
-    }
-    if (entry.is_null()) throw Error(api->base().url("/models") + ": the server does not serve '" + wanted + "'; it serves: " + names);
-    name = entry["id"].get<std::string>();
+    entry = std::move(list.entry);
+    name = list.id;
 }
 
 EndpointBackend::EndpointBackend(const EndpointOptions & options) : impl_(std::make_unique<Impl>()) {
@@ -54,16 +51,8 @@ EndpointBackend::EndpointBackend(const EndpointOptions & options) : impl_(std::m
     d.facts.path = base.url("") + "#" + d.name;
     d.facts.name = d.name;
     d.facts.architecture = "served";
-    d.facts.description = "served by " + base.origin + (d.entry.contains("owned_by") ? " (" + d.entry.value("owned_by", "") + ")" : "");
-    if (d.entry.contains("max_model_len") && d.entry["max_model_len"].is_number_integer()) d.facts.n_ctx_train = d.entry["max_model_len"];
-    if (d.entry.contains("meta") && d.entry["meta"].is_object()) {  // llama-server describes the GGUF
-        const json & m = d.entry["meta"];
-        d.facts.n_params = m.value("n_params", uint64_t(0));
-        d.facts.file_bytes = m.value("size", uint64_t(0));
-        d.facts.n_ctx_train = m.value("n_ctx_train", d.facts.n_ctx_train);
-        d.facts.n_embd = m.value("n_embd", 0);
-        d.facts.n_vocab = m.value("n_vocab", 0);
-    }
+    d.facts.description = "served by " + base.origin;
+    read_served_facts(d.entry, d.facts, d.api->base().url("/models"));
 }
 
 EndpointBackend::~EndpointBackend() = default;
@@ -78,15 +67,7 @@ std::vector<int32_t> EndpointBackend::Impl::tokens(std::string_view text, bool a
                        {"model", name},           {"prompt", text},             {"add_special_tokens", add_special}};
     const json j = post_json(*root, "/tokenize", body,
                              "the server has no /tokenize (llama-server and vLLM have it); loglikelihood requests need the server's tokenizer");
-    if (!j.is_object() || !j.contains("tokens") || !j["tokens"].is_array()) {
-        throw Error(root->base().url("/tokenize") + ": the reply has no \"tokens\" list");
-    }
-    std::vector<int32_t> out;
-    for (const auto & t : j["tokens"]) {
-        if (!t.is_number_integer()) throw Error(root->base().url("/tokenize") + ": \"tokens\" holds something that is not a token id");
-        out.push_back(t.get<int32_t>());
-    }
-    return out;
+    return parse_tokenize(j, root->base().url("/tokenize"));
 }
 
 std::vector<int32_t> EndpointBackend::tokenize(std::string_view text, bool add_special, bool parse_special) const {
@@ -97,9 +78,7 @@ std::string EndpointBackend::detokenize(std::span<const int32_t> tokens) const {
     auto & d = *impl_;
     const json body = {{"tokens", std::vector<int32_t>(tokens.begin(), tokens.end())}, {"model", d.name}};
     const json j = d.post_json(*d.root, "/detokenize", body, "the server has no /detokenize (llama-server and vLLM have it)");
-    if (j.is_object() && j.contains("content") && j["content"].is_string()) return j["content"];  // llama-server
-    if (j.is_object() && j.contains("prompt") && j["prompt"].is_string()) return j["prompt"];    // vLLM
-    throw Error(d.root->base().url("/detokenize") + ": the reply has neither \"content\" nor \"prompt\"");
+    return parse_detokenize(j, d.root->base().url("/detokenize"));
 }
 
 std::string EndpointBackend::apply_chat_template(std::span<const ChatMessage> messages, bool) const {
@@ -108,10 +87,7 @@ std::string EndpointBackend::apply_chat_template(std::span<const ChatMessage> me
     for (const auto & m : messages) list.push_back({{"role", m.role}, {"content", m.content}});
     const json j = d.post_json(*d.root, "/apply-template", {{"messages", list}, {"model", d.name}},
                                "the server cannot render its chat template as text (llama-server's /apply-template)");
-    if (!j.is_object() || !j.contains("prompt") || !j["prompt"].is_string()) {
-        throw Error(d.root->base().url("/apply-template") + ": the reply has no \"prompt\" text");
-    }
-    return j["prompt"];
+    return parse_applied_template(j, d.root->base().url("/apply-template"));
 }
 
 }  // namespace rightsize

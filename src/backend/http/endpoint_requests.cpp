@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <exception>
 #include <thread>
 
@@ -37,15 +36,6 @@ void in_parallel(size_t n, int width, const std::function<void(size_t)> & fn) {
     if (error) std::rethrow_exception(error);
 }
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-FinishReason finish_of(const std::optional<std::string> & f) {
-    if (f && *f == "length") return FinishReason::Length;
-    return FinishReason::Stop;
-}
-
 // The reply's text up to the first stop string (the server should have stopped there already).
 void cut_at_stop(std::string & text, const std::vector<std::string> & until) {
     size_t cut = text.size();
@@ -54,15 +44,6 @@ void cut_at_stop(std::string & text, const std::vector<std::string> & until) {
     }
     if (cut < text.size()) text.resize(cut);
 }
-
-// The stream of one completion, read event by event: text, chunk arrival times, finish, usage.
-struct StreamState {
-    GenerateResult result;
-    bool done = false;  // "data: [DONE]" arrived
-    std::optional<std::string> finish;
-    std::optional<CompletionUsage> usage;
-    size_t chunks_with_text = 0;
-};
 
 }  // namespace
 
@@ -77,43 +58,20 @@ GenerateResult EndpointBackend::Impl::generate_one(size_t index, const GenerateR
         if (rq.sampling.top_k > 0) body["top_k"] = rq.sampling.top_k;
     }
     if (rq.ignore_eos) body["ignore_eos"] = true;  // llama-server's and vLLM's extension
-    const std::string where = api->base().url("/completions");
-    StreamState st;
-    const auto t0 = std::chrono::steady_clock::now();
-    SseParser sse([&](const SseEvent & e) {
-        if (e.data == "[DONE]") {
-            st.done = true;
-            return;
-        }
-        const CompletionReply c = parse_completion(parse_reply_json(e.data, where), false, where);
-        if (c.usage) st.usage = c.usage;
-        for (const auto & p : c.choices) {
-            if (!p.text.empty()) {
-                const double t = ms_since(t0);
-                if (st.chunks_with_text++ == 0) st.result.ttft_ms = t;
-                st.result.token_times_ms.push_back(t);
-                st.result.text += p.text;
-                if (on_token) {
-                    std::lock_guard lock(stream_mutex);
-                    on_token(StreamEvent{index, p.text, t});
-                }
-            }
-            if (p.finish_reason) st.finish = p.finish_reason;
+    CompletionStream stream(false, api->base().url("/completions"), [&](std::string_view piece, double t) {
+        if (on_token) {
+            std::lock_guard lock(stream_mutex);
+            on_token(StreamEvent{index, piece, t});
         }
     });
     const HttpReply r = api->post_stream("/completions", body.dump(), [&](std::string_view bytes) {
-        sse.feed(bytes);
+        stream.feed(bytes);
         return true;
     });
     if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "check the model name '" + name + "' and the request's options");
-    sse.finish();
-    if (!st.done && !st.finish) throw Error(where + ": the stream ended before the completion finished (no finish_reason, no [DONE])");
-    st.result.e2e_ms = ms_since(t0);
-    cut_at_stop(st.result.text, rq.until);
-    st.result.finish = finish_of(st.finish);
-    st.result.n_generated_tokens = st.usage ? int(st.usage->completion_tokens) : int(st.chunks_with_text);
-    st.result.n_prompt_tokens = st.usage ? int(st.usage->prompt_tokens) : 0;
-    return st.result;
+    GenerateResult result = stream.finish();
+    cut_at_stop(result.text, rq.until);
+    return result;
 }
 
 std::vector<GenerateResult> EndpointBackend::generate(std::span<const GenerateRequest> requests, const StreamCallback & on_token,
@@ -142,33 +100,7 @@ LoglikelihoodResult EndpointBackend::Impl::score_one(const LoglikelihoodRequest 
         r = api->post("/completions", body.dump());
     }
     if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "the server must accept token-id prompts with echo and logprobs");
-    const json reply = parse_reply_json(r.body, where);
-    const CompletionReply c = parse_completion(reply, false, where);
-    if (c.choices.empty()) throw Error(where + ": the reply has no choices");
-    const json & choice = reply["choices"][0];
-    if (!choice.contains("logprobs") || !choice["logprobs"].is_object() || !choice["logprobs"].contains("token_logprobs") ||
-        choice["logprobs"]["token_logprobs"].size() < whole.size()) {
-        throw Error(where + ": the server does not return the prompt's log-probabilities (\"echo\": true with \"logprobs\"), as "
-                    "llama-server, Ollama and TGI do not; multiple-choice and perplexity tasks (loglikelihood requests) cannot be "
-                    "scored through it, generation tasks can. Use a server that echoes them (vLLM, llama-cpp-python's server) or "
-                    "run the GGUF in-process");
-    }
-    const TokenLogprobs lp = parse_token_logprobs(choice, where);
-    LoglikelihoodResult out;
-    out.n_context_tokens = int(n_context);
-    out.tokens.assign(whole.begin() + long(n_context), whole.end());
-    out.is_greedy = true;
-    for (size_t k = n_context; k < whole.size(); ++k) {
-        if (!lp.token_logprobs[k]) throw Error(where + ": token_logprobs[" + std::to_string(k) + "] of the continuation is null");
-        out.token_logprobs.push_back(float(*lp.token_logprobs[k]));
-        out.logprob += *lp.token_logprobs[k];
-        if (k < lp.top_logprobs.size() && !lp.top_logprobs[k].empty()) {
-            const auto best = std::max_element(lp.top_logprobs[k].begin(), lp.top_logprobs[k].end(),
-                                               [](const auto & a, const auto & b) { return a.second < b.second; });
-            if (best->first != lp.tokens[k] && best->second > *lp.token_logprobs[k]) out.is_greedy = false;
-        }
-    }
-    return out;
+    return score_echoed_prompt(parse_reply_json(r.body, where), whole, n_context, where);
 }
 
 std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

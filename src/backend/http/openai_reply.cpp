@@ -3,6 +3,9 @@
 
 #include <rightsize/error.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace rightsize {
 
 using nlohmann::json;
@@ -61,16 +64,18 @@ long count_of(const json & u, const char * key, const std::string & where) {
 json parse_reply_json(const std::string & text, const std::string & where) {
     try {
         return json::parse(text);
-    } catch (const json::parse_error & e) {
+    } catch (const json::exception & e) {  // parse_error, or out_of_range for a number beyond a double
         const std::string head = text.substr(0, 120);
-        throw Error(where + ": the reply is not JSON (" + std::string(e.what()) + "): " + head + (text.size() > 120 ? "…" : ""));
+        throw Error(where + ": the reply is not JSON that rightsize can read (" + std::string(e.what()) + "): " + head +
+                    (text.size() > 120 ? "…" : ""));
     }
 }
 
 CompletionReply parse_completion(const json & reply, bool chat, const std::string & where) {
     if (!reply.is_object()) bad(where, "top level", std::string("is ") + reply.type_name() + ", not an object");
     if (const auto e = reply.find("error"); e != reply.end() && !e->is_null()) {
-        const std::string message = e->is_object() ? e->value("message", e->dump()) : e->dump();
+        const auto m = e->is_object() ? e->find("message") : e->end();
+        const std::string message = e->is_object() && m != e->end() && m->is_string() ? m->get<std::string>() : e->dump();
         throw Error(where + ": the server answered with an error: " + message);
     }
     CompletionReply r;
@@ -124,6 +129,163 @@ TokenLogprobs parse_token_logprobs(const json & choice, const std::string & wher
         }
     }
     return out;
+}
+
+namespace {
+
+// A count the models entry gives (llama-server's meta): absent or null is 0; anything but a
+// non-negative integer within `max` is an error naming the field.
+uint64_t entry_count(const json & j, const char * key, uint64_t max, const std::string & where, const std::string & path) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return 0;
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > max) {
+        bad(where, path + "." + key, "is not a whole number from 0 to " + std::to_string(max));
+    }
+    return it->get<uint64_t>();
+}
+
+const json & object_reply(const json & reply, const std::string & where) {
+    if (!reply.is_object()) bad(where, "top level", std::string("is ") + reply.type_name() + ", not an object");
+    return reply;
+}
+
+}  // namespace
+
+ModelsList parse_models(const json & reply, const std::string & wanted, const std::string & where) {
+    const json & data = member(object_reply(reply, where), "data", where, "reply");
+    if (!data.is_array() || data.empty()) {
+        throw Error(where + ": the reply has no list of models in \"data\"; is this an OpenAI-compatible server?");
+    }
+    ModelsList out;
+    for (size_t i = 0; i < data.size(); ++i) {
+        const json & m = data[i];
+        const std::string path = "data[" + std::to_string(i) + "]";
+        if (!m.is_object()) bad(where, path, std::string("is ") + m.type_name() + ", not an object");
+        const std::string id = text_or_null(member(m, "id", where, path), where, path + ".id");
+        out.ids.push_back(id);
+        if (out.entry.is_null() && !id.empty() && (wanted.empty() || id == wanted)) {
+            out.entry = m;
+            out.id = id;
+        }
+    }
+    return out;
+}
+
+void read_served_facts(const json & entry, ModelFacts & facts, const std::string & where) {
+    constexpr uint64_t int_max = uint64_t(std::numeric_limits<int>::max());
+    facts.n_ctx_train = int(entry_count(entry, "max_model_len", int_max, where, "data[]"));  // vLLM
+    if (const auto o = entry.find("owned_by"); o != entry.end() && o->is_string()) facts.description += " (" + o->get<std::string>() + ")";
+    const auto meta = entry.find("meta");  // llama-server describes the GGUF
+    if (meta == entry.end() || meta->is_null()) return;
+    if (!meta->is_object()) bad(where, "data[].meta", "is not an object");
+    const std::string path = "data[].meta";
+    facts.n_params = entry_count(*meta, "n_params", std::numeric_limits<uint64_t>::max(), where, path);
+    facts.file_bytes = entry_count(*meta, "size", std::numeric_limits<uint64_t>::max(), where, path);
+    if (const uint64_t n = entry_count(*meta, "n_ctx_train", int_max, where, path)) facts.n_ctx_train = int(n);
+    facts.n_embd = int(entry_count(*meta, "n_embd", int_max, where, path));
+    facts.n_vocab = int(entry_count(*meta, "n_vocab", int_max, where, path));
+}
+
+std::vector<int32_t> parse_tokenize(const json & reply, const std::string & where) {
+    const json & tokens = member(object_reply(reply, where), "tokens", where, "reply");
+    if (!tokens.is_array()) bad(where, "tokens", "is not a list");
+    std::vector<int32_t> out;
+    out.reserve(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        const json & t = tokens[i];
+        // llama-server answers {"id", "piece"} objects when asked with_pieces; rightsize never asks.
+        if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+            bad(where, "tokens[" + std::to_string(i) + "]", "is not a token id (a whole number from 0 to 2147483647)");
+        }
+        out.push_back(t.get<int32_t>());
+    }
+    return out;
+}
+
+std::string parse_detokenize(const json & reply, const std::string & where) {
+    const json & j = object_reply(reply, where);
+    for (const char * key : {"content", "prompt"}) {  // llama-server, vLLM
+        if (const auto it = j.find(key); it != j.end()) return text_or_null(*it, where, key);
+    }
+    bad(where, "content (llama-server) or prompt (vLLM)", "is missing");
+}
+
+std::string parse_applied_template(const json & reply, const std::string & where) {
+    const json & prompt = member(object_reply(reply, where), "prompt", where, "reply");
+    if (!prompt.is_string()) bad(where, "prompt", "is not text");
+    return prompt.get<std::string>();
+}
+
+LoglikelihoodResult score_echoed_prompt(const json & reply, std::span<const int32_t> whole, size_t n_context, const std::string & where) {
+    const CompletionReply c = parse_completion(reply, false, where);
+    if (c.choices.empty()) bad(where, "choices", "is empty");
+    const json & choice = reply["choices"][0];
+    const auto lp_it = choice.find("logprobs");
+    if (lp_it == choice.end() || !lp_it->is_object() || !lp_it->contains("token_logprobs") ||
+        !(*lp_it)["token_logprobs"].is_array() || (*lp_it)["token_logprobs"].size() < whole.size()) {
+        throw Error(where + ": the server does not return the prompt's log-probabilities (\"echo\": true with \"logprobs\"), as "
+                    "llama-server, Ollama and TGI do not; multiple-choice and perplexity tasks (loglikelihood requests) cannot be "
+                    "scored through it, generation tasks can. Use a server that echoes them (vLLM, llama-cpp-python's server) or "
+                    "run the GGUF in-process");
+    }
+    const TokenLogprobs lp = parse_token_logprobs(choice, where);
+    n_context = std::min(n_context, whole.size());
+    LoglikelihoodResult out;
+    out.n_context_tokens = int(n_context);
+    out.tokens.assign(whole.begin() + long(n_context), whole.end());
+    out.is_greedy = true;
+    for (size_t k = n_context; k < whole.size(); ++k) {
+        const std::string path = "choices[0].logprobs.token_logprobs[" + std::to_string(k) + "]";
+        if (!lp.token_logprobs[k]) bad(where, path, "is null, but it is a continuation token's");
+        if (!(*lp.token_logprobs[k] <= 0.0)) bad(where, path, "is not a log-probability (a number <= 0)");
+        out.token_logprobs.push_back(float(*lp.token_logprobs[k]));
+        out.logprob += *lp.token_logprobs[k];
+        if (k < lp.top_logprobs.size() && !lp.top_logprobs[k].empty()) {
+            const auto best = std::max_element(lp.top_logprobs[k].begin(), lp.top_logprobs[k].end(),
+                                               [](const auto & a, const auto & b) { return a.second < b.second; });
+            if (best->first != lp.tokens[k] && best->second > *lp.token_logprobs[k]) out.is_greedy = false;
+        }
+    }
+    return out;
+}
+
+CompletionStream::CompletionStream(bool chat, std::string where, OnText on_text)
+    : chat_(chat), where_(std::move(where)), on_text_(std::move(on_text)), sse_([this](const SseEvent & e) { event(e); }) {}
+
+double CompletionStream::ms() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+}
+
+void CompletionStream::event(const SseEvent & e) {
+    if (done_) bad(where_, "stream", "goes on after \"data: [DONE]\"");
+    if (e.data == "[DONE]") {
+        done_ = true;
+        return;
+    }
+    const CompletionReply c = parse_completion(parse_reply_json(e.data, where_), chat_, where_);
+    if (c.usage) usage_ = c.usage;
+    for (const auto & p : c.choices) {
+        if (p.index != 0) bad(where_, "choices[].index", "is " + std::to_string(p.index) + ", but one completion was asked for");
+        if (!p.text.empty()) {
+            const double t = ms();
+            if (chunks_with_text_++ == 0) result_.ttft_ms = t;
+            result_.token_times_ms.push_back(t);
+            result_.text += p.text;
+            if (on_text_) on_text_(p.text, t);
+        }
+        if (p.finish_reason) finish_ = p.finish_reason;
+    }
+}
+
+GenerateResult CompletionStream::finish() {
+    sse_.finish();  // an event left open by a cut stream is read (and is an error if incomplete)
+    if (!done_ && !finish_) throw Error(where_ + ": the stream ended before the completion finished (no finish_reason, no [DONE])");
+    result_.e2e_ms = ms();
+    result_.finish = finish_ && *finish_ == "length" ? FinishReason::Length : FinishReason::Stop;
+    result_.n_generated_tokens = usage_ ? int(std::min<long>(usage_->completion_tokens, std::numeric_limits<int>::max()))
+                                        : int(chunks_with_text_);
+    result_.n_prompt_tokens = usage_ ? int(std::min<long>(usage_->prompt_tokens, std::numeric_limits<int>::max())) : 0;
+    return std::move(result_);
 }
 
 }  // namespace rightsize

@@ -3,9 +3,17 @@
 // protocol says is a rightsize::Error naming the URL and the field, never a silently wrong score.
 #pragma once
 
+#include "sse.h"
+
+#include <rightsize/model_facts.h>
+#include <rightsize/requests.h>
+
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,5 +52,58 @@ struct TokenLogprobs {
     std::vector<long> text_offset;                                           // may be empty
 };
 TokenLogprobs parse_token_logprobs(const nlohmann::json & choice, const std::string & where);
+
+// GET /v1/models: the entry named `wanted` (the first one when empty), with every id served for
+// the error that names them.
+struct ModelsList {
+    nlohmann::json entry;  // null when `wanted` is not served
+    std::string id;
+    std::vector<std::string> ids;
+};
+ModelsList parse_models(const nlohmann::json & reply, const std::string & wanted, const std::string & where);
+// What a /v1/models entry says of the model: vLLM's max_model_len, llama-server's "meta" (the
+// GGUF's parameters, size, context, embedding width, vocabulary). Fields of the wrong type are
+// errors naming them.
+void read_served_facts(const nlohmann::json & entry, ModelFacts & facts, const std::string & where);
+// POST /tokenize (llama-server's and vLLM's replies both carry "tokens"); every id must fit int32.
+std::vector<int32_t> parse_tokenize(const nlohmann::json & reply, const std::string & where);
+// POST /detokenize: llama-server's "content" or vLLM's "prompt".
+std::string parse_detokenize(const nlohmann::json & reply, const std::string & where);
+// POST /apply-template (llama-server): the rendered "prompt".
+std::string parse_applied_template(const nlohmann::json & reply, const std::string & where);
+
+// A loglikelihood request scored from an echoed prompt, as lm-eval's local-completions does:
+// `whole` is the prompt's token ids (context then continuation), the first `n_context` of them the
+// context; the continuation's log-probabilities are summed, and is_greedy comes from top_logprobs.
+// A reply without the prompt's log-probabilities is an error that says which servers lack them.
+LoglikelihoodResult score_echoed_prompt(const nlohmann::json & reply, std::span<const int32_t> whole, size_t n_context,
+                                        const std::string & where);
+
+// One streamed completion (SSE over /v1/completions or /v1/chat/completions), fed the body's bytes
+// as they arrive: its text, the arrival time of every chunk with text, the finish reason and the
+// usage. finish() checks that the stream ended as the protocol says.
+class CompletionStream {
+public:
+    using OnText = std::function<void(std::string_view piece, double t_ms)>;
+    CompletionStream(bool chat, std::string where, OnText on_text = {});
+    void feed(std::string_view bytes) { sse_.feed(bytes); }
+    // The result (text, finish, token counts from usage or chunks, ttft/e2e/token times); an
+    // error when the stream stopped before a finish_reason or "[DONE]".
+    GenerateResult finish();
+
+private:
+    void event(const SseEvent & e);
+    double ms() const;
+    bool chat_;
+    std::string where_;
+    OnText on_text_;
+    SseParser sse_;
+    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+    GenerateResult result_;
+    bool done_ = false;  // "data: [DONE]" arrived
+    std::optional<std::string> finish_;
+    std::optional<CompletionUsage> usage_;
+    size_t chunks_with_text_ = 0;
+};
 
 }  // namespace rightsize
