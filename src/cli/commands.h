@@ -9,6 +9,7 @@ namespace rightsize::cli {
 
 int cmd_bench(int argc, char ** argv);
 int cmd_info(int argc, char ** argv);
+int cmd_load(int argc, char ** argv);
 int cmd_run(int argc, char ** argv);
 int cmd_tasks(int argc, char ** argv);
 int cmd_per(int argc, char ** argv);

@@ -21,6 +21,7 @@ void print_usage() {
            "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
            "  vote      blind pairwise human-likeness voting in the browser (127.0.0.1), or a model judge\n"
            "            (--judge MODEL.gguf | --judge-endpoint URL); --tally for win rates\n"
+           "  load      a serving load test of an OpenAI-compatible endpoint (vLLM bench definitions, GuideLLM sweep)\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
            "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
            "  --version print rightsize's version and the llama.cpp it was built with\n\n"
@@ -44,6 +45,7 @@ int main(int argc, char ** argv) {
         }
         if (cmd == "bench") return cli::cmd_bench(argc, argv);
         if (cmd == "info") return cli::cmd_info(argc, argv);
+        if (cmd == "load") return cli::cmd_load(argc, argv);
         if (cmd == "run") return cli::cmd_run(argc, argv);
         if (cmd == "tasks") return cli::cmd_tasks(argc, argv);
         if (cmd == "per") return cli::cmd_per(argc, argv);

@@ -455,4 +455,50 @@ std::string latency_chart(const json & t) {
     return out;
 }
 
+std::string line_chart(const std::string & label, const std::vector<Series> & series, const std::string & x_title,
+                       const std::string & y_title, const std::string & caption) {
+    double mx = 0, my = 0;
+    for (const auto & s : series) {
+        for (const auto & [x, y] : s.points) {
+            mx = std::max(mx, x);
+            my = std::max(my, y);
+        }
+    }
+    const double ml = 68, mr = 16, mt = 24 + 16 * double((series.size() + 2) / 3), mb = 50;
+    const int h = int(mt) + 260;
+    const Axis ax = make_axis(0, mx > 0 ? mx : 1, ml, kWidth - mr, false, true);
+    const Axis ay = make_axis(0, my > 0 ? my : 1, h - mb, mt, false, true);
+    std::ostringstream o;
+    o << svg_open(kWidth, h, label);
+    for (double v : ay.ticks) {
+        o << line(ml, ay.map(v), kWidth - mr, ay.map(v), "stroke=\"#e3e7eb\"");
+        o << text(ml - 6, ay.map(v) + 4, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"end\"");
+    }
+    for (double v : ax.ticks) o << text(ax.map(v), h - mb + 16, tick_label(v), "font-size=\"11\" fill=\"#555\" text-anchor=\"middle\"");
+    o << line(ml, h - mb, kWidth - mr, h - mb, "stroke=\"#888\"") << line(ml, mt, ml, h - mb, "stroke=\"#888\"");
+    o << text((ml + kWidth - mr) / 2, h - 12, x_title, "font-size=\"12\" fill=\"#333\" text-anchor=\"middle\"");
+    o << "<text x=\"16\" y=\"" << f1((mt + h - mb) / 2) << "\" font-size=\"12\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+      << f1((mt + h - mb) / 2) << ")\">" << esc(y_title) << "</text>";
+    for (size_t i = 0; i < series.size(); ++i) {
+        const double lx = ml + double(i % 3) * 150, ly = 14 + 16 * double(i / 3);
+        o << rect(lx, ly - 9, 12, 10, colour(i)) << text(lx + 16, ly, series[i].name, "font-size=\"11\" fill=\"#333\"");
+        std::vector<std::pair<double, double>> pts = series[i].points;
+        std::sort(pts.begin(), pts.end());
+        std::string path;
+        for (const auto & [x, y] : pts) {
+            if (!path.empty()) path += ' ';
+            path += f1(ax.map(x));
+            path += ',';
+            path += f1(ay.map(y));
+        }
+        o << "<polyline points=\"" << path << "\" fill=\"none\" stroke=\"" << colour(i) << "\" stroke-width=\"2\"/>";
+        for (const auto & [x, y] : pts) {
+            o << "<circle cx=\"" << f1(ax.map(x)) << "\" cy=\"" << f1(ay.map(y)) << "\" r=\"3\" fill=\"" << colour(i) << "\"><title>"
+              << esc(series[i].name) << ": " << report_format::sig(y) << " at " << report_format::sig(x) << "</title></circle>";
+        }
+    }
+    o << "</svg>";
+    return figure("chart-line", o.str(), caption);
+}
+
 }  // namespace rightsize::report_svg

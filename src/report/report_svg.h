@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace rightsize::report_svg {
 
@@ -22,5 +24,14 @@ std::string scatter(const nlohmann::json & task, XAxis x);
 
 // Generation: TTFT and TPOT p50/p90/p99 grouped bars; scoring: ms per sample bars.
 std::string latency_chart(const nlohmann::json & task);
+
+// Lines through (x, y) points, one per series (in the report's colours, a legend above); axes from
+// zero. `caption` is HTML.
+struct Series {
+    std::string name;
+    std::vector<std::pair<double, double>> points;
+};
+std::string line_chart(const std::string & label, const std::vector<Series> & series, const std::string & x_title,
+                       const std::string & y_title, const std::string & caption);
 
 }  // namespace rightsize::report_svg
