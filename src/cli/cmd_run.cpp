@@ -269,7 +269,13 @@ int cmd_run(int argc, char ** argv) {
     if (const char * lib = std::getenv("RIGHTSIZE_NVML_LIBRARY")) o.run.energy.nvml_library = lib;
     std::shared_ptr<Progress> progress;
     o.run.stop = &stop_signal;
-    RunSession session(o.run, terminal_events(progress));
+    RunEvents events = terminal_events(progress);
+    bool started = false;  // a model × task began: the run is in the store, and the command resumes it
+    events.task_started = [&started, inner = events.task_started](const std::string & m, const std::string & t, size_t d, size_t n) {
+        started = true;
+        inner(m, t, d, n);
+    };
+    RunSession session(o.run, events);
     const StopOnSignals signals;
     try {
         const RunOutcome outcome = session.run();
@@ -279,6 +285,10 @@ int cmd_run(int argc, char ** argv) {
         fprintf(stderr, "\ninterrupted: %s.\nEverything finished so far is in the store; run the same command again to resume.\n",
                 e.what());
         return 128 + e.signal;
+    } catch (const Error & e) {
+        if (progress) progress->finish();
+        if (!started) throw;
+        throw Error(std::string(e.what()) + "\nEverything finished before this is in the store; run the same command again to resume.");
     }
     return 0;
 }

@@ -47,10 +47,12 @@ HttpClient::HttpClient(ApiBase base, HttpOptions options) : base_(std::move(base
 
 HttpClient::~HttpClient() = default;
 
-std::unique_ptr<httplib::Client> HttpClient::take() {
-    {
+std::unique_ptr<httplib::Client> HttpClient::take(bool fresh, bool * reused) {
+    *reused = false;
+    if (!fresh) {
         std::lock_guard lock(pool_mutex_);
         if (!pool_.empty()) {
+            *reused = true;
             auto c = std::move(pool_.back());
             pool_.pop_back();
             return c;
@@ -95,6 +97,7 @@ HttpReply HttpClient::send(const std::string & method, const std::string & route
                            const std::function<bool(std::string_view)> * on_bytes) {
     const std::string url = base_.url(route);
     std::string last;
+    bool stale = false;  // the last try failed on a kept-alive connection the server had closed
     for (int attempt = 0;; ++attempt) {
         httplib::Request req;
         req.method = method;
@@ -119,7 +122,9 @@ HttpReply HttpClient::send(const std::string & method, const std::string & route
                 return (*on_bytes)(std::string_view(data, n));
             };
         }
-        auto client = take();
+        bool reused = false;
+        auto client = take(stale, &reused);
+        stale = false;
         httplib::Response res;
         httplib::Error err = httplib::Error::Success;
         const bool sent = client->send(req, res, err);
@@ -135,11 +140,16 @@ HttpReply HttpClient::send(const std::string & method, const std::string & route
         } else {
             if (err == httplib::Error::Canceled && delivered) return HttpReply{200, "", ""};  // the receiver stopped reading
             last = "no reply (" + httplib::to_string(err) + ")";
+            if (reused && !delivered) {  // the server closed the idle connection: once more on a new one, not a retry
+                stale = true;
+                --attempt;
+                continue;
+            }
         }
         if (delivered) throw Error(url + ": the streamed reply broke off (" + last + "); the request cannot be retried half-read");
         if (attempt >= o_.retries) {
             throw Error(url + ": " + last + " after " + std::to_string(attempt + 1) +
-                        " attempt(s); check that the server is running (finished documents are kept: the same command resumes)");
+                        " attempt(s); check that the server is running");
         }
         std::this_thread::sleep_for(std::chrono::duration<double>(backoff(attempt, reply.retry_after)));
     }

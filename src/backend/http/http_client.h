@@ -62,7 +62,8 @@ public:
 private:
     HttpReply send(const std::string & method, const std::string & route, const std::string & body,
                    const std::function<bool(std::string_view)> * on_bytes);
-    std::unique_ptr<httplib::Client> take();
+    // An idle kept-alive connection (*reused), or a new one when the pool is empty or `fresh`.
+    std::unique_ptr<httplib::Client> take(bool fresh, bool * reused);
     void give_back(std::unique_ptr<httplib::Client> c);
     ApiBase base_;
     HttpOptions o_;
