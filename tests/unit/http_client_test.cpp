@@ -12,6 +12,10 @@
 #include <chrono>
 #include <thread>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace rightsize;
 using namespace rightsize::testing;
 
@@ -175,4 +179,77 @@ TEST(HttpClient, TheApiBaseIsTheUrlUpToItsVersion) {
     EXPECT_NE(error_message([] { parse_api_base("ftp://x/v1", "endpoint"); }).find("expected an http:// or https:// URL"),
               std::string::npos);
     EXPECT_NE(error_message([] { parse_api_base("http:///v1", "endpoint"); }).find("names no host"), std::string::npos);
+}
+
+namespace {
+
+// A raw HTTP/1.1 server that answers the first request of every connection (keep-alive promised),
+// then reads the next request on that connection and closes it unanswered: what a server does when
+// it drops an idle kept-alive connection just as the client reuses it.
+class DropsIdleConnections {
+public:
+    DropsIdleConnections() {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        bind(fd_, reinterpret_cast<sockaddr *>(&a), sizeof a);
+        listen(fd_, 8);
+        getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] {
+            for (int c; (c = accept(fd_, nullptr, nullptr)) >= 0;) {
+                ++connections;
+                if (read_request(c)) {
+                    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+                    [[maybe_unused]] const auto n = write(c, reply.data(), reply.size());
+                    if (read_request(c)) ++dropped;
+                }
+                close(c);
+            }
+        });
+    }
+    ~DropsIdleConnections() {
+        shutdown(fd_, SHUT_RDWR);
+        close(fd_);
+        thread_.join();
+    }
+    ApiBase base() const { return parse_api_base("http://127.0.0.1:" + std::to_string(port_) + "/v1", "test"); }
+    std::atomic<int> connections{0}, dropped{0};
+
+private:
+    static bool read_request(int c) {  // headers, then Content-Length bytes
+        std::string got;
+        char buf[4096];
+        while (got.find("\r\n\r\n") == std::string::npos) {
+            const ssize_t n = read(c, buf, sizeof buf);
+            if (n <= 0) return false;
+            got.append(buf, size_t(n));
+        }
+        const size_t at = got.find("Content-Length: ");
+        const size_t body = at == std::string::npos ? 0 : std::stoul(got.substr(at + 16));
+        while (got.size() - got.find("\r\n\r\n") - 4 < body) {
+            const ssize_t n = read(c, buf, sizeof buf);
+            if (n <= 0) return false;
+            got.append(buf, size_t(n));
+        }
+        return true;
+    }
+    int fd_ = -1, port_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace
+
+TEST(HttpClient, AKeptAliveConnectionTheServerDroppedIsReopenedWithoutARetry) {
+    DropsIdleConnections server;
+    HttpClient client(server.base(), quick(0));  // no retries: only the reopening can save the request
+    for (int i = 0; i < 3; ++i) {
+        const HttpReply r = client.post("/completions", "{\"n\": 1}");
+        EXPECT_EQ(r.status, 200) << "request " << i;
+        EXPECT_EQ(r.body, "ok");
+    }
+    EXPECT_EQ(server.dropped.load(), 2) << "requests 2 and 3 first met a dropped connection";
+    EXPECT_EQ(server.connections.load(), 3);
 }
