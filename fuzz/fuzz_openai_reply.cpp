@@ -1,6 +1,6 @@
 // The whole replies of OpenAI-compatible servers, through every reader of the endpoint backend
 // (backend/http/openai_reply.h): a completion (plain and chat), its echoed log-probabilities scored
-// as a loglikelihood request, /v1/models and what its entry says of the model, /tokenize,
+// as a loglikelihood request, the next token's top log-probabilities (both shapes), /v1/models and what its entry says of the model, /tokenize,
 // /detokenize and /apply-template. Only rightsize::Error may escape, and a score must be a sum of
 // log-probabilities (finite, at most 0).
 #include "fuzz_support.h"
@@ -47,6 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
         const auto list = rightsize::parse_models(reply, "", "fuzz");
         rightsize::ModelFacts facts;
         if (!list.entry.is_null()) rightsize::read_served_facts(list.entry, facts, "fuzz");
+    });
+    expect_only_rightsize_errors([&] {
+        for (const auto & t : rightsize::parse_next_token_logprobs(reply, "fuzz")) {
+            if (!(t.logprob <= 0)) {
+                std::fprintf(stderr, "FINDING: a next-token log-probability above 0 or NaN was accepted\n");
+                std::abort();
+            }
+        }
     });
     expect_only_rightsize_errors([&] { (void)rightsize::parse_tokenize(reply, "fuzz"); });
     expect_only_rightsize_errors([&] { (void)rightsize::parse_detokenize(reply, "fuzz"); });

@@ -7,6 +7,10 @@
 //                         split where the context's own tokens end, as lm-eval's local-completions
 //                         does), "echo": true, "logprobs": 1, "max_tokens": 0 (1 where 0 is refused):
 //                         the continuation's echoed token_logprobs summed; is_greedy from top_logprobs
+//   (next-token route)    a server that does not echo them (llama-server, Ollama, TGI): when every
+//                         continuation is one token, one request per context with max_tokens 1 and
+//                         the top log-probabilities of the next token (the whole vocabulary when a
+//                         choice is not in the first 20); results carry route "next-token"
 //   tokenize/detokenize   POST /tokenize and /detokenize at the server's root, in llama-server's and
 //                         vLLM's request shapes
 //
@@ -16,6 +20,7 @@
 
 #include <rightsize/backend.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +32,9 @@ struct EndpointOptions {
     int concurrency = 4;        // requests in flight
     int timeout_s = 600;        // per request
     int retries = 5;            // transient failures (connection, 429, 5xx) retried with backoff
+    // Told, once, what a person should know about how requests are served (e.g. that one-token
+    // choices are scored by the next-token route because the server does not echo prompts).
+    std::function<void(const std::string &)> on_note;
 };
 
 // "http://h:8080/v1#qwen" → {"http://h:8080/v1", "qwen"}; no '#': the name is empty.

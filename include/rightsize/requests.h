@@ -23,6 +23,10 @@ struct LoglikelihoodResult {
     bool is_greedy = false;             // every continuation token was the argmax
     int n_context_tokens = 0;           // after truncation (see truncated)
     bool truncated = false;             // the context was cut from the left to fit the window
+    // How the score was obtained when not from the prompt's own log-probabilities: "next-token" (a
+    // served model that does not echo them; a one-token continuation read from the top
+    // log-probabilities of the token after the context). Empty otherwise.
+    std::string route;
 };
 
 // Log-likelihood of a whole text, evaluated in windows (perplexity).

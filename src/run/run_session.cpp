@@ -276,6 +276,7 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     if (served) {
         EndpointOptions eo = o.endpoint;
         eo.url = model_path;
+        eo.on_note = [this](const std::string & line) { say("note: " + line); };
         backend_ptr = std::make_unique<EndpointBackend>(eo);
     } else {
         LlamaOptions lo = o.llama;

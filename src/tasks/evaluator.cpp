@@ -287,9 +287,11 @@ void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const s
         nlohmann::json resps = nlohmann::json::array();
         int context_tokens = 0, scored_tokens = 0;
         bool truncated = false;
+        std::string route;
         for (size_t c = 0; c < choices[k].size(); ++c) {
             const auto & r = res[first[k] + c];
             truncated = truncated || r.truncated;
+            if (!r.route.empty()) route = r.route;
             s.logprob.push_back(r.logprob);
             s.n_chars.push_back(utf8_len(choices[k][c]));
             s.n_tokens.push_back(r.token_logprobs.size());
@@ -300,6 +302,7 @@ void TaskEvaluator::score_choices(std::span<const size_t> ids, std::span<const s
         rec["resps"] = resps;
         rec["n_tokens"] = context_tokens + scored_tokens;
         rec["truncated"] = truncated;
+        if (!route.empty()) rec["route"] = route;  // e.g. next-token: how a served model's scores were read
         nlohmann::json m = nlohmann::json::object();
         if (task_.output_type == OutputType::Loglikelihood) {
             rec["target"] = choices[k][0];

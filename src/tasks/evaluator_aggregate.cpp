@@ -6,6 +6,7 @@
 #include <rightsize/stats.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <numeric>
 
@@ -89,9 +90,11 @@ nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) c
 nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const {
     double wall_ms = 0, tokens = 0, gen_tokens = 0;
     size_t truncated = 0;
+    std::map<std::string, size_t> routes;
     std::vector<double> ttft, tpot;
     for (const auto & s : samples) {
         truncated += s.value("truncated", false) ? 1 : 0;
+        if (const auto r = s.find("route"); r != s.end() && r->is_string()) ++routes[r->get<std::string>()];
         wall_ms += s.value("cost_ms", 0.0);
         tokens += s.value("n_tokens", 0.0);
         gen_tokens += s.value("generated_tokens", 0.0);
@@ -111,6 +114,7 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
                         {"processed_tokens_per_s", wall_ms > 0 ? tokens / (wall_ms / 1000.0) : 0.0},
                         {"truncated_prompts", truncated},
                         {"source", "measured"}};
+    if (!routes.empty()) e["loglikelihood_route"] = routes;  // documents per route, e.g. {"next-token": 100}
     if (task_.output_type == OutputType::GenerateUntil) {
         e["generated_tokens"] = gen_tokens;
         e["tokens_per_s"] = wall_ms > 0 ? gen_tokens / (wall_ms / 1000.0) : 0.0;

@@ -43,7 +43,9 @@ TEST(EndpointBackend, RealLlamaServerServesSmolLM2LikeTheEngineInProcess) {
     EXPECT_GT(served.facts().n_params, 100'000'000u) << "llama-server describes the GGUF in /v1/models";
     EXPECT_EQ(served.facts().path, s.url() + "#" + served.served_model());
 
-    LlamaBackend local(model_options(smollm2_path(), 2048, 2));
+    LlamaOptions lo = model_options(smollm2_path(), 2048, 2);
+    lo.flash_attn = "off";  // as the server runs (-fa off): the CPU kernel with it rounds through F16
+    LlamaBackend local(lo);
     const std::string text = "The capital of France is";
     EXPECT_EQ(served.tokenize(text, true, false), local.tokenize(text, true, false)) << "one tokenizer, over HTTP and in-process";
 
@@ -73,10 +75,33 @@ TEST(EndpointBackend, RealLlamaServerServesSmolLM2LikeTheEngineInProcess) {
     const std::vector<ChatMessage> chat = {{"user", "Say hello."}};
     EXPECT_NE(served.apply_chat_template(chat, true).find("Say hello."), std::string::npos);
 
-    const std::vector<LoglikelihoodRequest> ll = {{"The capital of France is", " Paris"}};
-    const std::string msg = error_message([&] { served.loglikelihood(ll); });
+    // llama-server does not echo prompt log-probabilities: one-token choices go by the next-token
+    // route, and give the in-process scores.
+    const std::vector<LoglikelihoodRequest> ll = {{"The capital of France is", " Paris"},
+                                                  {"The capital of France is", " London"},
+                                                  {"Question: Is the sky blue? Answer:", " yes"},
+                                                  {"Question: Is the sky blue? Answer:", " zebra"}};
+    std::vector<std::string> notes;
+    EndpointOptions noted = options_for(s.url());
+    noted.on_note = [&](const std::string & n) { notes.push_back(n); };
+    EndpointBackend served_noted(noted);
+    const auto by_route = served_noted.loglikelihood(ll);
+    const auto exact = local.loglikelihood(ll);
+    ASSERT_EQ(notes.size(), 1u) << "said once";
+    EXPECT_NE(notes[0].find("scored from the top log-probabilities of the next token"), std::string::npos) << notes[0];
+    for (size_t i = 0; i < ll.size(); ++i) {
+        EXPECT_EQ(by_route[i].route, "next-token");
+        EXPECT_EQ(by_route[i].tokens, exact[i].tokens) << i;
+        EXPECT_NEAR(by_route[i].logprob, exact[i].logprob, 2e-3) << "request " << i << ": the same log-probability as in-process";
+        EXPECT_EQ(by_route[i].is_greedy, exact[i].is_greedy) << i;
+        EXPECT_EQ(by_route[i].n_context_tokens, exact[i].n_context_tokens) << i;
+    }
+    EXPECT_LT(by_route[3].logprob, -10) << "' zebra' is far outside the top 20: read from the whole vocabulary";
+    const std::vector<LoglikelihoodRequest> longer = {{"The capital of France is", " Paris, a city"}};
+    const std::string msg = error_message([&] { served_noted.loglikelihood(longer); });
     EXPECT_NE(msg.find("does not return the prompt's log-probabilities"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("generation tasks can"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("so the next-token route (one-token choices) cannot score it either"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("generation tasks work on this server"), std::string::npos) << msg;
 
     const std::string wrong = error_message([&] { EndpointBackend(options_for(s.url() + "#no-such-model")); });
     EXPECT_NE(wrong.find("does not serve 'no-such-model'; it serves: " + served.served_model()), std::string::npos) << wrong;
@@ -122,11 +147,17 @@ TEST(EndpointBackend, ARunMixesALocalModelWithAServedOneInOneReport) {
     EXPECT_NE(md.find(served_key), std::string::npos);
     EXPECT_NE(md.find("smollm2-135m-instruct-q4_1"), std::string::npos);
 
-    // A multiple-choice task needs prompt log-probabilities llama-server does not return: a clear error, no run left behind.
+    // A multiple-choice task whose choices are one token each: scored by the next-token route,
+    // labelled so, with the accuracy the same GGUF gives in-process.
     RunOptions mc = run_cli::tiny_run_options(tasks, dir / "mc", {"mc_colours"});
-    mc.models = {url};
-    const std::string msg = error_message([&] { RunSession(mc).run(); });
-    EXPECT_NE(msg.find("does not return the prompt's log-probabilities"), std::string::npos) << msg;
-    EXPECT_EQ(run_cli::sql_count(dir / "mc" / "rightsize.sqlite", "SELECT COUNT(*) FROM runs"), 0);
+    mc.models = {url, gemma.string()};
+    const RunOutcome m = RunSession(mc).run();
+    const auto & over_http = m.results[0];
+    const auto & in_process = m.results[1];
+    EXPECT_EQ(over_http["efficiency"]["mc_colours"]["loglikelihood_route"], (nlohmann::json{{"next-token", 6}}));
+    EXPECT_FALSE(in_process["efficiency"]["mc_colours"].contains("loglikelihood_route"));
+    EXPECT_EQ(over_http["results"]["mc_colours"]["acc,none"], in_process["results"]["mc_colours"]["acc,none"]);
+    EXPECT_NEAR(over_http["results"]["mc_colours"]["acc_norm,none"].get<double>(),
+                in_process["results"]["mc_colours"]["acc_norm,none"].get<double>(), 1e-9);
 }
 #endif

@@ -234,3 +234,29 @@ TEST(CompletionStream, AStreamThatDoesNotEndAsTheProtocolSaysIsAnError) {
     const std::string after = msg("data: [DONE]\n\ndata: {\"choices\":[]}\n\n");
     EXPECT_NE(after.find("goes on after \"data: [DONE]\""), std::string::npos) << after;
 }
+
+TEST(OpenAiReply, ReadsTheNextTokensTopLogprobsInBothShapes) {
+    const auto llama_server = parse_next_token_logprobs(json::parse(R"({"choices": [{"text": " Yes", "logprobs": {"content": [
+        {"id": 9230, "token": " Yes", "logprob": -1.9, "top_logprobs": [{"id": 9230, "token": " Yes", "logprob": -1.9},
+                                                                        {"id": 2838, "token": " No", "logprob": -2.3}]}]}}]})"),
+                                                        "u");
+    ASSERT_EQ(llama_server.size(), 2u);
+    EXPECT_EQ(llama_server[1].id, 2838);
+    EXPECT_EQ(llama_server[1].text, " No");
+    EXPECT_DOUBLE_EQ(llama_server[1].logprob, -2.3);
+    const auto legacy = parse_next_token_logprobs(
+        json::parse(R"({"choices": [{"text": " A", "logprobs": {"tokens": [" A"], "token_logprobs": [-0.4], "top_logprobs": [{" A": -0.4, " B": -1.6}]}}]})"),
+        "u");
+    ASSERT_EQ(legacy.size(), 2u);
+    EXPECT_FALSE(legacy[0].id) << "the legacy shape names tokens by text only";
+    const auto msg = [](const std::string & body) { return error_message([&] { parse_next_token_logprobs(json::parse(body), "u"); }); };
+    EXPECT_NE(msg(R"({"choices": [{"text": "x", "logprobs": {"content": [{"token": "x", "top_logprobs": [{"token": "x", "logprob": 0.5}]}]}}]})")
+                  .find("top_logprobs[0].logprob is not a log-probability"),
+              std::string::npos);
+    EXPECT_NE(msg(R"({"choices": [{"text": "x", "logprobs": {"content": []}}]})").find("logprobs.content is not a list of tokens"),
+              std::string::npos);
+    EXPECT_NE(msg(R"({"choices": [{"text": "x"}]})").find("choices[0].logprobs is missing"), std::string::npos);
+    EXPECT_NE(msg(R"({"choices": [{"text": "x", "logprobs": {"content": [{"token": "x", "top_logprobs": [{"id": -4, "token": "x", "logprob": -1}]}]}}]})")
+                  .find(".id is not a token id"),
+              std::string::npos);
+}

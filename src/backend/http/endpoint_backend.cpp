@@ -70,6 +70,17 @@ std::vector<int32_t> EndpointBackend::Impl::tokens(std::string_view text, bool a
     return parse_tokenize(j, root->base().url("/tokenize"));
 }
 
+std::string EndpointBackend::Impl::piece(int32_t id) {
+    {
+        std::lock_guard lock(stream_mutex);
+        if (const auto it = pieces.find(id); it != pieces.end()) return it->second;
+    }
+    const json j = post_json(*root, "/detokenize", {{"tokens", {id}}, {"model", name}}, "the server has no /detokenize (llama-server and vLLM have it)");
+    std::string text = parse_detokenize(j, root->base().url("/detokenize"));
+    std::lock_guard lock(stream_mutex);
+    return pieces.emplace(id, std::move(text)).first->second;
+}
+
 std::vector<int32_t> EndpointBackend::tokenize(std::string_view text, bool add_special, bool parse_special) const {
     return impl_->tokens(text, add_special, parse_special);
 }

@@ -10,6 +10,9 @@
 
 #include <rightsize/error.h>
 
+#include <atomic>
+#include <functional>
+#include <map>
 #include <mutex>
 
 namespace rightsize {
@@ -40,7 +43,23 @@ struct EndpointBackend::Impl {
     void pick_model(const std::string & wanted);
     std::vector<int32_t> tokens(std::string_view text, bool add_special, bool parse_special);
     GenerateResult generate_one(size_t index, const GenerateRequest & rq, const StreamCallback & on_token);
-    LoglikelihoodResult score_one(const LoglikelihoodRequest & rq);
+    // Scoring (endpoint_scoring.cpp). A request's tokens as lm-eval splits them: the whole text's,
+    // and how many of them are the context's own.
+    struct Split {
+        std::vector<int32_t> whole;
+        size_t n_context = 0;
+        bool single_token() const { return whole.size() == n_context + 1; }
+    };
+    std::vector<Split> split_all(std::span<const LoglikelihoodRequest> requests);
+    LoglikelihoodResult score_echo(const Split & s);
+    std::vector<LoglikelihoodResult> score_next_token(std::span<const LoglikelihoodRequest> requests, std::span<const Split> splits);
+    std::vector<TopToken> next_token_logprobs(const std::vector<int32_t> & context, int top_k);
+    std::string piece(int32_t id);  // one token's text (/detokenize), cached
+    std::map<int32_t, std::string> pieces;
+    int echo = -1;  // whether the server echoes prompt log-probabilities: -1 not known yet, 0 no, 1 yes
 };
+
+// Runs fn(0..n-1) on up to `width` threads; the first exception is rethrown once all have stopped.
+void in_parallel(size_t n, int width, const std::function<void(size_t)> & fn);
 
 }  // namespace rightsize

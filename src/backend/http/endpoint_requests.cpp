@@ -10,9 +10,6 @@ namespace rightsize {
 
 using nlohmann::json;
 
-namespace {
-
-// Runs fn(0..n-1) on up to `width` threads; the first exception is rethrown once all have stopped.
 void in_parallel(size_t n, int width, const std::function<void(size_t)> & fn) {
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
@@ -35,6 +32,8 @@ void in_parallel(size_t n, int width, const std::function<void(size_t)> & fn) {
     for (auto & t : threads) t.join();
     if (error) std::rethrow_exception(error);
 }
+
+namespace {
 
 // The reply's text up to the first stop string (the server should have stopped there already).
 void cut_at_stop(std::string & text, const std::vector<std::string> & until) {
@@ -85,42 +84,6 @@ std::vector<GenerateResult> EndpointBackend::generate(std::span<const GenerateRe
             on_finished(i);
         }
     });
-    return out;
-}
-
-LoglikelihoodResult EndpointBackend::Impl::score_one(const LoglikelihoodRequest & rq) {
-    // lm-eval's split: the whole text's tokens, the context's own tokens, the rest is the continuation.
-    const std::string where = api->base().url("/completions");
-    const auto whole = tokens(rq.context + rq.continuation, true, false);
-    const size_t n_context = std::min(tokens(rq.context, true, false).size(), whole.size() - std::min<size_t>(whole.size(), 1));
-    json body = {{"model", name}, {"prompt", whole}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}, {"temperature", 0}};
-    HttpReply r = api->post("/completions", body.dump());
-    if (r.status == 400) {  // servers that refuse max_tokens 0 take 1 (its token is ignored)
-        body["max_tokens"] = 1;
-        r = api->post("/completions", body.dump());
-    }
-    if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "the server must accept token-id prompts with echo and logprobs");
-    return score_echoed_prompt(parse_reply_json(r.body, where), whole, n_context, where);
-}
-
-std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
-    auto & d = *impl_;
-    std::vector<LoglikelihoodResult> out(requests.size());
-    in_parallel(requests.size(), d.o.concurrency, [&](size_t i) { out[i] = d.score_one(requests[i]); });
-    return out;
-}
-
-std::vector<RollingResult> EndpointBackend::loglikelihood_rolling(std::span<const RollingRequest> requests) {
-    // One window per text: the whole text conditioned on nothing but the BOS the tokenizer adds.
-    std::vector<LoglikelihoodRequest> asked;
-    for (const auto & r : requests) asked.push_back({"", r.text});
-    const auto scored = loglikelihood(asked);
-    std::vector<RollingResult> out(requests.size());
-    for (size_t i = 0; i < requests.size(); ++i) {
-        out[i].logprob = scored[i].logprob;
-        out[i].n_tokens = int(scored[i].token_logprobs.size());
-        out[i].n_windows = 1;
-    }
     return out;
 }
 

@@ -223,7 +223,7 @@ LoglikelihoodResult score_echoed_prompt(const json & reply, std::span<const int3
     const auto lp_it = choice.find("logprobs");
     if (lp_it == choice.end() || !lp_it->is_object() || !lp_it->contains("token_logprobs") ||
         !(*lp_it)["token_logprobs"].is_array() || (*lp_it)["token_logprobs"].size() < whole.size()) {
-        throw Error(where + ": the server does not return the prompt's log-probabilities (\"echo\": true with \"logprobs\"), as "
+        throw NoPromptLogprobs(where + ": the server does not return the prompt's log-probabilities (\"echo\": true with \"logprobs\"), as "
                     "llama-server, Ollama and TGI do not; multiple-choice and perplexity tasks (loglikelihood requests) cannot be "
                     "scored through it, generation tasks can. Use a server that echoes them (vLLM, llama-cpp-python's server) or "
                     "run the GGUF in-process");
@@ -245,6 +245,44 @@ LoglikelihoodResult score_echoed_prompt(const json & reply, std::span<const int3
                                                [](const auto & a, const auto & b) { return a.second < b.second; });
             if (best->first != lp.tokens[k] && best->second > *lp.token_logprobs[k]) out.is_greedy = false;
         }
+    }
+    return out;
+}
+
+std::vector<TopToken> parse_next_token_logprobs(const json & reply, const std::string & where) {
+    const CompletionReply c = parse_completion(reply, false, where);
+    if (c.choices.empty()) bad(where, "choices", "is empty");
+    const json & lp = member(reply["choices"][0], "logprobs", where, "choices[0]");
+    if (!lp.is_object()) bad(where, "choices[0].logprobs", "is not an object (did the server ignore \"logprobs\"?)");
+    std::vector<TopToken> out;
+    const auto number = [&](const json & v, const std::string & path) {
+        if (!v.is_number() || !(v.get<double>() <= 0)) bad(where, path, "is not a log-probability (a number <= 0)");
+        return v.get<double>();
+    };
+    if (const auto content = lp.find("content"); content != lp.end()) {  // the chat shape
+        if (!content->is_array() || content->empty() || !(*content)[0].is_object()) bad(where, "choices[0].logprobs.content", "is not a list of tokens");
+        const json & top = member((*content)[0], "top_logprobs", where, "choices[0].logprobs.content[0]");
+        if (!top.is_array()) bad(where, "choices[0].logprobs.content[0].top_logprobs", "is not a list");
+        for (size_t i = 0; i < top.size(); ++i) {
+            const std::string path = "choices[0].logprobs.content[0].top_logprobs[" + std::to_string(i) + "]";
+            if (!top[i].is_object()) bad(where, path, "is not an object");
+            TopToken t;
+            t.text = text_or_null(member(top[i], "token", where, path), where, path + ".token");
+            t.logprob = number(member(top[i], "logprob", where, path), path + ".logprob");
+            if (const auto id = top[i].find("id"); id != top[i].end()) {
+                if (!id->is_number_integer() || id->get<int64_t>() < 0 || id->get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+                    bad(where, path + ".id", "is not a token id");
+                }
+                t.id = id->get<int32_t>();
+            }
+            out.push_back(std::move(t));
+        }
+        return out;
+    }
+    const json & top = member(lp, "top_logprobs", where, "choices[0].logprobs");  // the legacy shape
+    if (!top.is_array() || top.empty() || !top[0].is_object()) bad(where, "choices[0].logprobs.top_logprobs", "is not a list of objects");
+    for (const auto & [token, v] : top[0].items()) {
+        out.push_back({std::nullopt, token, number(v, "choices[0].logprobs.top_logprobs[0]." + token)});
     }
     return out;
 }

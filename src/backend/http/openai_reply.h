@@ -5,6 +5,7 @@
 
 #include "sse.h"
 
+#include <rightsize/error.h>
 #include <rightsize/model_facts.h>
 #include <rightsize/requests.h>
 
@@ -75,9 +76,23 @@ std::string parse_applied_template(const nlohmann::json & reply, const std::stri
 // A loglikelihood request scored from an echoed prompt, as lm-eval's local-completions does:
 // `whole` is the prompt's token ids (context then continuation), the first `n_context` of them the
 // context; the continuation's log-probabilities are summed, and is_greedy comes from top_logprobs.
-// A reply without the prompt's log-probabilities is an error that says which servers lack them.
+// A reply without the prompt's log-probabilities is a NoPromptLogprobs error that says which
+// servers lack them.
+struct NoPromptLogprobs : Error {
+    using Error::Error;
+};
 LoglikelihoodResult score_echoed_prompt(const nlohmann::json & reply, std::span<const int32_t> whole, size_t n_context,
                                         const std::string & where);
+
+// The top log-probabilities of the first generated token, in either shape servers send: the chat
+// shape llama-server uses on /v1/completions too (choices[0].logprobs.content[0].top_logprobs, a list
+// of {id, token, logprob}) or the legacy one (choices[0].logprobs.top_logprobs[0], {token: logprob}).
+struct TopToken {
+    std::optional<int32_t> id;  // when the server says it (llama-server)
+    std::string text;
+    double logprob = 0;
+};
+std::vector<TopToken> parse_next_token_logprobs(const nlohmann::json & reply, const std::string & where);
 
 // One streamed completion (SSE over /v1/completions or /v1/chat/completions), fed the body's bytes
 // as they arrive: its text, the arrival time of every chunk with text, the finish reason and the
