@@ -24,6 +24,7 @@
 #include <rightsize/carbon.h>
 #include <rightsize/endpoint_backend.h>
 #include <rightsize/energy.h>
+#include <rightsize/prometheus.h>
 #include <rightsize/evaluator.h>
 #include <rightsize/llama_backend.h>
 #include <rightsize/task.h>
@@ -53,6 +54,10 @@ struct RunOptions {
     LlamaOptions llama;                      // every local model is loaded with these (model_path is ignored)
     EndpointOptions endpoint;                // every served model (a -m http(s)://…/v1[#NAME]) is reached with these (url is ignored)
     EnergyOptions energy;                    // the meter around each model × task
+    PrometheusOptions prometheus;            // served models' energy and memory from their server's Prometheus (url empty: none)
+    // A served model's memory in MiB, declared (labelled "declared", never "measured"): keyed by its
+    // -m argument or served name, or "" for every served model.
+    std::map<std::string, double> declared_memory_mb;
     CarbonOptions carbon;                    // grid intensity and PUE for CO2e
     LifecycleOptions lifecycle;              // training footprints amortised over a deployment
     bool wait_for_lock = false;              // another run holds the folder: wait for it (default: fail at once)

@@ -51,6 +51,25 @@ std::string energy_cell(const nlohmann::json & efficiency) {
     return format_fixed(v.get<double>(), v.get<double>() < 10 ? 2 : 1) + (e.value("measured", false) ? "" : " est");
 }
 
+// What is known of served models beyond the client: their server's Prometheus, declared memory.
+void add_served_measure_options(ArgParser & p, RunCliOptions & o) {
+    p.value({"--prometheus"}, "URL", "served models: energy (and GPU memory) from this Prometheus, e.g. http://127.0.0.1:9090",
+            [&](const std::string & v) { o.run.prometheus.url = v; });
+    p.value({"--prometheus-energy"}, "QUERY", "served models: the energy counter (default: DCGM's GPU energy, else node_exporter's RAPL)",
+            [&](const std::string & v) { o.run.prometheus.energy_query = v; });
+    p.value({"--prometheus-energy-scale"}, "J", "joules per unit of --prometheus-energy's value (default 1; 0.001 for mJ)",
+            [&](const std::string & v) { o.run.prometheus.energy_scale = parse_double("--prometheus-energy-scale", v); });
+    p.value({"--prometheus-memory"}, "QUERY", "served models: the memory gauge in MiB (default sum(DCGM_FI_DEV_FB_USED))",
+            [&](const std::string & v) { o.run.prometheus.memory_query = v; });
+    p.value({"--model-memory-mb"}, "[MODEL=]MB", "served models: declare memory (labelled declared); MODEL is the -m URL or served name",
+            [&](const std::string & v) {
+                const size_t eq = v.rfind('=');
+                const double mb = parse_double("--model-memory-mb", eq == std::string::npos ? v : v.substr(eq + 1));
+                if (!(mb > 0)) throw UsageError("option '--model-memory-mb': '" + v + "' needs a positive number of MiB");
+                o.run.declared_memory_mb[eq == std::string::npos ? "" : v.substr(0, eq)] = mb;
+            });
+}
+
 void add_run_options(ArgParser & p, RunCliOptions & o) {
     p.value({"-m", "--model"}, "FILE|URL", "GGUF model file, or a served model http(s)://HOST:PORT/v1[#NAME] (repeatable)", [&](const std::string & v) { o.run.models.push_back(v); });
     p.value({"--tasks"}, "T1,T2", "tasks, tags, groups or task YAML files, comma-separated",
@@ -111,6 +130,7 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
             [&](const std::string & v) { o.run.endpoint.timeout_s = parse_int("--request-timeout", v, 1, 86400); });
     p.value({"--retries"}, "N", "served models: retries of a failed request (connection, 429, 5xx; default 5)",
             [&](const std::string & v) { o.run.endpoint.retries = parse_int("--retries", v, 0, 100); });
+    add_served_measure_options(p, o);
     add_llama_options(p, o.run.llama, &o.ctx_given);
     add_energy_carbon_options(p, o.ec);
 }

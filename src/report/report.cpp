@@ -214,6 +214,9 @@ json model_row(const json & r, const json & res, const json & eff, const json & 
     row["lat_field"] = tokens ? "ms_per_token" : "ms_per_sample";
     row["thr"] = row[row["thr_field"].get<std::string>()];
     row["lat_ms"] = row[row["lat_field"].get<std::string>()];
+    // Where the memory figure comes from: this process, the server's Prometheus, or a declaration.
+    row["memory_source"] = eff.contains("memory_source") && eff["memory_source"].is_string() ? eff["memory_source"]
+                                                                                             : json("measured:process");
     const auto mmb = num(r.value("model", json::object()), "model_mb");
     row["model_mb"] = mmb ? json(*mmb) : eff.value("model_mb", json());
     row["n_devices"] = eff.value("n_devices", 1);

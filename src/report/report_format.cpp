@@ -36,6 +36,7 @@ std::string energy_source_label(const std::string & source) {
     if (source.find("rapl") != std::string::npos && source.find("nvml") != std::string::npos) return "measured (RAPL+NVML)";
     if (source.find("rapl") != std::string::npos) return "measured (RAPL)";
     if (source.find("nvml") != std::string::npos) return "measured (NVML)";
+    if (source.find("prometheus") != std::string::npos) return "measured (prometheus)";
     return source.empty() ? "unknown source" : source;
 }
 

@@ -97,6 +97,14 @@ std::string energy_tag(const json & energy) {
            esc(energy.value("label", "")) + "</span>";
 }
 
+// A memory figure that is not this process's own peak RSS says where it comes from.
+std::string memory_tag(const json & row) {
+    const std::string source = row.value("memory_source", std::string("measured:process"));
+    if (source == "declared") return "<span class=\"tag est\" title=\"declared with --model-memory-mb, not measured\">declared</span>";
+    if (source == "measured:prometheus") return "<span class=\"tag meas\" title=\"the server's memory, from its Prometheus\">prometheus</span>";
+    return "";
+}
+
 std::string task_table(const json & t) {
     const std::string task = t["task"];
     const json & rows = t["rows"];
@@ -137,7 +145,8 @@ std::string task_table(const json & t) {
                        qse ? " data-stderr=\"" + value_attr(r["quality"]["stderr"]) + "\"" : "");
         o << data_cell(m, task, r["thr_field"], "efficiency", r["thr"], thr(r) ? sig(*thr(r)) : "–", is(bt, thr(r)));
         o << data_cell(m, task, r["lat_field"], "efficiency", r["lat_ms"], lat(r) ? sig(*lat(r)) : "–", is(bl, lat(r)));
-        o << data_cell(m, task, "peak_rss_mb", "efficiency", r["peak_rss_mb"], mem(r) ? sig(*mem(r)) : "–", is(bm, mem(r)));
+        o << data_cell(m, task, "peak_rss_mb", "efficiency", r["peak_rss_mb"], mem(r) ? sig(*mem(r)) + memory_tag(r) : "not measured",
+                       is(bm, mem(r)));
         o << data_cell(m, task, "model_mb", "model", r["model_mb"], num(r, "model_mb") ? sig(*num(r, "model_mb")) : "–");
         if (r["energy"].is_object()) {
             const auto & e = r["energy"];

@@ -70,10 +70,17 @@ std::string fronts_of(const json & r) {
     return fronts.empty() ? "–" : fronts;
 }
 
+// Peak RSS, or the served model's memory with where it comes from (declared, prometheus).
+std::string memory_cell(const json & r) {
+    if (!num(r, "peak_rss_mb")) return "not measured";
+    const std::string source = r.value("memory_source", std::string("measured:process"));
+    return opt(r, "peak_rss_mb") + (source == "declared" ? " (declared)" : source == "measured:prometheus" ? " (prometheus)" : "");
+}
+
 std::vector<std::string> model_row(const json & r, bool has_pe) {
     const auto q = num(r["quality"], "value");
     std::vector<std::string> row = {md(r["model"]), q ? report_format::quality(*q, num(r["quality"], "stderr")) : "–",
-                                    opt(r, "thr"), opt(r, "lat_ms"), opt(r, "peak_rss_mb"), opt(r, "model_mb")};
+                                    opt(r, "thr"), opt(r, "lat_ms"), memory_cell(r), opt(r, "model_mb")};
     if (r["energy"].is_object()) {
         row.push_back(opt(r["energy"], "j_per_unit") + " (" + r["energy"]["label"].get<std::string>() + ")");
         row.push_back(opt(r["energy"], "total_j"));

@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include <rightsize/error.h>
 #include <rightsize/hardware.h>
+#include <rightsize/prometheus.h>
 #include "measure/process_memory.h"
 #include <rightsize/report.h>
 #include <rightsize/results_store.h>
@@ -73,11 +74,19 @@ struct RunSession::Impl {
     void check_inputs() const;
     void resolve_tasks();
     json run_model(size_t index, ResultsStore & store, EnergyMeter & meter);
-    void evaluate_task(Backend & backend, bool served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
+    // What is known of a served model beyond the client: its server's Prometheus, a declared memory.
+    struct ServedMeasures {
+        std::unique_ptr<PrometheusMeter> prometheus;
+        std::optional<double> declared_memory_mb;
+    };
+    void evaluate_task(Backend & backend, ServedMeasures * served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
                        EnergyMeter & meter, const std::string & dir);
     void restore_task(const TaskConfig & task, ModelResults & mr, const json & done);
-    void add_machine_figures(json & efficiency, const Backend & backend, bool served, std::span<const SampleRecord> samples,
+    void add_machine_figures(json & efficiency, const Backend & backend, std::span<const SampleRecord> samples,
                              const std::vector<EnergyReading> & laps) const;
+    void add_served_figures(json & efficiency, const Backend & backend, ServedMeasures & served, std::span<const SampleRecord> samples,
+                            const std::vector<EnergyReading> & laps) const;
+    std::optional<double> declared_memory(const std::string & spec, const std::string & served_name) const;
     json with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const;
     void write_outputs(RunOutcome & out, const EnergyMeter & meter) const;
 };
@@ -189,26 +198,14 @@ void RunSession::Impl::restore_task(const TaskConfig & task, ModelResults & mr, 
     mr.add_task(task.task, facts, results, std::move(efficiency), n_original, n_effective, shots);
 }
 
-// What this machine measures of a model it runs: memory, threads and energy. A served model runs
-// elsewhere: its memory and energy are not measured here (never this client's figures), and its
-// model size is what the server declares, if anything.
-void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & backend, bool served, std::span<const SampleRecord> samples,
+// What this machine measures of a model it runs: memory, threads and energy.
+void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & backend, std::span<const SampleRecord> samples,
                                           const std::vector<EnergyReading> & laps) const {
-    const double file_mb = double(backend.facts().file_bytes) / 1048576.0;
-    efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to), or one endpoint
-    if (served) {
-        efficiency["peak_rss_mb"] = nullptr;
-        efficiency["peak_rss_scope"] = "not measured (served model)";
-        efficiency["model_mb"] = file_mb > 0 ? json(file_mb) : json(nullptr);
-        efficiency["model_mb_source"] = file_mb > 0 ? "declared by the server" : "not measured";
-        efficiency["energy"] = nullptr;
-        efficiency["not_measured"] = {"memory", "energy"};
-        efficiency["served_by"] = backend.facts().path;
-        return;
-    }
+    efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to)
     efficiency["peak_rss_mb"] = double(read_process_memory().peak_rss_bytes) / 1048576.0;
     efficiency["peak_rss_scope"] = per_model_rss ? "model × task" : "process";
-    efficiency["model_mb"] = file_mb;
+    efficiency["memory_source"] = "measured:process";
+    efficiency["model_mb"] = double(backend.facts().file_bytes) / 1048576.0;
     const unsigned hw = std::thread::hardware_concurrency();
     efficiency["threads"] = o.llama.n_threads > 0 ? o.llama.n_threads : int(hw);
     efficiency["hardware_threads"] = hw;
@@ -216,8 +213,51 @@ void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & ba
     efficiency["energy"] = task_energy(samples, laps, efficiency);
 }
 
-void RunSession::Impl::evaluate_task(Backend & backend, bool served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
-                                     EnergyMeter & meter, const std::string & dir) {
+// A served model runs elsewhere: this client's memory and energy are never its figures. Its memory
+// and energy come from its server's Prometheus (measured:prometheus) or a declaration (declared);
+// otherwise they are null and listed in not_measured. Its model size is what the server declares.
+void RunSession::Impl::add_served_figures(json & efficiency, const Backend & backend, ServedMeasures & served,
+                                         std::span<const SampleRecord> samples, const std::vector<EnergyReading> & laps) const {
+    const double file_mb = double(backend.facts().file_bytes) / 1048576.0;
+    efficiency["n_devices"] = 1;  // one endpoint
+    efficiency["model_mb"] = file_mb > 0 ? json(file_mb) : json(nullptr);
+    efficiency["model_mb_source"] = file_mb > 0 ? "declared by the server" : "not measured";
+    efficiency["served_by"] = backend.facts().path;
+    json not_measured = json::array();
+    const std::optional<double> prom_mb = served.prometheus ? served.prometheus->memory_mb_now() : std::nullopt;
+    if (prom_mb) {
+        efficiency["peak_rss_mb"] = *prom_mb;
+        efficiency["memory_source"] = "measured:prometheus";
+        efficiency["peak_rss_scope"] = "the server's memory at the task's end (" + served.prometheus->memory_query() + ", MiB)";
+    } else if (served.declared_memory_mb) {
+        efficiency["peak_rss_mb"] = *served.declared_memory_mb;
+        efficiency["memory_source"] = "declared";
+        efficiency["peak_rss_scope"] = "declared with --model-memory-mb (not measured)";
+    } else {
+        efficiency["peak_rss_mb"] = nullptr;
+        efficiency["memory_source"] = "not measured";
+        efficiency["peak_rss_scope"] = "not measured (served model)";
+        not_measured.push_back("memory");
+    }
+    if (served.prometheus) {
+        efficiency["energy"] = task_energy(samples, laps, efficiency);
+        efficiency["energy"]["query"] = served.prometheus->energy_query();
+    } else {
+        efficiency["energy"] = nullptr;
+        not_measured.push_back("energy");
+    }
+    efficiency["not_measured"] = not_measured;
+}
+
+std::optional<double> RunSession::Impl::declared_memory(const std::string & spec, const std::string & served_name) const {
+    for (const auto & key : {spec, served_name, std::string()}) {
+        if (const auto it = o.declared_memory_mb.find(key); it != o.declared_memory_mb.end()) return it->second;
+    }
+    return std::nullopt;
+}
+
+void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served, const TaskConfig & task, ModelResults & mr,
+                                     ResultsStore & store, EnergyMeter & meter, const std::string & dir) {
     EvalOptions eval = o.eval;
     if (const auto lim = o.task_limits.find(task.task); lim != o.task_limits.end()) eval.limit = lim->second;
     TaskEvaluator ev_task(backend, task, eval);
@@ -229,14 +269,19 @@ void RunSession::Impl::evaluate_task(Backend & backend, bool served, const TaskC
     if (per_model_rss) reset_peak_rss();
     if (ev.task_started) ev.task_started(mr.key, task.task, done_samples.size(), ev_task.n_docs());
     std::vector<EnergyReading> laps;
-    meter.start();
+    // The energy of a local model is this machine's; a served model's is its server's (Prometheus) or none.
+    PrometheusMeter * prom = served ? served->prometheus.get() : nullptr;
+    const bool metered = !served || prom;
+    prom ? prom->start() : meter.start();
     const auto samples = ev_task.run(
         std::move(done_samples),
         [&](std::span<SampleRecord> chunk) {
             // Each chunk's energy is split over its documents and stored with them, so a resumed
             // task's energy covers every checkpoint.
-            laps.push_back(meter.lap());
-            attribute_energy(laps.back(), chunk);
+            if (metered) {
+                laps.push_back(prom ? prom->lap() : meter.lap());
+                attribute_energy(laps.back(), chunk);
+            }
             store.add_samples(info.run_id, mr.key, task.task, chunk);
             ++checkpoints;
             if (ev.checkpoint) ev.checkpoint(checkpoints);
@@ -254,7 +299,11 @@ void RunSession::Impl::evaluate_task(Backend & backend, bool served, const TaskC
     }
     efficiency["n_original"] = ev_task.n_original();
     efficiency["n_shot"] = ev_task.n_shot();
-    add_machine_figures(efficiency, backend, served, samples, laps);
+    if (served) {
+        add_served_figures(efficiency, backend, *served, samples, laps);
+    } else {
+        add_machine_figures(efficiency, backend, samples, laps);
+    }
     write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
         for (const auto & s : samples) out << s.dump() << '\n';
     });
@@ -273,11 +322,20 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     fs::create_directories(dir);
     const bool served = is_endpoint(model_path);
     std::unique_ptr<Backend> backend_ptr;
+    std::unique_ptr<ServedMeasures> measures;
     if (served) {
         EndpointOptions eo = o.endpoint;
         eo.url = model_path;
         eo.on_note = [this](const std::string & line) { say("note: " + line); };
-        backend_ptr = std::make_unique<EndpointBackend>(eo);
+        auto endpoint = std::make_unique<EndpointBackend>(eo);
+        measures = std::make_unique<ServedMeasures>();
+        measures->declared_memory_mb = declared_memory(model_path, endpoint->served_model());
+        if (!o.prometheus.url.empty()) {
+            measures->prometheus = std::make_unique<PrometheusMeter>(o.prometheus);
+            say(mr.key + ": energy from " + o.prometheus.url + " (" + measures->prometheus->energy_query() + ")" +
+                (measures->prometheus->memory_query().empty() ? "" : ", memory from " + measures->prometheus->memory_query()));
+        }
+        backend_ptr = std::move(endpoint);
     } else {
         LlamaOptions lo = o.llama;
         lo.model_path = model_path;
@@ -295,7 +353,7 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
         if (auto done = store.task_result(info.run_id, mr.key, task.task)) {
             restore_task(task, mr, *done);
         } else {
-            evaluate_task(backend, served, task, mr, store, meter, dir);
+            evaluate_task(backend, measures.get(), task, mr, store, meter, dir);
         }
         // The model's results.json in the folder: this task now, and what earlier runs finished.
         for (const auto & doc : collected_results_documents(store)) {
