@@ -32,6 +32,11 @@ struct EndpointOptions {
     int concurrency = 4;        // requests in flight
     int timeout_s = 600;        // per request
     int retries = 5;            // transient failures (connection, 429, 5xx) retried with backoff
+    // llama-server only: every prompt is evaluated from scratch ("cache_prompt": false), because one
+    // evaluated on top of another request's cached prefix gives slightly different log-probabilities
+    // (up to ~0.1 on SmolLM2), so a result would depend on the requests before it. rightsize load
+    // turns it off, to measure the server as its clients use it.
+    bool reproducible = true;
     // Told, once, what a person should know about how requests are served (e.g. that one-token
     // choices are scored by the next-token route because the server does not echo prompts).
     std::function<void(const std::string &)> on_note;

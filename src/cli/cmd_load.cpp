@@ -22,7 +22,8 @@ struct LoadCliOptions {
     std::string model, api_key_env = "OPENAI_API_KEY", task, output, format = "table";
     EndpointOptions endpoint = [] {
         EndpointOptions e;
-        e.retries = 0;  // a failed request is counted, not hidden by retrying it
+        e.retries = 0;          // a failed request is counted, not hidden by retrying it
+        e.reproducible = false;  // the server's prompt cache stays on, as its clients use it
         return e;
     }();
     EvalOptions eval;

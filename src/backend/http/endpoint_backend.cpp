@@ -53,6 +53,7 @@ EndpointBackend::EndpointBackend(const EndpointOptions & options) : impl_(std::m
     d.facts.architecture = "served";
     d.facts.description = "served by " + base.origin;
     read_served_facts(d.entry, d.facts, d.api->base().url("/models"));
+    d.llama_server = d.entry.value("owned_by", json()) == "llamacpp";
 }
 
 EndpointBackend::~EndpointBackend() = default;

@@ -17,6 +17,8 @@
 
 namespace rightsize {
 
+using nlohmann::json;
+
 struct EndpointBackend::Impl {
     EndpointOptions o;
     std::unique_ptr<HttpClient> api, root;
@@ -24,6 +26,13 @@ struct EndpointBackend::Impl {
     nlohmann::json entry;
     ModelFacts facts;
     std::mutex stream_mutex;  // on_token is called from one thread at a time
+    // llama-server (its /v1/models entry is owned by "llamacpp") gets "cache_prompt": false when
+    // o.reproducible (see EndpointOptions); other servers are sent only OpenAI's fields.
+    bool llama_server = false;
+    json with_server_fields(json body) const {
+        if (llama_server && o.reproducible) body["cache_prompt"] = false;
+        return body;
+    }
 
     HttpOptions http() const {
         HttpOptions h;

@@ -57,6 +57,7 @@ GenerateResult EndpointBackend::Impl::generate_one(size_t index, const GenerateR
         if (rq.sampling.top_k > 0) body["top_k"] = rq.sampling.top_k;
     }
     if (rq.ignore_eos) body["ignore_eos"] = true;  // llama-server's and vLLM's extension
+    body = with_server_fields(std::move(body));
     CompletionStream stream(false, api->base().url("/completions"), [&](std::string_view piece, double t) {
         if (on_token) {
             std::lock_guard lock(stream_mutex);

@@ -40,7 +40,7 @@ std::vector<EndpointBackend::Impl::Split> EndpointBackend::Impl::split_all(std::
 
 LoglikelihoodResult EndpointBackend::Impl::score_echo(const Split & s) {
     const std::string where = api->base().url("/completions");
-    json body = {{"model", name}, {"prompt", s.whole}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}, {"temperature", 0}};
+    json body = with_server_fields({{"model", name}, {"prompt", s.whole}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}, {"temperature", 0}});
     HttpReply r = api->post("/completions", body.dump());
     if (r.status == 400) {  // servers that refuse max_tokens 0 take 1 (its token is ignored)
         body["max_tokens"] = 1;
@@ -52,8 +52,9 @@ LoglikelihoodResult EndpointBackend::Impl::score_echo(const Split & s) {
 
 std::vector<TopToken> EndpointBackend::Impl::next_token_logprobs(const std::vector<int32_t> & context, int top_k) {
     // "logprobs" is the OpenAI field; llama-server reads "n_probs" on its own routes.
-    const json body = {{"model", name},      {"prompt", context}, {"max_tokens", 1}, {"logprobs", top_k},
-                       {"n_probs", top_k},   {"temperature", 0}};
+    json body = {{"model", name}, {"prompt", context}, {"max_tokens", 1}, {"logprobs", top_k}, {"temperature", 0}};
+    if (llama_server) body["n_probs"] = top_k;
+    body = with_server_fields(std::move(body));
     const json reply = post_json(*api, "/completions", body, "the next-token route asks max_tokens 1 with \"logprobs\": " + std::to_string(top_k));
     return parse_next_token_logprobs(reply, api->base().url("/completions"));
 }

@@ -52,9 +52,9 @@ std::unique_ptr<httplib::Client> HttpClient::take(bool fresh, bool * reused) {
     if (!fresh) {
         std::lock_guard lock(pool_mutex_);
         if (!pool_.empty()) {
-            *reused = true;
             auto c = std::move(pool_.back());
             pool_.pop_back();
+            *reused = c->is_socket_open() > 0;  // a kept-alive connection (not one the server closed with its reply)
             return c;
         }
     }
