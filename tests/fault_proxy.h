@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +49,13 @@ public:
         for (auto & t : workers_) t.join();
     }
     int port() const { return port_; }
+    // Requests for these paths are answered 404, as by a server that lacks the route.
+    std::vector<std::string> missing_routes;
+    // Every request's "METHOD PATH", in arrival order.
+    std::vector<std::string> seen() {
+        std::lock_guard lock(m_);
+        return seen_;
+    }
     std::atomic<int> requests{0}, dropped{0}, too_many{0}, unavailable{0}, forwarded{0};
 
 private:
@@ -94,6 +103,15 @@ private:
     void serve(int c) {
         Request rq;
         if (read_request(c, rq)) {
+            {
+                std::lock_guard lock(m_);
+                seen_.push_back(rq.method + " " + rq.path);
+            }
+            if (std::find(missing_routes.begin(), missing_routes.end(), rq.path) != missing_routes.end()) {
+                reply(c, 404, "Not Found", "application/json", "{\"error\": {\"message\": \"File Not Found\"}}");
+                close(c);
+                return;
+            }
             const int k = requests++;
             const char fault = pattern_.empty() ? '.' : pattern_[size_t(k) % pattern_.size()];
             if (fault == 'd') {
@@ -121,6 +139,7 @@ private:
     std::thread acceptor_;
     std::mutex m_;
     std::vector<std::thread> workers_;
+    std::vector<std::string> seen_;
 };
 
 }  // namespace rightsize::testing

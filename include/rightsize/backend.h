@@ -11,11 +11,6 @@
 
 namespace rightsize {
 
-struct ChatMessage {
-    std::string role;  // "system", "user", "assistant"
-    std::string content;
-};
-
 class Backend {
 public:
     virtual ~Backend() = default;

@@ -77,6 +77,7 @@ private:
     nlohmann::json target_of(const Document & doc, const std::vector<std::string> & choices) const;
     std::string target_text(const Document & doc) const;
     std::string build_prompt(size_t i) const;
+    std::vector<ChatMessage> chat_messages(size_t i) const;  // chat mode: system, few-shot turns, the question
     std::vector<size_t> fewshot_for(size_t i) const;
 
     Backend & backend_;

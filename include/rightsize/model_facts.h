@@ -24,6 +24,9 @@ struct ModelFacts {
     int n_head_kv = 0;
     int n_vocab = 0;
     std::string chat_template;  // empty when the model has none
+    // How chat prompts are rendered: "jinja" (the model's template, as Hugging Face renders it), or
+    // llama.cpp's built-in rendering (and why); empty when there is no template.
+    std::string chat_template_engine;
 };
 
 // results.json's "model" block: path, name, architecture, description, quantization, n_params,

@@ -47,8 +47,17 @@ struct SamplingParams {
     uint32_t seed = 0;
 };
 
+struct ChatMessage {
+    std::string role;  // "system", "user", "assistant"
+    std::string content;
+};
+
 struct GenerateRequest {
     std::string prompt;
+    // Chat mode: the conversation `prompt` was rendered from (empty otherwise). A backend that talks
+    // to a chat API (an endpoint's /v1/chat/completions) sends these; one that renders itself uses
+    // `prompt`.
+    std::vector<ChatMessage> messages;
     std::vector<std::string> until;  // stop strings; the returned text excludes them
     int max_tokens = 256;
     SamplingParams sampling;

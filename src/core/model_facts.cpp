@@ -6,7 +6,7 @@
 namespace rightsize {
 
 nlohmann::json model_facts_json(const ModelFacts & f) {
-    return {{"path", f.path},
+    nlohmann::json j = {{"path", f.path},
             {"name", f.name},
             {"architecture", f.architecture},
             {"description", f.description},
@@ -18,6 +18,8 @@ nlohmann::json model_facts_json(const ModelFacts & f) {
             {"n_layer", f.n_layer},
             {"n_embd", f.n_embd},
             {"has_chat_template", !f.chat_template.empty()}};
+    if (!f.chat_template_engine.empty()) j["chat_template_engine"] = f.chat_template_engine;
+    return j;
 }
 
 std::string model_key(const std::string & model_path) {

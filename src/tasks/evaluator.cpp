@@ -197,34 +197,37 @@ std::vector<size_t> TaskEvaluator::fewshot_for(size_t i) const {
     return fewshot_choice_.empty() ? std::vector<size_t>{} : fewshot_choice_[i];
 }
 
+std::vector<ChatMessage> TaskEvaluator::chat_messages(size_t i) const {
+    const Document & doc = docs_[i];
+    const std::string description = task_.description.present ? as_text(task_.description.value(doc)) : "";
+    std::vector<ChatMessage> messages;
+    std::string system = options_.system_prompt;
+    if (!description.empty()) system += (system.empty() ? "" : task_.fewshot_delimiter) + description;
+    if (!system.empty()) messages.push_back({"system", system});
+    std::string block;  // few-shot examples in one user turn when not multi-turn
+    for (size_t j : fewshot_for(i)) {
+        const Document & ex = fewshot_docs_[j];
+        const std::string q = as_text(task_.doc_to_text.value(ex)), a = target_text(ex);
+        if (options_.fewshot_as_multiturn) {
+            messages.push_back({"user", q});
+            messages.push_back({"assistant", a});
+        } else {
+            block += q + task_.target_delimiter + a + task_.fewshot_delimiter;
+        }
+    }
+    messages.push_back({"user", block + as_text(task_.doc_to_text.value(doc))});
+    return messages;
+}
+
 std::string TaskEvaluator::build_prompt(size_t i) const {
+    if (options_.apply_chat_template) return backend_.apply_chat_template(chat_messages(i), true);
     const Document & doc = docs_[i];
     const std::string description = task_.description.present ? as_text(task_.description.value(doc)) : "";
     const std::string text = as_text(task_.doc_to_text.value(doc));
-    const auto shots = fewshot_for(i);
-    if (options_.apply_chat_template) {
-        std::vector<ChatMessage> messages;
-        std::string system = options_.system_prompt;
-        if (!description.empty()) system += (system.empty() ? "" : task_.fewshot_delimiter) + description;
-        if (!system.empty()) messages.push_back({"system", system});
-        std::string block;  // few-shot examples in one user turn when not multi-turn
-        for (size_t j : shots) {
-            const Document & ex = fewshot_docs_[j];
-            const std::string q = as_text(task_.doc_to_text.value(ex)), a = target_text(ex);
-            if (options_.fewshot_as_multiturn) {
-                messages.push_back({"user", q});
-                messages.push_back({"assistant", a});
-            } else {
-                block += q + task_.target_delimiter + a + task_.fewshot_delimiter;
-            }
-        }
-        messages.push_back({"user", block + text});
-        return backend_.apply_chat_template(messages, true);
-    }
     std::string ctx;
     if (!options_.system_prompt.empty()) ctx += options_.system_prompt + task_.fewshot_delimiter;
     ctx += description;
-    for (size_t j : shots) {
+    for (size_t j : fewshot_for(i)) {
         const Document & ex = fewshot_docs_[j];
         ctx += as_text(task_.doc_to_text.value(ex)) + task_.target_delimiter + target_text(ex) + task_.fewshot_delimiter;
     }
@@ -389,6 +392,7 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
         for (int r = 0; r < task_.repeats; ++r) {
             GenerateRequest q;
             q.prompt = prompts[k];
+            if (options_.apply_chat_template) q.messages = chat_messages(ids[k]);
             q.until = until;
             q.max_tokens = g.max_gen_toks;
             if (g.do_sample || g.temperature > 0) {

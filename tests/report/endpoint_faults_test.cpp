@@ -95,3 +95,45 @@ TEST(EndpointFaults, ALoadTestWithoutRetriesCountsEachFaultedRequest) {
     EXPECT_DOUBLE_EQ(r.request_throughput, 7 / r.duration_s) << "failed requests do not count as throughput";
 }
 #endif
+
+#ifdef RIGHTSIZE_LLAMA_SERVER
+// Chat mode sends the conversation to /v1/chat/completions: the same answers as the GGUF in-process
+// with its template; a server without /apply-template (a proxy answers 404 for it, as vLLM and hosted
+// APIs would) still generates, records a transcript as the prompt, and refuses chat-mode scoring.
+TEST(EndpointChat, ChatModeGoesToChatCompletionsWithTheInProcessAnswers) {
+    const auto dir = fresh_subdir("endpoint-chat");
+    const int port = free_port();
+    LlamaServer server(RIGHTSIZE_LLAMA_SERVER, smollm2_path(), port, dir / "llama-server.log");
+    ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+    const auto tasks = run_cli::make_tasks();
+    RunOptions o = run_cli::tiny_run_options(tasks, dir / "chat", {"gen_colours"});
+    o.models = {url, smollm2_path()};
+    o.eval.apply_chat_template = true;
+    const RunOutcome r = RunSession(o).run();
+    const auto served = answers(dir / "chat" / r.results[0]["model"]["key"].get<std::string>(), "gen_colours");
+    const auto local = answers(dir / "chat" / r.results[1]["model"]["key"].get<std::string>(), "gen_colours");
+    ASSERT_EQ(served.size(), 6u);
+    EXPECT_EQ(served, local) << "the server's template and the GGUF's (rendered as Jinja) give the same greedy answers";
+    EXPECT_EQ(r.results[1]["model"]["chat_template_engine"], "jinja");
+
+    FaultProxy proxy(port, "");
+    proxy.missing_routes = {"/apply-template"};
+    RunOptions t = o;
+    t.output_dir = (dir / "transcript").string();
+    t.models = {"http://127.0.0.1:" + std::to_string(proxy.port()) + "/v1"};
+    const RunOutcome tr = RunSession(t).run();
+    const fs::path tdir = dir / "transcript" / tr.results[0]["model"]["key"].get<std::string>();
+    EXPECT_EQ(answers(tdir, "gen_colours"), served) << "the messages are what the server answers, with or without /apply-template";
+    const auto paths = proxy.seen();
+    EXPECT_EQ(std::count(paths.begin(), paths.end(), "POST /v1/chat/completions"), 6) << "each document asked as a chat";
+    EXPECT_EQ(std::count(paths.begin(), paths.end(), "POST /v1/completions"), 0);
+    const std::string first = run_cli::read_text(tdir / "samples_gen_colours.jsonl");
+    EXPECT_NE(first.find("\"prompt\":\"<user>\\n"), std::string::npos) << "the recorded prompt is a transcript";
+    RunOptions mc = t;
+    mc.output_dir = (dir / "mc").string();
+    mc.tasks = {"mc_colours"};
+    const std::string msg = error_message([&] { RunSession(mc).run(); });
+    EXPECT_NE(msg.find("cannot render its chat template as text"), std::string::npos) << msg;
+}
+#endif

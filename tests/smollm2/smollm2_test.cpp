@@ -213,6 +213,20 @@ TEST_F(SmolLM2, ArcEasyIsWellAboveChance) {
 }
 
 // Chat mode: few-shot examples become user/assistant turns of the model's ChatML template.
+// The GGUF's Jinja template runs as Hugging Face's apply_chat_template runs it (lm-eval's chat mode):
+// SmolLM2's adds its default system turn when the conversation has none, which llama.cpp's built-in
+// ChatML rendering left out (found when llama-server's answers differed from in-process ones).
+TEST_F(SmolLM2, ChatTemplateRunsAsJinjaWithItsDefaultSystemTurn) {
+    EXPECT_EQ(backend_->facts().chat_template_engine, "jinja");
+    const std::vector<ChatMessage> user_only{{"user", "Hello"}};
+    EXPECT_EQ(backend_->apply_chat_template(user_only, true),
+              "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+              "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+    const std::vector<ChatMessage> with_system{{"system", "Be brief."}, {"user", "Hello"}};
+    EXPECT_EQ(backend_->apply_chat_template(with_system, false),
+              "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n");
+}
+
 TEST_F(SmolLM2, ChatModeRendersFewShotAsTurns) {
     auto ev = shared_data_task(*backend_, "mmlu_anatomy", 1, true);
     const std::string p = ev.prompt(0);
@@ -246,6 +260,7 @@ TEST(Gemma3, ChatModeFallsBackToTheGemmaTemplate) {
     ASSERT_TRUE(gemma.facts().chat_template.empty());
     const std::vector<ChatMessage> msgs = {{"user", "Hello"}};
     const std::string p = gemma.apply_chat_template(msgs, true);
+    EXPECT_EQ(gemma.facts().chat_template_engine, "llama.cpp built-in 'gemma'");
     EXPECT_NE(p.find("<start_of_turn>user\nHello<end_of_turn>"), std::string::npos) << p;
     EXPECT_TRUE(p.ends_with("<start_of_turn>model\n")) << p;
     o.chat_template = "chatml";

@@ -97,9 +97,19 @@ std::string EndpointBackend::apply_chat_template(std::span<const ChatMessage> me
     auto & d = *impl_;
     json list = json::array();
     for (const auto & m : messages) list.push_back({{"role", m.role}, {"content", m.content}});
-    const json j = d.post_json(*d.root, "/apply-template", {{"messages", list}, {"model", d.name}},
-                               "the server cannot render its chat template as text (llama-server's /apply-template)");
-    return parse_applied_template(j, d.root->base().url("/apply-template"));
+    if (!d.template_as_transcript) {
+        const HttpReply r = d.root->post("/apply-template", json{{"messages", list}, {"model", d.name}}.dump());
+        if (r.status >= 200 && r.status < 300) return parse_applied_template(parse_reply_json(r.body, d.root->base().url("/apply-template")),
+                                                                            d.root->base().url("/apply-template"));
+        if (r.status != 404 && r.status != 405) {
+            d.fail(*d.root, "/apply-template", r, "the server could not render its chat template as text");
+        }
+        d.template_as_transcript = true;  // a chat API without it (vLLM, hosted APIs): generation sends the messages
+    }
+    // The record of what was asked, not the model's template: the server renders the messages itself.
+    std::string transcript;
+    for (const auto & m : messages) transcript += "<" + m.role + ">\n" + m.content + "\n";
+    return transcript + "<assistant>\n";
 }
 
 }  // namespace rightsize

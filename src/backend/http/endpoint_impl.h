@@ -65,7 +65,10 @@ struct EndpointBackend::Impl {
     std::vector<TopToken> next_token_logprobs(const std::vector<int32_t> & context, int top_k);
     std::string piece(int32_t id);  // one token's text (/detokenize), cached
     std::map<int32_t, std::string> pieces;
-    int echo = -1;  // whether the server echoes prompt log-probabilities: -1 not known yet, 0 no, 1 yes
+    int echo = -1;
+    // The server has no /apply-template: chat prompts are recorded as a transcript (generation sends
+    // the messages; scoring in chat mode is refused, since its context would not be the model's).
+    bool template_as_transcript = false;  // whether the server echoes prompt log-probabilities: -1 not known yet, 0 no, 1 yes
 };
 
 // Runs fn(0..n-1) on up to `width` threads; the first exception is rethrown once all have stopped.

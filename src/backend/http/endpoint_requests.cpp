@@ -47,9 +47,19 @@ void cut_at_stop(std::string & text, const std::vector<std::string> & until) {
 }  // namespace
 
 GenerateResult EndpointBackend::Impl::generate_one(size_t index, const GenerateRequest & rq, const StreamCallback & on_token) {
-    json body = {{"model", name},       {"prompt", rq.prompt},   {"max_tokens", rq.max_tokens},
-                 {"stream", true},      {"stream_options", {{"include_usage", true}}},
+    // Chat mode sends the conversation to /chat/completions (the server applies its own template);
+    // otherwise the prompt text goes to /completions.
+    const bool chat = !rq.messages.empty();
+    const std::string route = chat ? "/chat/completions" : "/completions";
+    json body = {{"model", name}, {"max_tokens", rq.max_tokens}, {"stream", true}, {"stream_options", {{"include_usage", true}}},
                  {"temperature", rq.sampling.temperature}};
+    if (chat) {
+        json messages = json::array();
+        for (const auto & m : rq.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+        body["messages"] = std::move(messages);
+    } else {
+        body["prompt"] = rq.prompt;
+    }
     if (!rq.until.empty()) body["stop"] = rq.until;
     if (rq.sampling.temperature > 0) {
         body["top_p"] = rq.sampling.top_p;
@@ -58,17 +68,17 @@ GenerateResult EndpointBackend::Impl::generate_one(size_t index, const GenerateR
     }
     if (rq.ignore_eos) body["ignore_eos"] = true;  // llama-server's and vLLM's extension
     body = with_server_fields(std::move(body));
-    CompletionStream stream(false, api->base().url("/completions"), [&](std::string_view piece, double t) {
+    CompletionStream stream(chat, api->base().url(route), [&](std::string_view piece, double t) {
         if (on_token) {
             std::lock_guard lock(stream_mutex);
             on_token(StreamEvent{index, piece, t});
         }
     });
-    const HttpReply r = api->post_stream("/completions", body.dump(), [&](std::string_view bytes) {
+    const HttpReply r = api->post_stream(route, body.dump(), [&](std::string_view bytes) {
         stream.feed(bytes);
         return true;
     });
-    if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "check the model name '" + name + "' and the request's options");
+    if (r.status < 200 || r.status >= 300) fail(*api, route, r, "check the model name '" + name + "' and the request's options");
     GenerateResult result = stream.finish();
     cut_at_stop(result.text, rq.until);
     return result;

@@ -106,6 +106,12 @@ std::vector<LoglikelihoodResult> EndpointBackend::Impl::score_next_token(std::sp
 
 std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
     auto & d = *impl_;
+    if (d.template_as_transcript) {
+        throw Error(d.root->base().url("/apply-template") + ": the server cannot render its chat template as text, so a "
+                    "chat-mode prompt to score (--apply-chat-template with a multiple-choice or perplexity task) cannot be "
+                    "built exactly; run such tasks without --apply-chat-template, or generation tasks (sent as messages to "
+                    "/v1/chat/completions)");
+    }
     const std::vector<Impl::Split> splits = d.split_all(requests);
     std::vector<LoglikelihoodResult> out(requests.size());
     if (d.echo != 0 && !requests.empty()) {

@@ -261,6 +261,7 @@ LlamaBackend::LlamaBackend(const LlamaOptions & options) : impl_(std::make_uniqu
     d.facts = facts_of(d.model.get(), options.model_path);
     d.vocab = llama_model_get_vocab(d.model.get());
     d.n_vocab = llama_vocab_n_tokens(d.vocab);
+    d.choose_chat_engine();
 
     d.use_context(true, options.n_parallel);
     d.memory = LogCapture::instance().memory();
@@ -341,37 +342,6 @@ std::string LlamaBackend::detokenize(std::span<const int32_t> tokens) const {
         n = llama_detokenize(impl_->vocab, tokens.data(), int32_t(tokens.size()), out.data(), int32_t(out.size()), false, false);
     }
     out.resize(size_t(std::max(n, 0)));
-    return out;
-}
-
-std::string LlamaBackend::apply_chat_template(std::span<const ChatMessage> messages, bool add_assistant) const {
-    // --chat-template, else the model's own, else llama.cpp's built-in template for the model's
-    // family where there is exactly one (Gemma GGUFs converted without tokenizer.chat_template).
-    std::string tmpl = impl_->options.chat_template.empty() ? impl_->facts.chat_template : impl_->options.chat_template;
-    if (tmpl.empty() && impl_->facts.architecture.rfind("gemma", 0) == 0) tmpl = "gemma";
-    if (tmpl.empty()) {
-        throw Error("model '" + impl_->facts.path + "' has no chat template (tokenizer.chat_template); pass --chat-template "
-                    "NAME (a llama.cpp built-in such as chatml, llama3, gemma, mistral-v7) or run without chat formatting");
-    }
-    std::vector<llama_chat_message> msgs;
-    msgs.reserve(messages.size());
-    size_t chars = 0;
-    for (const auto & m : messages) {
-        msgs.push_back({m.role.c_str(), m.content.c_str()});
-        chars += m.role.size() + m.content.size();
-    }
-    std::string out(chars * 2 + 256, '\0');
-    int32_t n = llama_chat_apply_template(tmpl.c_str(), msgs.data(), msgs.size(), add_assistant, out.data(), int32_t(out.size()));
-    if (n > int32_t(out.size())) {
-        out.resize(size_t(n));
-        n = llama_chat_apply_template(tmpl.c_str(), msgs.data(), msgs.size(), add_assistant, out.data(), int32_t(out.size()));
-    }
-    if (n < 0) {
-        throw Error("the chat template of '" + impl_->facts.path +
-                    "' is not one llama.cpp recognises without a Jinja engine; pass --chat-template NAME (chatml, llama3, "
-                    "gemma, …) or run without chat formatting");
-    }
-    out.resize(size_t(n));
     return out;
 }
 

@@ -1,12 +1,14 @@
 // Internal to the llama backend: the state shared by its translation units.
 #pragma once
 
+#include <rightsize/jinja.h>
 #include <rightsize/llama_backend.h>
 
 #include <llama.h>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,6 +87,11 @@ namespace rightsize {
 struct LlamaBackend::Impl {
     LlamaOptions options;
     ModelFacts facts;
+    // The chat template (llama_chat.cpp): the model's Jinja template rendered by rightsize's Jinja
+    // engine, as Hugging Face's apply_chat_template renders it, or llama.cpp's built-in rendering.
+    std::string chat_source;                  // the template text or built-in name; empty: none
+    std::optional<Template> chat_jinja;       // set when rendered as Jinja
+    void choose_chat_engine();
     llama_detail::ModelPtr model;
     llama_detail::ContextPtr ctx;
     const llama_vocab * vocab = nullptr;
