@@ -29,6 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
             const json & c = reply["choices"][0];
             if (c.is_object() && c.contains("logprobs") && c["logprobs"].is_object() && c["logprobs"].contains("token_logprobs")) {
                 n = std::min<size_t>(c["logprobs"]["token_logprobs"].size(), 4096);
+            } else if (c.is_object() && c.contains("prompt_logprobs") && c["prompt_logprobs"].is_array()) {
+                n = std::min<size_t>(c["prompt_logprobs"].size(), 4096);  // vLLM's shape; token ids 0, 1, 2, …
             }
         }
         std::vector<int32_t> whole(n);

@@ -260,3 +260,21 @@ TEST(OpenAiReply, ReadsTheNextTokensTopLogprobsInBothShapes) {
                   .find(".id is not a token id"),
               std::string::npos);
 }
+
+TEST(OpenAiReply, ReadsVllmPromptLogprobs) {
+    // vLLM's shape (its documented "prompt_logprobs"): per token an object keyed by token id.
+    const json reply = json::parse(R"({"choices": [{"text": "", "prompt_logprobs": [null,
+        {"504": {"logprob": -3.5, "rank": 4, "decoded_token": " sky"}, "11": {"logprob": -1.2, "rank": 1, "decoded_token": ","}},
+        {"314": {"logprob": -0.25, "rank": 1, "decoded_token": " is"}},
+        {"2436": {"logprob": -1.0, "rank": 2, "decoded_token": " blue"}, "9": {"logprob": -0.5, "rank": 1, "decoded_token": " grey"}}]}]})");
+    const std::vector<int32_t> whole = {1, 504, 314, 2436};
+    const auto r = score_echoed_prompt(reply, whole, 2, "u");
+    EXPECT_DOUBLE_EQ(r.logprob, -1.25);
+    EXPECT_EQ(r.tokens, (std::vector<int32_t>{314, 2436}));
+    EXPECT_FALSE(r.is_greedy) << "' blue' ranked 2nd";
+    EXPECT_TRUE(score_echoed_prompt(reply, std::vector<int32_t>{1, 504, 314}, 2, "u").is_greedy);
+    const std::string missing = error_message([&] { score_echoed_prompt(reply, std::vector<int32_t>{1, 504, 315}, 2, "u"); });
+    EXPECT_NE(missing.find("prompt_logprobs[2] does not hold the prompt's token 315"), std::string::npos) << missing;
+    const std::string short_list = error_message([&] { score_echoed_prompt(reply, std::vector<int32_t>{1, 2, 3, 4, 5}, 2, "u"); });
+    EXPECT_NE(short_list.find("has 4 entries for a prompt of 5 tokens"), std::string::npos) << short_list;
+}

@@ -65,6 +65,8 @@ struct EndpointBackend::Impl {
     std::vector<TopToken> next_token_logprobs(const std::vector<int32_t> & context, int top_k);
     std::string piece(int32_t id);  // one token's text (/detokenize), cached
     std::map<int32_t, std::string> pieces;
+    // How the server gives prompt log-probabilities: -1 not known yet, 0 it does not, 1 echo with
+    // logprobs (OpenAI's legacy completions), 2 vLLM's "prompt_logprobs".
     int echo = -1;
     // The server has no /apply-template: chat prompts are recorded as a transcript (generation sends
     // the messages; scoring in chat mode is refused, since its context would not be the model's).

@@ -41,6 +41,7 @@ std::vector<EndpointBackend::Impl::Split> EndpointBackend::Impl::split_all(std::
 LoglikelihoodResult EndpointBackend::Impl::score_echo(const Split & s) {
     const std::string where = api->base().url("/completions");
     json body = with_server_fields({{"model", name}, {"prompt", s.whole}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}, {"temperature", 0}});
+    if (echo == 2) body["prompt_logprobs"] = 1;  // vLLM's extension, asked only of a server that answered it
     HttpReply r = api->post("/completions", body.dump());
     if (r.status == 400) {  // servers that refuse max_tokens 0 take 1 (its token is ignored)
         body["max_tokens"] = 1;
@@ -117,11 +118,21 @@ std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const 
     if (d.echo != 0 && !requests.empty()) {
         try {
             out[0] = d.score_echo(splits[0]);  // the first request tells whether the server echoes
-            d.echo = 1;
+            if (d.echo == -1) d.echo = 1;
             in_parallel(requests.size() - 1, d.o.concurrency, [&](size_t i) { out[i + 1] = d.score_echo(splits[i + 1]); });
             return out;
         } catch (const NoPromptLogprobs &) {
             d.echo = 0;
+            try {  // vLLM answers its own "prompt_logprobs" where echo gives none; one request tells
+                d.echo = 2;
+                out[0] = d.score_echo(splits[0]);
+            } catch (const Error &) {  // not answered, or the field refused: neither route works here
+                d.echo = 0;
+            }
+            if (d.echo == 2) {
+                in_parallel(requests.size() - 1, d.o.concurrency, [&](size_t i) { out[i + 1] = d.score_echo(splits[i + 1]); });
+                return out;
+            }
             const bool single = std::all_of(splits.begin(), splits.end(), [](const Impl::Split & s) { return s.single_token(); });
             if (single && d.o.on_note) {
                 d.o.on_note(d.name + ": the server does not echo prompt log-probabilities; these choices are single tokens, so "

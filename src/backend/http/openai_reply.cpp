@@ -216,10 +216,42 @@ std::string parse_applied_template(const json & reply, const std::string & where
     return prompt.get<std::string>();
 }
 
+namespace {
+
+// vLLM's "prompt_logprobs": per prompt token (the first null) an object keyed by token id, each
+// {"logprob", "rank", "decoded_token"}, holding the prompt's own token and the top alternatives.
+LoglikelihoodResult score_prompt_logprobs(const json & pl, std::span<const int32_t> whole, size_t n_context, const std::string & where) {
+    if (pl.size() < whole.size()) {
+        bad(where, "choices[0].prompt_logprobs", "has " + std::to_string(pl.size()) + " entries for a prompt of " + std::to_string(whole.size()) + " tokens");
+    }
+    n_context = std::min(n_context, whole.size());
+    LoglikelihoodResult out;
+    out.n_context_tokens = int(n_context);
+    out.tokens.assign(whole.begin() + long(n_context), whole.end());
+    out.is_greedy = true;
+    for (size_t k = n_context; k < whole.size(); ++k) {
+        const std::string path = "choices[0].prompt_logprobs[" + std::to_string(k) + "]";
+        if (!pl[k].is_object()) bad(where, path, "is not an object of token ids");
+        const auto it = pl[k].find(std::to_string(whole[k]));
+        if (it == pl[k].end() || !it->is_object()) bad(where, path, "does not hold the prompt's token " + std::to_string(whole[k]));
+        const auto v = it->find("logprob");
+        if (v == it->end() || !v->is_number() || !(v->get<double>() <= 0)) bad(where, path + ".logprob", "is not a log-probability (a number <= 0)");
+        out.token_logprobs.push_back(float(v->get<double>()));
+        out.logprob += v->get<double>();
+        if (const auto rank = it->find("rank"); rank != it->end() && rank->is_number_integer() && rank->get<long>() != 1) out.is_greedy = false;
+    }
+    return out;
+}
+
+}  // namespace
+
 LoglikelihoodResult score_echoed_prompt(const json & reply, std::span<const int32_t> whole, size_t n_context, const std::string & where) {
     const CompletionReply c = parse_completion(reply, false, where);
     if (c.choices.empty()) bad(where, "choices", "is empty");
     const json & choice = reply["choices"][0];
+    if (const auto pl = choice.find("prompt_logprobs"); pl != choice.end() && pl->is_array()) {
+        return score_prompt_logprobs(*pl, whole, n_context, where);  // vLLM's own shape, when asked for it
+    }
     const auto lp_it = choice.find("logprobs");
     if (lp_it == choice.end() || !lp_it->is_object() || !lp_it->contains("token_logprobs") ||
         !(*lp_it)["token_logprobs"].is_array() || (*lp_it)["token_logprobs"].size() < whole.size()) {

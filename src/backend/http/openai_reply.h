@@ -76,6 +76,8 @@ std::string parse_applied_template(const nlohmann::json & reply, const std::stri
 // A loglikelihood request scored from an echoed prompt, as lm-eval's local-completions does:
 // `whole` is the prompt's token ids (context then continuation), the first `n_context` of them the
 // context; the continuation's log-probabilities are summed, and is_greedy comes from top_logprobs.
+// vLLM's "prompt_logprobs" (per token an object keyed by token id, with "logprob" and "rank") is
+// read when the reply carries it.
 // A reply without the prompt's log-probabilities is a NoPromptLogprobs error that says which
 // servers lack them.
 struct NoPromptLogprobs : Error {
