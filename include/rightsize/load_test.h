@@ -75,6 +75,9 @@ struct RequestRecord {
     double ttft_ms = 0, e2el_ms = 0;
     std::vector<double> itl_ms;
     int input_tokens = 0, output_tokens = 0;  // the server's usage when it sends it
+    // The server's own account (llama-server's timings): prompt and generation ms, tokens; -1: not sent.
+    double server_prompt_ms = -1, server_predicted_ms = -1;
+    int server_predicted_tokens = 0;
 };
 
 // vLLM's summary of one distribution: mean, median, std (ddof 0) and percentiles.
@@ -93,6 +96,9 @@ struct LoadResult {
     double request_throughput = 0, output_throughput = 0, total_token_throughput = 0, request_goodput = 0;
     double achieved_rate = 0;  // requests sent per second of sending
     LatencyStats ttft, tpot, itl, e2el;
+    // The server's own view where it sends timings (llama-server): per request, its prompt time and
+    // its generation time per token (predicted_ms / predicted_n), beside the client's TTFT and TPOT.
+    LatencyStats server_prompt_ms, server_tpot;
     std::vector<RequestRecord> requests;
     std::vector<std::string> errors;  // the first few distinct failure messages
 };

@@ -76,6 +76,10 @@ struct GenerateResult {
     double ttft_ms = 0.0;                  // first token
     double e2e_ms = 0.0;                   // last token
     std::vector<double> token_times_ms;    // arrival of each generated token
+    // A served model's server's own account when it sends one (llama-server's "timings"): prompt
+    // processing and generation time and their token counts. Negative times: not sent.
+    double server_prompt_ms = -1, server_predicted_ms = -1;
+    int server_prompt_tokens = 0, server_predicted_tokens = 0;
 };
 
 // Called once per generated token while a request streams. `piece` is the text the token

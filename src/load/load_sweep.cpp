@@ -92,6 +92,15 @@ json to_json(const LoadResult & r, bool per_request) {
     put_stats(j, "tpot", r.tpot);
     put_stats(j, "itl", r.itl);
     put_stats(j, "e2el", r.e2el);
+    if (r.server_tpot.n > 0) {  // llama-server's own timings for the same requests
+        j["server"] = {{"source", "the server's own timings (llama-server)"},
+                       {"requests", r.server_tpot.n},
+                       {"mean_prompt_ms", r.server_prompt_ms.mean},
+                       {"median_prompt_ms", r.server_prompt_ms.median},
+                       {"mean_tpot_ms", r.server_tpot.mean},
+                       {"median_tpot_ms", r.server_tpot.median},
+                       {"p99_tpot_ms", r.server_tpot.p99}};
+    }
     j["errors"] = r.errors;
     if (!per_request) return j;
     // Per request, in seconds as vLLM writes them (its summary figures are in ms).
@@ -154,6 +163,12 @@ std::string load_summary_text(const LoadResult & r) {
     s += stats_block("Time per Output Token (excl. 1st token)", "TPOT", r.tpot);
     s += stats_block("Inter-token Latency", "ITL", r.itl);
     s += stats_block("End-to-end Latency", "E2EL", r.e2el);
+    if (r.server_tpot.n > 0) {
+        s += heading("The server's own timings");
+        s += row("Mean prompt processing (ms):", format_fixed(r.server_prompt_ms.mean, 2));
+        s += row("Mean generation per token (ms):", format_fixed(r.server_tpot.mean, 2));
+        s += row("Median generation per token (ms):", format_fixed(r.server_tpot.median, 2));
+    }
     s += std::string(50, '=') + "\n";
     for (const auto & e : r.errors) s += "error: " + e + "\n";
     return s;

@@ -76,6 +76,9 @@ RequestRecord send_one(EndpointBackend & backend, const LoadPrompt & p, const Lo
         for (size_t k = 1; k < g.token_times_ms.size(); ++k) r.itl_ms.push_back(g.token_times_ms[k] - g.token_times_ms[k - 1]);
         r.input_tokens = g.n_prompt_tokens;
         r.output_tokens = g.n_generated_tokens;
+        r.server_prompt_ms = g.server_prompt_ms;
+        r.server_predicted_ms = g.server_predicted_ms;
+        r.server_predicted_tokens = g.server_predicted_tokens;
     } catch (const Error & e) {
         r.error = e.what();
     }
@@ -185,7 +188,7 @@ LoadResult summarize_load(std::vector<RequestRecord> requests, double duration_s
     r.options = o;
     r.num_prompts = requests.size();
     r.duration_s = duration_s;
-    std::vector<double> ttft, tpot, itl, e2el;
+    std::vector<double> ttft, tpot, itl, e2el, server_prompt, server_tpot;
     double last_sent = 0;
     for (const auto & q : requests) {
         last_sent = std::max(last_sent, q.sent_s);
@@ -200,6 +203,8 @@ LoadResult summarize_load(std::vector<RequestRecord> requests, double duration_s
         ttft.push_back(q.ttft_ms);
         e2el.push_back(q.e2el_ms);
         itl.insert(itl.end(), q.itl_ms.begin(), q.itl_ms.end());
+        if (q.server_prompt_ms >= 0) server_prompt.push_back(q.server_prompt_ms);
+        if (q.server_predicted_ms >= 0 && q.server_predicted_tokens > 0) server_tpot.push_back(q.server_predicted_ms / q.server_predicted_tokens);
         const double request_tpot = q.output_tokens > 1 ? (q.e2el_ms - q.ttft_ms) / double(q.output_tokens - 1) : 0.0;
         if (q.output_tokens > 1) tpot.push_back(request_tpot);
         const bool good = (!o.slo.ttft_ms || q.ttft_ms <= *o.slo.ttft_ms) && (!o.slo.tpot_ms || request_tpot <= *o.slo.tpot_ms) &&
@@ -217,6 +222,8 @@ LoadResult summarize_load(std::vector<RequestRecord> requests, double duration_s
     r.tpot = latency_stats(tpot);
     r.itl = latency_stats(itl);
     r.e2el = latency_stats(e2el);
+    r.server_prompt_ms = latency_stats(server_prompt);
+    r.server_tpot = latency_stats(server_tpot);
     r.requests = std::move(requests);
     return r;
 }

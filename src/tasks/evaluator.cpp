@@ -438,6 +438,10 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
             const double tpot = gr.n_generated_tokens > 1 ? (gr.e2e_ms - gr.ttft_ms) / (gr.n_generated_tokens - 1) : 0.0;
             timing.push_back({{"ttft_ms", gr.ttft_ms}, {"tpot_ms", tpot}, {"e2e_ms", gr.e2e_ms},
                               {"generated_tokens", gr.n_generated_tokens}, {"finish", to_string(gr.finish)}});
+            if (gr.server_predicted_ms >= 0) {  // the server's own account (llama-server's timings)
+                timing.back()["server"] = {{"prompt_ms", gr.server_prompt_ms}, {"prompt_tokens", gr.server_prompt_tokens},
+                                           {"predicted_ms", gr.server_predicted_ms}, {"predicted_tokens", gr.server_predicted_tokens}};
+            }
         }
         rec["target"] = target;
         rec["resps"] = resps;

@@ -92,6 +92,10 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
     size_t truncated = 0;
     std::map<std::string, size_t> routes;
     std::vector<double> ttft, tpot;
+    struct {
+        double prompt_ms = 0, prompt_tokens = 0, predicted_ms = 0, predicted_tokens = 0;
+        size_t requests = 0;
+    } server;
     for (const auto & s : samples) {
         truncated += s.value("truncated", false) ? 1 : 0;
         if (const auto r = s.find("route"); r != s.end() && r->is_string()) ++routes[r->get<std::string>()];
@@ -102,6 +106,13 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
             for (const auto & t : s["timing"]) {
                 ttft.push_back(t["ttft_ms"].get<double>());
                 if (t["generated_tokens"].get<int>() > 1) tpot.push_back(t["tpot_ms"].get<double>());
+                if (const auto sv = t.find("server"); sv != t.end() && sv->is_object()) {
+                    server.prompt_ms += sv->value("prompt_ms", 0.0);
+                    server.prompt_tokens += sv->value("prompt_tokens", 0.0);
+                    server.predicted_ms += sv->value("predicted_ms", 0.0);
+                    server.predicted_tokens += sv->value("predicted_tokens", 0.0);
+                    ++server.requests;
+                }
             }
         }
     }
@@ -125,6 +136,14 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
         };
         e["ttft_ms"] = pct(ttft);
         e["tpot_ms"] = pct(tpot);
+        if (server.requests > 0) {  // a served model's server's own account beside the client's figures
+            e["server_timings"] = {
+                {"requests", server.requests},
+                {"prompt_ms_per_token", server.prompt_tokens > 0 ? server.prompt_ms / server.prompt_tokens : 0.0},
+                {"predicted_ms_per_token", server.predicted_tokens > 0 ? server.predicted_ms / server.predicted_tokens : 0.0},
+                {"predicted_tokens_per_s", server.predicted_ms > 0 ? server.predicted_tokens / (server.predicted_ms / 1000) : 0.0},
+                {"source", "the server's own timings (llama-server), per token over the task's requests"}};
+        }
     } else {
         e["tokens_per_s"] = nullptr;
         e["ms_per_token"] = nullptr;

@@ -140,6 +140,10 @@ TEST(EndpointBackend, ARunMixesALocalModelWithAServedOneInOneReport) {
     EXPECT_TRUE(served["peak_rss_mb"].is_null());
     EXPECT_EQ(served["not_measured"], (nlohmann::json{"memory", "energy"}));
     EXPECT_GT(served["tokens_per_s"].get<double>(), 0.0);
+    ASSERT_TRUE(served.contains("server_timings")) << "llama-server's own timings, beside the client's";
+    EXPECT_EQ(served["server_timings"]["requests"], 6);
+    EXPECT_GT(served["server_timings"]["predicted_ms_per_token"].get<double>(), 0.0);
+    EXPECT_FALSE(local.contains("server_timings"));
     EXPECT_EQ(r.results[1]["model"]["endpoint"], url);
     EXPECT_EQ(r.results[1]["n-samples"]["gen_colours"]["effective"].get<int>(), 6);
     EXPECT_EQ(r.analysis["models"].size(), 2u) << "one report holds both";

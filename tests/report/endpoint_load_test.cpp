@@ -66,6 +66,11 @@ TEST(LoadTest, MeasuresARealLlamaServerAsVllmBenchDefinesIt) {
     }
     EXPECT_NEAR(r.tpot.mean * 7, r.e2el.mean - r.ttft.mean, 1e-6 + 0.01 * r.e2el.mean);
     EXPECT_NEAR(r.request_throughput, 6 / r.duration_s, 1e-9);
+    // llama-server's own timings for the same requests, beside the client's figures.
+    EXPECT_EQ(r.server_tpot.n, 6u);
+    EXPECT_GT(r.server_tpot.mean, 0.0);
+    EXPECT_LT(r.server_tpot.mean, 1.5 * r.tpot.mean + 5) << "the server's per-token time is within the client's";
+    EXPECT_EQ(to_json(r)["server"]["requests"], 6);
     EXPECT_LE(r.duration_s * 1000, 6 * r.e2el.max) << "two in flight finish faster than one after another";
 
     // A finite rate with regular gaps: requests go out on time.

@@ -278,3 +278,22 @@ TEST(OpenAiReply, ReadsVllmPromptLogprobs) {
     const std::string short_list = error_message([&] { score_echoed_prompt(reply, std::vector<int32_t>{1, 2, 3, 4, 5}, 2, "u"); });
     EXPECT_NE(short_list.find("has 4 entries for a prompt of 5 tokens"), std::string::npos) << short_list;
 }
+
+TEST(CompletionStream, KeepsTheServersOwnTimings) {
+    const std::string body =
+        "data: {\"choices\":[{\"index\":0,\"text\":\"Hi\",\"finish_reason\":null}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":3},"
+        "\"timings\":{\"prompt_n\":5,\"prompt_ms\":19.5,\"predicted_n\":3,\"predicted_ms\":35.25,\"predicted_per_token_ms\":11.75}}\n\n"
+        "data: [DONE]\n\n";
+    const auto r = stream_in_pieces(body, 7);
+    EXPECT_DOUBLE_EQ(r.server_prompt_ms, 19.5);
+    EXPECT_EQ(r.server_prompt_tokens, 5);
+    EXPECT_DOUBLE_EQ(r.server_predicted_ms, 35.25);
+    EXPECT_EQ(r.server_predicted_tokens, 3);
+    const auto none = stream_in_pieces("data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":\"stop\"}]}\n\n", 3);
+    EXPECT_LT(none.server_predicted_ms, 0) << "not sent: negative";
+    const std::string bad = error_message([] {
+        stream_in_pieces("data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":\"stop\"}],\"timings\":{\"prompt_ms\":\"fast\"}}\n\n", 4);
+    });
+    EXPECT_NE(bad.find("timings.prompt_ms is not a non-negative number"), std::string::npos) << bad;
+}

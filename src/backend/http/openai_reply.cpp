@@ -4,6 +4,7 @@
 #include <rightsize/error.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace rightsize {
@@ -334,6 +335,7 @@ void CompletionStream::event(const SseEvent & e) {
     }
     const CompletionReply c = parse_completion(parse_reply_json(e.data, where_), chat_, where_);
     if (c.usage) usage_ = c.usage;
+    if (c.timings.is_object()) read_timings(c.timings);
     for (const auto & p : c.choices) {
         if (p.index != 0) bad(where_, "choices[].index", "is " + std::to_string(p.index) + ", but one completion was asked for");
         if (!p.text.empty()) {
@@ -345,6 +347,22 @@ void CompletionStream::event(const SseEvent & e) {
         }
         if (p.finish_reason) finish_ = p.finish_reason;
     }
+}
+
+void CompletionStream::read_timings(const json & t) {
+    // llama-server's final chunk: prompt_n, prompt_ms, predicted_n, predicted_ms (and rates).
+    const auto number = [&](const char * key) -> std::optional<double> {
+        const auto it = t.find(key);
+        if (it == t.end() || it->is_null()) return std::nullopt;
+        if (!it->is_number() || !(it->get<double>() >= 0) || !std::isfinite(it->get<double>())) bad(where_, std::string("timings.") + key, "is not a non-negative number");
+        return it->get<double>();
+    };
+    const auto prompt_ms = number("prompt_ms"), predicted_ms = number("predicted_ms");
+    const auto prompt_n = number("prompt_n"), predicted_n = number("predicted_n");
+    if (prompt_ms) result_.server_prompt_ms = *prompt_ms;
+    if (predicted_ms) result_.server_predicted_ms = *predicted_ms;
+    if (prompt_n) result_.server_prompt_tokens = int(std::min(*prompt_n, 2e9));
+    if (predicted_n) result_.server_predicted_tokens = int(std::min(*predicted_n, 2e9));
 }
 
 GenerateResult CompletionStream::finish() {

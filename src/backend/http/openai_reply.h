@@ -110,6 +110,7 @@ public:
 
 private:
     void event(const SseEvent & e);
+    void read_timings(const nlohmann::json & t);
     double ms() const;
     bool chat_;
     std::string where_;
