@@ -5,7 +5,7 @@
 //                         of each chunk and its end-to-end time; the finish reason kept
 //   loglikelihood         POST /v1/completions with the prompt as token ids (context + continuation,
 //                         split where the context's own tokens end, as lm-eval's local-completions
-//                         does), "echo": true, "logprobs": 1, "max_tokens": 0 (1 where 0 is refused):
+//                         does), "echo": true, "logprobs": 1, "max_tokens": 1 (as lm-eval asks):
 //                         the continuation's echoed token_logprobs summed; is_greedy from top_logprobs
 //   (next-token route)    a server that does not echo them (llama-server, Ollama, TGI): when every
 //                         continuation is one token, one request per context with max_tokens 1 and

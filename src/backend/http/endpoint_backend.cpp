@@ -3,6 +3,8 @@
 
 #include "endpoint_impl.h"
 
+#include <algorithm>
+
 #include <rightsize/error.h>
 
 #include <atomic>
@@ -63,12 +65,37 @@ const std::string & EndpointBackend::served_model() const { return impl_->name; 
 const json & EndpointBackend::models_entry() const { return impl_->entry; }
 
 std::vector<int32_t> EndpointBackend::Impl::tokens(std::string_view text, bool add_special, bool parse_special) {
-    // llama-server reads "content", "add_special" and "parse_special"; vLLM reads "model", "prompt" and "add_special_tokens".
-    const json body = {{"content", text},        {"add_special", add_special}, {"parse_special", parse_special},
-                       {"model", name},           {"prompt", text},             {"add_special_tokens", add_special}};
-    const json j = post_json(*root, "/tokenize", body,
-                             "the server has no /tokenize (llama-server and vLLM have it); loglikelihood requests need the server's tokenizer");
-    return parse_tokenize(j, root->base().url("/tokenize"));
+    if (!extras_tokenize) {
+        // llama-server reads "content", "add_special" and "parse_special"; vLLM reads "model", "prompt" and "add_special_tokens".
+        const json body = {{"content", text},        {"add_special", add_special}, {"parse_special", parse_special},
+                           {"model", name},           {"prompt", text},             {"add_special_tokens", add_special}};
+        const HttpReply r = root->post("/tokenize", body.dump());
+        if (r.status >= 200 && r.status < 300) return parse_tokenize(parse_reply_json(r.body, root->base().url("/tokenize")), root->base().url("/tokenize"));
+        if (r.status != 404) fail(*root, "/tokenize", r, "loglikelihood requests need the server's tokenizer");
+        extras_tokenize = true;  // llama-cpp-python's server: /extras/tokenize, which always adds BOS
+    }
+    const auto extras = [&](std::string_view t) {
+        const json j = post_json(*root, "/extras/tokenize", {{"input", t}, {"model", name}},
+                                 "the server has neither /tokenize (llama-server, vLLM) nor /extras/tokenize (llama-cpp-python); "
+                                 "loglikelihood requests need the server's tokenizer");
+        return parse_tokenize(j, root->base().url("/extras/tokenize"));
+    };
+    std::vector<int32_t> out = extras(text);
+    if (!add_special) {  // asked without BOS: what the empty text gives (the BOS, if any) comes off the front
+        std::vector<int32_t> prefix;
+        {
+            std::lock_guard lock(stream_mutex);
+            prefix = extras_prefix;
+        }
+        if (!extras_prefix_known) {
+            prefix = extras("");
+            std::lock_guard lock(stream_mutex);
+            extras_prefix = prefix;
+            extras_prefix_known = true;
+        }
+        if (out.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), out.begin())) out.erase(out.begin(), out.begin() + long(prefix.size()));
+    }
+    return out;
 }
 
 std::string EndpointBackend::Impl::piece(int32_t id) {
@@ -89,8 +116,9 @@ std::vector<int32_t> EndpointBackend::tokenize(std::string_view text, bool add_s
 std::string EndpointBackend::detokenize(std::span<const int32_t> tokens) const {
     auto & d = *impl_;
     const json body = {{"tokens", std::vector<int32_t>(tokens.begin(), tokens.end())}, {"model", d.name}};
-    const json j = d.post_json(*d.root, "/detokenize", body, "the server has no /detokenize (llama-server and vLLM have it)");
-    return parse_detokenize(j, d.root->base().url("/detokenize"));
+    const std::string route = d.extras_tokenize ? "/extras/detokenize" : "/detokenize";
+    const json j = d.post_json(*d.root, route, body, "the server has no " + route + " (llama-server, vLLM and llama-cpp-python have one)");
+    return parse_detokenize(j, d.root->base().url(route));
 }
 
 std::string EndpointBackend::apply_chat_template(std::span<const ChatMessage> messages, bool) const {

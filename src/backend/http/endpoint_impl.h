@@ -55,6 +55,7 @@ struct EndpointBackend::Impl {
     // Scoring (endpoint_scoring.cpp). A request's tokens as lm-eval splits them: the whole text's,
     // and how many of them are the context's own.
     struct Split {
+        std::string text;  // context + continuation
         std::vector<int32_t> whole;
         size_t n_context = 0;
         bool single_token() const { return whole.size() == n_context + 1; }
@@ -70,7 +71,12 @@ struct EndpointBackend::Impl {
     int echo = -1;
     // The server has no /apply-template: chat prompts are recorded as a transcript (generation sends
     // the messages; scoring in chat mode is refused, since its context would not be the model's).
-    bool template_as_transcript = false;  // whether the server echoes prompt log-probabilities: -1 not known yet, 0 no, 1 yes
+    bool template_as_transcript = false;
+    // The server tokenizes at llama-cpp-python's /extras/tokenize (no /tokenize), which always adds
+    // BOS: extras_prefix is what it gives the empty text, taken off when BOS is not wanted.
+    std::atomic<bool> extras_tokenize{false}, extras_prefix_known{false};
+    std::vector<int32_t> extras_prefix;
+    std::atomic<bool> text_prompts{false};  // the server refuses token-id prompts: send the text  // whether the server echoes prompt log-probabilities: -1 not known yet, 0 no, 1 yes
 };
 
 // Runs fn(0..n-1) on up to `width` threads; the first exception is rethrown once all have stopped.

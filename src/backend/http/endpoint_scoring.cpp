@@ -32,22 +32,29 @@ std::vector<EndpointBackend::Impl::Split> EndpointBackend::Impl::split_all(std::
     });
     std::vector<Split> out(requests.size());
     in_parallel(requests.size(), o.concurrency, [&](size_t i) {
-        out[i].whole = tokens(requests[i].context + requests[i].continuation, true, false);
+        out[i].text = requests[i].context + requests[i].continuation;
+        out[i].whole = tokens(out[i].text, true, false);
         out[i].n_context = std::min(context_tokens.at(requests[i].context), out[i].whole.size() - std::min<size_t>(out[i].whole.size(), 1));
     });
     return out;
 }
 
 LoglikelihoodResult EndpointBackend::Impl::score_echo(const Split & s) {
+    // As lm-eval's local-completions asks: max_tokens 1 (llama-cpp-python reads 0 as "fill the
+    // context"), the generated token ignored.
     const std::string where = api->base().url("/completions");
-    json body = with_server_fields({{"model", name}, {"prompt", s.whole}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}, {"temperature", 0}});
+    json body = with_server_fields({{"model", name}, {"prompt", text_prompts ? json(s.text) : json(s.whole)}, {"max_tokens", 1},
+                                    {"echo", true}, {"logprobs", 1}, {"temperature", 0}});
     if (echo == 2) body["prompt_logprobs"] = 1;  // vLLM's extension, asked only of a server that answered it
     HttpReply r = api->post("/completions", body.dump());
-    if (r.status == 400) {  // servers that refuse max_tokens 0 take 1 (its token is ignored)
-        body["max_tokens"] = 1;
+    if ((r.status == 400 || r.status == 422) && !text_prompts) {
+        // A server that takes only text prompts (llama-cpp-python): it tokenizes the text as its
+        // /extras/tokenize did, so the split point stands.
+        body["prompt"] = s.text;
         r = api->post("/completions", body.dump());
+        if (r.status >= 200 && r.status < 300) text_prompts = true;
     }
-    if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "the server must accept token-id prompts with echo and logprobs");
+    if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "the server must accept prompts with echo and logprobs");
     return score_echoed_prompt(parse_reply_json(r.body, where), s.whole, s.n_context, where);
 }
 

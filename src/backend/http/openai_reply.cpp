@@ -205,10 +205,10 @@ std::vector<int32_t> parse_tokenize(const json & reply, const std::string & wher
 
 std::string parse_detokenize(const json & reply, const std::string & where) {
     const json & j = object_reply(reply, where);
-    for (const char * key : {"content", "prompt"}) {  // llama-server, vLLM
+    for (const char * key : {"content", "prompt", "text"}) {  // llama-server, vLLM, llama-cpp-python
         if (const auto it = j.find(key); it != j.end()) return text_or_null(*it, where, key);
     }
-    bad(where, "content (llama-server) or prompt (vLLM)", "is missing");
+    bad(where, "content (llama-server), prompt (vLLM) or text (llama-cpp-python)", "is missing");
 }
 
 std::string parse_applied_template(const json & reply, const std::string & where) {
