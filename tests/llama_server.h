@@ -1,4 +1,5 @@
-// A real llama-server (built from the pinned llama.cpp) on 127.0.0.1, for the tests of served models.
+// Real servers on 127.0.0.1 for the tests of served models: llama-server (built from the pinned
+// llama.cpp), and any other server process (llama-cpp-python's) by its argv.
 #pragma once
 
 #include <httplib.h>
@@ -35,15 +36,12 @@ inline int free_port() {
     return ntohs(a.sin_port);
 }
 
-// llama-server on 127.0.0.1:port serving one model, stopped (SIGTERM, then SIGKILL) at the end.
-class LlamaServer {
+// A server process on 127.0.0.1:port (its argv given whole), stdout and stderr to a log, stopped
+// (SIGTERM, then SIGKILL) at the end.
+class ServerProcess {
 public:
-    LlamaServer(const std::string & server_binary, const std::string & model, int port, const std::filesystem::path & log,
-                std::vector<std::string> extra = {})
-        : port_(port), log_(log) {
-        std::vector<std::string> args = {server_binary, "-m", model, "--host", "127.0.0.1", "--port", std::to_string(port),
-                                         "-c", "4096", "-np", "1", "-t", "2", "-fa", "off", "-s", "1234"};
-        args.insert(args.end(), extra.begin(), extra.end());
+    ServerProcess(std::vector<std::string> args, int port, const std::filesystem::path & log, std::string ready_path = "/health")
+        : port_(port), log_(log), ready_path_(std::move(ready_path)) {
         std::vector<char *> argv;
         for (auto & a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
@@ -56,7 +54,7 @@ public:
             _exit(127);
         }
     }
-    ~LlamaServer() {
+    ~ServerProcess() {
         if (pid_ <= 0) return;
         kill(pid_, SIGTERM);
         for (int i = 0; i < 100; ++i) {
@@ -66,7 +64,9 @@ public:
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
-    // Waits for GET /health to answer 200 (the model is loaded); false if the server exited or
+    ServerProcess(const ServerProcess &) = delete;
+    ServerProcess & operator=(const ServerProcess &) = delete;
+    // Waits for GET ready_path to answer 200 (the model is loaded); false if the server exited or
     // did not get there within the time.
     bool wait_ready(std::chrono::seconds limit) {
         const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -77,7 +77,7 @@ public:
                 pid_ = -1;
                 return false;
             }
-            if (auto r = c.Get("/health"); r && r->status == 200) return true;
+            if (auto r = c.Get(ready_path_); r && r->status == 200) return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
         return false;
@@ -87,11 +87,29 @@ public:
         std::string s((std::istreambuf_iterator<char>(f)), {});
         return s.size() > 3000 ? s.substr(s.size() - 3000) : s;
     }
+    int port() const { return port_; }
 
 private:
     pid_t pid_ = -1;
     int port_;
     std::filesystem::path log_;
+    std::string ready_path_;
+};
+
+// llama-server on 127.0.0.1:port serving one model.
+class LlamaServer : public ServerProcess {
+public:
+    LlamaServer(const std::string & server_binary, const std::string & model, int port, const std::filesystem::path & log,
+                std::vector<std::string> extra = {})
+        : ServerProcess(args(server_binary, model, port, std::move(extra)), port, log) {}
+
+private:
+    static std::vector<std::string> args(const std::string & binary, const std::string & model, int port, std::vector<std::string> extra) {
+        std::vector<std::string> a = {binary, "-m", model, "--host", "127.0.0.1", "--port", std::to_string(port),
+                                      "-c", "4096", "-np", "1", "-t", "2", "-fa", "off", "-s", "1234"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
 };
 
 }  // namespace rightsize::testing

@@ -72,7 +72,8 @@ std::vector<int32_t> EndpointBackend::Impl::tokens(std::string_view text, bool a
         const HttpReply r = root->post("/tokenize", body.dump());
         if (r.status >= 200 && r.status < 300) return parse_tokenize(parse_reply_json(r.body, root->base().url("/tokenize")), root->base().url("/tokenize"));
         if (r.status != 404) fail(*root, "/tokenize", r, "loglikelihood requests need the server's tokenizer");
-        extras_tokenize = true;  // llama-cpp-python's server: /extras/tokenize, which always adds BOS
+        extras_tokenize = true;  // llama-cpp-python's server: /extras/tokenize, which always adds BOS;
+        text_prompts = true;     // its completions take text only (it answers token ids with HTTP 500)
     }
     const auto extras = [&](std::string_view t) {
         const json j = post_json(*root, "/extras/tokenize", {{"input", t}, {"model", name}},
@@ -103,8 +104,7 @@ std::string EndpointBackend::Impl::piece(int32_t id) {
         std::lock_guard lock(stream_mutex);
         if (const auto it = pieces.find(id); it != pieces.end()) return it->second;
     }
-    const json j = post_json(*root, "/detokenize", {{"tokens", {id}}, {"model", name}}, "the server has no /detokenize (llama-server and vLLM have it)");
-    std::string text = parse_detokenize(j, root->base().url("/detokenize"));
+    std::string text = detokenize_ids({id});
     std::lock_guard lock(stream_mutex);
     return pieces.emplace(id, std::move(text)).first->second;
 }
@@ -113,12 +113,15 @@ std::vector<int32_t> EndpointBackend::tokenize(std::string_view text, bool add_s
     return impl_->tokens(text, add_special, parse_special);
 }
 
+std::string EndpointBackend::Impl::detokenize_ids(const std::vector<int32_t> & ids) {
+    const json body = {{"tokens", ids}, {"model", name}};
+    const std::string route = extras_tokenize ? "/extras/detokenize" : "/detokenize";
+    const json j = post_json(*root, route, body, "the server has no " + route + " (llama-server, vLLM and llama-cpp-python have one)");
+    return parse_detokenize(j, root->base().url(route));
+}
+
 std::string EndpointBackend::detokenize(std::span<const int32_t> tokens) const {
-    auto & d = *impl_;
-    const json body = {{"tokens", std::vector<int32_t>(tokens.begin(), tokens.end())}, {"model", d.name}};
-    const std::string route = d.extras_tokenize ? "/extras/detokenize" : "/detokenize";
-    const json j = d.post_json(*d.root, route, body, "the server has no " + route + " (llama-server, vLLM and llama-cpp-python have one)");
-    return parse_detokenize(j, d.root->base().url(route));
+    return impl_->detokenize_ids(std::vector<int32_t>(tokens.begin(), tokens.end()));
 }
 
 std::string EndpointBackend::apply_chat_template(std::span<const ChatMessage> messages, bool) const {

@@ -63,7 +63,11 @@ struct EndpointBackend::Impl {
     std::vector<Split> split_all(std::span<const LoglikelihoodRequest> requests);
     LoglikelihoodResult score_echo(const Split & s);
     std::vector<LoglikelihoodResult> score_next_token(std::span<const LoglikelihoodRequest> requests, std::span<const Split> splits);
-    std::vector<TopToken> next_token_logprobs(const std::vector<int32_t> & context, int top_k);
+    std::vector<TopToken> next_token_logprobs(const json & context, int top_k);  // context: token ids or text
+    // Once, on the first echoed reply: its log-probabilities must equal the server's next-token ones.
+    void check_echo(const Split & s, const json & reply);
+    std::atomic<bool> echo_checked{false};
+    std::string detokenize_ids(const std::vector<int32_t> & ids);
     std::string piece(int32_t id);  // one token's text (/detokenize), cached
     std::map<int32_t, std::string> pieces;
     // How the server gives prompt log-probabilities: -1 not known yet, 0 it does not, 1 echo with

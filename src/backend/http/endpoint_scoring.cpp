@@ -4,6 +4,7 @@
 #include "endpoint_impl.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rightsize {
 
@@ -55,10 +56,47 @@ LoglikelihoodResult EndpointBackend::Impl::score_echo(const Split & s) {
         if (r.status >= 200 && r.status < 300) text_prompts = true;
     }
     if (r.status < 200 || r.status >= 300) fail(*api, "/completions", r, "the server must accept prompts with echo and logprobs");
-    return score_echoed_prompt(parse_reply_json(r.body, where), s.whole, s.n_context, where);
+    const json reply = parse_reply_json(r.body, where);
+    if (!echo_checked.exchange(true)) check_echo(s, reply);
+    return score_echoed_prompt(reply, s.whole, s.n_context, where);
 }
 
-std::vector<TopToken> EndpointBackend::Impl::next_token_logprobs(const std::vector<int32_t> & context, int top_k) {
+void EndpointBackend::Impl::check_echo(const Split & s, const json & reply) {
+    // The log-probability the echo gives a prompt token must be the one the server gives it as the
+    // next token after the tokens before it. A server whose echo is misaligned (llama-cpp-python 0.3
+    // reports each token under the distribution after it) would give every score wrong, silently.
+    const std::string where = api->base().url("/completions");
+    const json & choice = reply.at("choices").at(0);
+    if (!choice.contains("logprobs") || !choice["logprobs"].is_object() || !choice["logprobs"].contains("token_logprobs")) return;
+    const TokenLogprobs lp = parse_token_logprobs(choice, where);
+    int tries = 0;
+    for (size_t p = std::min(s.whole.size(), lp.token_logprobs.size()); p-- > 1 && tries < 4;) {
+        if (!lp.token_logprobs[p]) continue;
+        const std::vector<int32_t> prefix(s.whole.begin(), s.whole.begin() + long(p));
+        json prompt = prefix;
+        if (text_prompts) {  // the prefix as text, when the server reads it back as the same tokens
+            const std::string text = detokenize_ids(prefix);
+            if (tokens(text, true, false) != prefix) continue;
+            prompt = text;
+        }
+        ++tries;
+        const auto top = next_token_logprobs(prompt, kTopK);
+        const auto it = std::find_if(top.begin(), top.end(), [&](const TopToken & t) {
+            return t.id ? *t.id == s.whole[p] : t.text == piece(s.whole[p]);
+        });
+        if (it == top.end()) continue;  // not among the top: another position is tried
+        if (std::fabs(it->logprob - *lp.token_logprobs[p]) > 0.05) {
+            throw Error(where + ": the server's echoed prompt log-probabilities disagree with its own next-token ones (token " +
+                        std::to_string(p) + " '" + lp.tokens[p] + "': " + std::to_string(*lp.token_logprobs[p]) + " echoed, " +
+                        std::to_string(it->logprob) + " as the next token): its echo is misaligned (llama-cpp-python 0.3's is "
+                        "shifted by one token), so every score through it would be wrong. Use a server whose echo is right (vLLM), "
+                        "or run the GGUF in-process");
+        }
+        return;
+    }
+}
+
+std::vector<TopToken> EndpointBackend::Impl::next_token_logprobs(const json & context, int top_k) {
     // "logprobs" is the OpenAI field; llama-server reads "n_probs" on its own routes.
     json body = {{"model", name}, {"prompt", context}, {"max_tokens", 1}, {"logprobs", top_k}, {"temperature", 0}};
     if (llama_server) body["n_probs"] = top_k;

@@ -1,0 +1,42 @@
+// llama-cpp-python's OpenAI-compatible server (PyPI, built into deps/ by scripts/fetch-llama-cpp-python.sh)
+// on 127.0.0.1 serving SmolLM2: its tokenizer route (/extras/tokenize) and text-only prompts are
+// handled, and its echoed prompt log-probabilities, which version 0.3 reports one token late (each
+// token under the distribution after it), are caught by the echo check and refused, never scored.
+#include "test_support.h"
+#include "llama_server.h"
+
+#include <rightsize/endpoint_backend.h>
+#include <rightsize/llama_backend.h>
+
+using namespace rightsize;
+using namespace rightsize::testing;
+namespace fs = std::filesystem;
+
+#ifdef RIGHTSIZE_LLAMA_CPP_PYTHON
+TEST(LlamaCppPython, ItsMisalignedEchoIsRefusedNotScored) {
+    ASSERT_TRUE(fs::exists(RIGHTSIZE_LLAMA_CPP_PYTHON)) << "run scripts/fetch-llama-cpp-python.sh";
+    const auto dir = fresh_subdir("llama-cpp-python");
+    const int port = free_port();
+    ServerProcess server({RIGHTSIZE_LLAMA_CPP_PYTHON, "-m", "llama_cpp.server", "--model", smollm2_path(), "--host", "127.0.0.1",
+                          "--port", std::to_string(port), "--n_ctx", "2048", "--n_threads", "2", "--logits_all", "true"},
+                         port, dir / "server.log", "/v1/models");
+    ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
+    EndpointOptions o;
+    o.url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+    o.retries = 1;
+    EndpointBackend served(o);
+    LlamaOptions lo = model_options(smollm2_path(), 2048, 1);
+    lo.flash_attn = "off";
+    LlamaBackend local(lo);
+    const std::string text = "The capital of France is";
+    EXPECT_EQ(served.tokenize(text, true, false), local.tokenize(text, true, false)) << "/extras/tokenize, the same tokens";
+    EXPECT_EQ(served.detokenize(local.tokenize(text, false, false)), text) << "/extras/detokenize";
+
+    const std::vector<LoglikelihoodRequest> ll = {{text, " Paris"}};
+    const std::string msg = error_message([&] { served.loglikelihood(ll); });
+    EXPECT_NE(msg.find("echoed prompt log-probabilities disagree with its own next-token ones"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("every score through it would be wrong"), std::string::npos) << msg;
+}
+#else
+TEST(LlamaCppPython, IsInstalled) { FAIL() << "deps/llama-cpp-python was not found when configuring: run scripts/fetch-llama-cpp-python.sh, then cmake again"; }
+#endif
