@@ -87,14 +87,16 @@ void add_load_options(ArgParser & p, LoadCliOptions & o) {
 }
 
 std::vector<LoadPrompt> make_prompts(EndpointBackend & backend, LoadCliOptions & o, size_t n) {
-    if (o.task.empty()) return random_prompts(backend, std::min<size_t>(n, 1000), o.input_len, o.output_len, o.range_ratio, o.load.seed);
+    // Distinct prompts: one per request up to 1,000 (they cycle beyond), 256 for a --duration run.
+    n = o.num_prompts ? std::min<size_t>(n, 1000) : 256;
+    if (o.task.empty()) return random_prompts(backend, n, o.input_len, o.output_len, o.range_ratio, o.load.seed);
     TaskRegistry registry;
     for (const auto & d : builtin_task_dirs()) registry.add_directory(d);
     std::vector<std::string> warnings;
     const auto tasks = registry.resolve({o.task}, nullptr, &warnings);
     for (const auto & w : warnings) fprintf(stderr, "warning: %s\n", w.c_str());
     if (tasks.size() != 1) throw UsageError("--tasks: give one task for the prompts ('" + o.task + "' is " + std::to_string(tasks.size()) + ")");
-    return task_prompts(backend, tasks[0], o.eval, std::min<size_t>(n, 1000), o.output_len);
+    return task_prompts(backend, tasks[0], o.eval, n, o.output_len);
 }
 
 nlohmann::json about(const EndpointBackend & backend, const LoadCliOptions & o, size_t n_prompts) {

@@ -3,6 +3,7 @@
 #include <rightsize/load_test.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -50,6 +51,10 @@ struct Queue {
             closed = true;
         }
         cv.notify_all();
+    }
+    size_t size() {
+        std::lock_guard lock(m);
+        return waiting.size();
     }
     std::optional<size_t> pop() {
         std::unique_lock lock(m);
@@ -150,19 +155,36 @@ Slo parse_slo(const std::string & text) {
     return slo;
 }
 
-std::vector<double> arrival_times(size_t n, double rate, double burstiness, uint64_t seed) {
-    if (!(rate > 0)) throw Error("--request-rate must be above 0 (inf sends every request at once)");
-    if (!(burstiness > 0) || !std::isfinite(burstiness)) throw Error("--burstiness must be a positive number (1 = Poisson)");
-    std::vector<double> t(n, 0.0);
-    if (std::isinf(rate)) return t;
-    std::mt19937_64 rng(seed);
-    // Gamma of shape k and scale θ has mean kθ: θ = 1 / (rate · k) keeps the mean gap at 1/rate.
-    std::gamma_distribution<double> gap(burstiness, 1.0 / (rate * burstiness));
-    double now = 0;
-    for (size_t i = 0; i < n; ++i) {
-        now += gap(rng);
-        t[i] = now;
+namespace {
+
+// The arrival process, one time after another (seconds from the start), so a long --duration run
+// holds no schedule in memory.
+class Arrivals {
+public:
+    Arrivals(double rate, double burstiness, uint64_t seed) : rate_(rate), rng_(seed) {
+        if (!(rate > 0)) throw Error("--request-rate must be above 0 (inf sends every request at once)");
+        if (!(burstiness > 0) || !std::isfinite(burstiness)) throw Error("--burstiness must be a positive number (1 = Poisson)");
+        // Gamma of shape k and scale θ has mean kθ: θ = 1 / (rate · k) keeps the mean gap at 1/rate.
+        if (!std::isinf(rate)) gap_ = std::gamma_distribution<double>(burstiness, 1.0 / (rate * burstiness));
     }
+    double next() {
+        if (std::isinf(rate_)) return 0;
+        now_ += gap_(rng_);
+        return now_;
+    }
+
+private:
+    double rate_, now_ = 0;
+    std::mt19937_64 rng_;
+    std::gamma_distribution<double> gap_;
+};
+
+}  // namespace
+
+std::vector<double> arrival_times(size_t n, double rate, double burstiness, uint64_t seed) {
+    Arrivals a(rate, burstiness, seed);
+    std::vector<double> t(n);
+    for (auto & x : t) x = a.next();
     return t;
 }
 
@@ -231,36 +253,49 @@ LoadResult summarize_load(std::vector<RequestRecord> requests, double duration_s
 LoadResult run_load(EndpointBackend & backend, std::span<const LoadPrompt> prompts, const LoadTestOptions & o, const LoadProgress & progress) {
     if (prompts.empty()) throw Error("load: there are no prompts to send");
     const size_t n = o.num_requests ? o.num_requests : prompts.size();
-    const std::vector<double> arrivals = arrival_times(n, o.request_rate, o.burstiness, o.seed);
+    Arrivals arrivals(o.request_rate, o.burstiness, o.seed);
     const size_t width = std::min<size_t>(o.max_concurrency > 0 ? size_t(o.max_concurrency) : n, std::min<size_t>(n, 1024));
-    std::vector<RequestRecord> records(n);
+    // A record per request sent (a deque: the workers' references stay valid as it grows).
+    std::deque<RequestRecord> records;
+    std::vector<RequestRecord *> slots_of;  // request index → its record, appended by the dispatcher only
+    std::mutex records_mutex, done_mutex;
     Queue queue;
-    std::mutex done_mutex;
     size_t done = 0, sent = 0;
+    std::atomic<size_t> busy{0};
     const auto start = Clock::now();
     std::counting_semaphore<> free_slots{std::ptrdiff_t(width)};  // a request is sent only when a slot is free
-    std::vector<std::thread> workers;
-    for (size_t w = 0; w < width; ++w) {
-        workers.emplace_back([&] {
-            while (const auto i = queue.pop()) {
-                records[*i] = send_one(backend, prompts[*i % prompts.size()], o, start);
-                free_slots.release();
-                std::lock_guard lock(done_mutex);
-                if (progress) progress(++done, n);
+    std::vector<std::thread> workers;  // started as needed, up to width
+    const auto worker = [&] {
+        while (const auto i = queue.pop()) {
+            ++busy;
+            RequestRecord * rec = nullptr;
+            {
+                std::lock_guard lock(records_mutex);
+                rec = slots_of[*i];
             }
-        });
-    }
+            *rec = send_one(backend, prompts[*i % prompts.size()], o, start);
+            --busy;
+            free_slots.release();
+            std::lock_guard lock(done_mutex);
+            if (progress) progress(++done, n);
+        }
+    };
     for (; sent < n; ++sent) {
-        std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arrivals[sent])));
+        std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arrivals.next())));
         free_slots.acquire();
         if (o.duration_s > 0 && seconds_since(start) >= o.duration_s) break;
+        {
+            std::lock_guard lock(records_mutex);
+            slots_of.push_back(&records.emplace_back());
+        }
+        if (workers.size() < width && busy.load() + queue.size() >= workers.size()) workers.emplace_back(worker);
         queue.push(sent);
     }
     queue.close();
     for (auto & t : workers) t.join();
     const double duration = seconds_since(start);
-    records.resize(sent);
-    return summarize_load(std::move(records), duration, o);
+    return summarize_load(std::vector<RequestRecord>(std::make_move_iterator(records.begin()), std::make_move_iterator(records.end())),
+                          duration, o);
 }
 
 }  // namespace rightsize

@@ -77,7 +77,7 @@ TEST(LoadTest, MeasuresARealLlamaServerAsVllmBenchDefinesIt) {
     LoadTestOptions paced;
     paced.request_rate = 4;
     paced.burstiness = 1000;
-    paced.max_concurrency = 4;
+    paced.max_concurrency = 6;  // a slot for each, so no request waits for one
     const LoadResult p = run_load(backend, prompts, paced);
     ASSERT_EQ(p.completed, 6u);
     for (size_t i = 0; i < p.requests.size(); ++i) EXPECT_NEAR(p.requests[i].sent_s, double(i + 1) / 4, 0.05) << "request " << i;
@@ -89,6 +89,7 @@ TEST(LoadTest, MeasuresARealLlamaServerAsVllmBenchDefinesIt) {
     timed.burstiness = 1000;
     timed.num_requests = 1000;
     timed.duration_s = 0.6;
+    timed.max_concurrency = 8;
     const LoadResult t = run_load(backend, prompts, timed);
     EXPECT_EQ(t.num_prompts, 4u) << "sent at 0.125, 0.25, 0.375, 0.5 s; 0.625 is past the duration";
     EXPECT_EQ(t.completed, 4u);
