@@ -103,7 +103,7 @@ json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
     }
     const auto & e = o.eval;
     const auto & l = o.llama;
-    return {{"models", models},
+    json config = {{"models", models},
             {"tasks", task_configs},
             {"data", data},
             {"limit", e.limit},
@@ -118,6 +118,10 @@ json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
                        {"n_gpu_layers", l.n_gpu_layers}, {"flash_attn", l.flash_attn}, {"parallel", l.n_parallel},
                        {"chat_template", l.chat_template}}},
             {"llama_cpp", llama_version_string()}};
+    // How chat prompts are rendered is part of what a chat-mode result means: a run rendered another
+    // way (before the GGUF's Jinja template ran as Hugging Face runs it) is never resumed into.
+    if (e.apply_chat_template) config["chat_rendering"] = "the GGUF's Jinja template, llama.cpp's built-in where it cannot run";
+    return config;
 }
 
 std::string config_hash_of(const json & config) { return sha256_hex(config.dump()).substr(0, 16); }

@@ -244,3 +244,14 @@ TEST(RunSession, WarnsAndRecordsMoreThreadsThanTheMachineHas) {
     EXPECT_EQ(eff["threads"].get<int>(), int(hw) + 1);
     EXPECT_EQ(eff["hardware_threads"].get<unsigned>(), hw);
 }
+
+// How chat prompts are rendered is part of a chat-mode run's identity (the GGUF's Jinja template
+// replaced llama.cpp's built-in ChatML for SmolLM2), and nothing changes for runs without chat mode.
+TEST(RunIdentity, ChatModeRunsNameHowTheirPromptsAreRendered) {
+    const auto tasks = run_cli::make_tasks();
+    RunOptions o = run_cli::tiny_run_options(tasks, fresh_subdir("chat-identity") / "out", {"gen_colours"});
+    EXPECT_FALSE(RunSession(o).config().contains("chat_rendering"));
+    o.eval.apply_chat_template = true;
+    const RunSession chat(o);
+    EXPECT_EQ(chat.config()["chat_rendering"], "the GGUF's Jinja template, llama.cpp's built-in where it cannot run");
+}
