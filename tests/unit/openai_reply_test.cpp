@@ -185,7 +185,8 @@ TEST(OpenAiReply, ModelsTokensAndTemplatesOfTheWrongShapeAreErrorsNamingTheField
               std::string::npos);
     EXPECT_EQ(parse_detokenize(json::parse(R"({"content": " Paris"})"), "u"), " Paris");
     EXPECT_EQ(parse_detokenize(json::parse(R"({"prompt": " Paris"})"), "u"), " Paris");
-    EXPECT_NE(msg([] { parse_detokenize(json::parse(R"({"text": "x"})"), "u"); }).find("content (llama-server), prompt (vLLM) or text (llama-cpp-python)"),
+    EXPECT_EQ(parse_detokenize(json::parse(R"({"text": " Paris"})"), "u"), " Paris") << "llama-cpp-python's /extras/detokenize";
+    EXPECT_NE(msg([] { parse_detokenize(json::parse(R"({"words": "x"})"), "u"); }).find("content (llama-server), prompt (vLLM) or text (llama-cpp-python)"),
               std::string::npos);
     EXPECT_NE(msg([] { parse_applied_template(json::parse(R"({"prompt": ["x"]})"), "u"); }).find("prompt is not text"),
               std::string::npos);
