@@ -290,10 +290,10 @@ int cmd_run(int argc, char ** argv) {
     std::shared_ptr<Progress> progress;
     o.run.stop = &stop_signal;
     RunEvents events = terminal_events(progress);
-    bool started = false;  // a model × task began: the run is in the store, and the command resumes it
-    events.task_started = [&started, inner = events.task_started](const std::string & m, const std::string & t, size_t d, size_t n) {
-        started = true;
-        inner(m, t, d, n);
+    bool saved = false;  // a batch is in the store (a run with none is discarded): the same command resumes it
+    events.checkpoint = [&saved, inner = events.checkpoint](long count) {
+        saved = true;
+        inner(count);
     };
     RunSession session(o.run, events);
     const StopOnSignals signals;
@@ -307,7 +307,7 @@ int cmd_run(int argc, char ** argv) {
         return 128 + e.signal;
     } catch (const Error & e) {
         if (progress) progress->finish();
-        if (!started) throw;
+        if (!saved) throw;
         throw Error(std::string(e.what()) + "\nEverything finished before this is in the store; run the same command again to resume.");
     }
     return 0;
