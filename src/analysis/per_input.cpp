@@ -99,7 +99,7 @@ std::string metric_key(const nlohmann::json & j, const nlohmann::json & results,
                        const std::vector<std::string> & metrics, const std::string & path, bool & chosen) {
     std::vector<std::string> available;
     for (const auto & [k, v] : results.items()) {
-        if (v.is_number() && k.find("_stderr,") == std::string::npos) available.push_back(k);
+        if (v.is_number() && k.find("_stderr,") == std::string::npos && !k.ends_with("_stderr")) available.push_back(k);
     }
     if (available.empty()) throw Error(path + ": results." + task + " holds no numeric metric");
     std::string spec, scoped;
@@ -267,7 +267,9 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         }
         const auto n_samples = whole_count(number_at(eff, "n_samples").value_or(0.0));
         if (!n_samples) throw Error(where + ".n_samples is not a whole number of documents; re-run the task with rightsize run");
-        const auto se = number_at(*res, name + "_stderr" + key.substr(key.find(',')));
+        // lm-eval's keys are METRIC,FILTER; a key without a filter (another tool's) has METRIC_stderr.
+        const size_t comma = key.find(',');
+        const auto se = number_at(*res, name + "_stderr" + (comma == std::string::npos ? std::string() : key.substr(comma)));
         rec.has_stderr = se.has_value();
         rec.descriptive = descriptive_quality(j, task, name);
         rec.candidate = {model,     in.acc,    se.value_or(0.0), size_mb > 0 ? size_mb : number_at(eff, "model_mb").value_or(0.0),

@@ -153,6 +153,20 @@ TEST(PerInputs, CountsBeyondIntAreNamed) {
     EXPECT_NE(j.find(json + ": efficiency.t.n_samples is not a whole number of documents"), std::string::npos) << j;
 }
 
+// Found by fuzz_results: a metric key without ",FILTER" (as another tool might write it) made the
+// stderr lookup throw std::out_of_range; it now reads METRIC_stderr.
+TEST(PerInputs, AMetricKeyWithoutAFilterIsRead) {
+    const auto dir = fresh_subdir("per-no-filter");
+    const auto json = write(dir, "m/results.json",
+                            "{\"results\": {\"t\": {\"accuracy\": 0.5, \"accuracy_stderr\": 0.1}}, \"efficiency\": {\"t\": "
+                            "{\"samples_per_s\": 1, \"ms_per_sample\": 1, \"peak_rss_mb\": 1, \"n_samples\": 4}}}");
+    const auto recs = read_results_json(json);
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_DOUBLE_EQ(recs[0].input.acc, 0.5);
+    EXPECT_TRUE(recs[0].has_stderr);
+    EXPECT_DOUBLE_EQ(recs[0].candidate.acc_stderr, 0.1);
+}
+
 TEST(PerResultsJson, ReadsHeadlineMetricEfficiencyAndStderr) {
     const auto dir = fresh_subdir("per-results");
     auto j = results_json("/models/smollm2-135m.gguf", 0.45, 0.05, 20.0);
