@@ -135,7 +135,7 @@ json provenance_block(const ReportInput & input) {
         }
         if (r.contains("task_runs") && r["task_runs"].is_object()) {
             for (const auto & [task, run] : r["task_runs"].items()) {
-                if (!run.value("run_id", std::string()).empty()) add_unique(prov["run_ids"], run.value("run_id", std::string()));
+                if (const std::string id = report_format::text_at(run, "run_id"); !id.empty()) add_unique(prov["run_ids"], id);
             }
         }
         for (const char * k : {"hardware", "energy_meter", "carbon"}) {
@@ -158,8 +158,10 @@ json runs_of_task(const ReportInput & input, const std::string & task) {
     json runs = json::array();
     for (const auto & r : input.models) {
         if (!r.contains("results") || !r["results"].contains(task)) continue;
-        std::string run = r.value("run_id", std::string());
-        if (r.contains("task_runs") && r["task_runs"].contains(task)) run = r["task_runs"][task].value("run_id", std::string());
+        std::string run = report_format::text_at(r, "run_id");
+        if (r.contains("task_runs") && r["task_runs"].is_object() && r["task_runs"].contains(task)) {
+            run = report_format::text_at(r["task_runs"][task], "run_id");
+        }
         if (!run.empty()) add_unique(runs, run);
     }
     return runs;

@@ -31,6 +31,12 @@ std::string quality(double v, std::optional<double> se) {
     return buf;
 }
 
+std::string text_at(const nlohmann::json & j, const char * key) {
+    if (!j.is_object()) return "";
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string energy_source_label(const std::string & source) {
     if (source.find("estimated") != std::string::npos) return "estimated";
     if (source.find("rapl") != std::string::npos && source.find("nvml") != std::string::npos) return "measured (RAPL+NVML)";

@@ -21,6 +21,8 @@ inline std::optional<double> num(const nlohmann::json & j, const char * key) {
 // Three significant digits for figures whose scale varies by orders of magnitude (J, ms, MB);
 // no exponent notation, which reads badly in a table.
 std::string sig(double v);
+// j[key] when j is an object whose key holds text, else "" (files read by report may hold anything).
+std::string text_at(const nlohmann::json & j, const char * key);
 // Short "%g" form for parameters the user typed (0.02, 100).
 std::string plain(double v);
 // Quality values: fixed decimals ("0.520 ± 0.050").

@@ -6,6 +6,7 @@
 #include <rightsize/results_store.h>
 #include <rightsize/report.h>
 #include "probes/vote.h"
+#include "report_format.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -77,9 +78,9 @@ std::vector<std::string> runs_of(const std::vector<json> & models) {
         if (!r.empty() && std::find(runs.begin(), runs.end(), r) == runs.end()) runs.push_back(r);
     };
     for (const auto & m : models) {
-        add(m.value("run_id", ""));
+        add(report_format::text_at(m, "run_id"));
         if (m.contains("task_runs") && m["task_runs"].is_object()) {
-            for (const auto & [task, r] : m["task_runs"].items()) add(r.value("run_id", ""));
+            for (const auto & [task, r] : m["task_runs"].items()) add(report_format::text_at(r, "run_id"));
         }
     }
     return runs;

@@ -304,3 +304,15 @@ TEST(Report, BehaviourMeasuresGetNoRecommendation) {
     EXPECT_NE(render_markdown(a).find("**humanlike**: no recommendation"), std::string::npos);
     EXPECT_NE(render_html(a).find("no recommendation: its only metric, response_words"), std::string::npos);
 }
+
+// Found by fuzz_results in the campaign: a task_runs entry that is not an object (or a run_id that
+// is not text) threw nlohmann's type_error from the provenance; such entries are now ignored.
+TEST(Report, MalformedTaskRunsAreIgnored) {
+    auto inputs = fixture_results();
+    inputs[0]["task_runs"] = {{"arc_easy", nullptr}, {"gsm8k", {{"run_id", 5}}}};
+    inputs[1]["run_id"] = 7;
+    inputs[1]["task_runs"] = {{"arc_easy", {{"run_id", "r-1"}}}};
+    ReportInput in{inputs, "mem", ""};
+    const auto a = analyse(in);
+    EXPECT_EQ(a["provenance"]["run_ids"], (nlohmann::json{inputs[0]["run_id"], "r-1"})) << "the readable ids only";
+}
