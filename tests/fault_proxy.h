@@ -3,6 +3,8 @@
 // 429 with Retry-After or answers 503. One thread per connection; every reply closes its connection.
 #pragma once
 
+#include "llama_server.h"
+
 #include <httplib.h>
 
 #include <netinet/in.h>
@@ -23,17 +25,7 @@ public:
     // Request k (0-based, in arrival order) meets fault pattern[k % pattern.size()]: 'd' drop,
     // 'r' 429 with Retry-After: 0, 's' 503, '.' forwarded.
     FaultProxy(int upstream_port, std::string pattern) : upstream_port_(upstream_port), pattern_(std::move(pattern)) {
-        fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        const int one = 1;
-        setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        bind(fd_, reinterpret_cast<sockaddr *>(&a), sizeof a);
-        listen(fd_, 64);
-        getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = listen_loopback(&port_);
         acceptor_ = std::thread([this] {
             for (int c; (c = accept(fd_, nullptr, nullptr)) >= 0;) {
                 std::lock_guard lock(m_);

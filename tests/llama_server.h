@@ -36,6 +36,22 @@ inline int free_port() {
     return ntohs(a.sin_port);
 }
 
+// A socket listening on 127.0.0.1 at a port the kernel picks (*port), for raw loopback servers.
+inline int listen_loopback(int * port) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    listen(fd, 64);
+    getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 // A server process on 127.0.0.1:port (its argv given whole), stdout and stderr to a log, stopped
 // (SIGTERM, then SIGKILL) at the end.
 class ServerProcess {

@@ -48,65 +48,24 @@ private:
     std::thread thread_;
 };
 
-// prometheus scraping 127.0.0.1:exporter_port every 200 ms, stopped at the end.
-class Prometheus {
+// prometheus scraping 127.0.0.1:exporter_port every 200 ms, stopped at the end; ready when /-/ready answers.
+class Prometheus : public ServerProcess {
 public:
-    Prometheus(const std::string & binary, int exporter_port, const std::filesystem::path & dir) : port_(free_port()) {
+    Prometheus(const std::string & binary, int exporter_port, const std::filesystem::path & dir)
+        : Prometheus(binary, exporter_port, dir, free_port()) {}
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+private:
+    Prometheus(const std::string & binary, int exporter_port, const std::filesystem::path & dir, int port)
+        : ServerProcess(args(binary, exporter_port, dir, port), port, dir / "prometheus.log", "/-/ready") {}
+    static std::vector<std::string> args(const std::string & binary, int exporter_port, const std::filesystem::path & dir, int port) {
         std::filesystem::create_directories(dir / "tsdb");
         std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 200ms\n  evaluation_interval: 1s\n"
                                               << "scrape_configs:\n  - job_name: test\n    scrape_interval: 200ms\n    scrape_timeout: 200ms\n"
                                               << "    static_configs:\n      - targets: ['127.0.0.1:" << exporter_port << "']\n";
-        std::vector<std::string> args = {binary, "--config.file=" + (dir / "prometheus.yml").string(),
-                                         "--storage.tsdb.path=" + (dir / "tsdb").string(),
-                                         "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};
-        std::vector<char *> argv;
-        for (auto & a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        log_ = dir / "prometheus.log";
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
+        return {binary, "--config.file=" + (dir / "prometheus.yml").string(), "--storage.tsdb.path=" + (dir / "tsdb").string(),
+                "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"};
     }
-    ~Prometheus() {
-        if (pid_ <= 0) return;
-        kill(pid_, SIGTERM);
-        for (int i = 0; i < 100; ++i) {
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-    }
-    // /-/ready answers 200.
-    bool wait_ready(std::chrono::seconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        httplib::Client c("127.0.0.1", port_);
-        c.set_connection_timeout(1, 0);
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                pid_ = -1;
-                return false;
-            }
-            if (auto r = c.Get("/-/ready"); r && r->status == 200) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return false;
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-    std::string log_text() const {
-        std::ifstream in(log_);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
-
-private:
-    int port_;
-    pid_t pid_ = -1;
-    std::filesystem::path log_;
 };
 
 }  // namespace rightsize::testing

@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "backend/http/http_client.h"
+#include "llama_server.h"
 
 #include <httplib.h>
 
@@ -189,15 +190,7 @@ namespace {
 class DropsIdleConnections {
 public:
     DropsIdleConnections() {
-        fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        bind(fd_, reinterpret_cast<sockaddr *>(&a), sizeof a);
-        listen(fd_, 8);
-        getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = listen_loopback(&port_);
         thread_ = std::thread([this] {
             for (int c; (c = accept(fd_, nullptr, nullptr)) >= 0;) {
                 ++connections;
