@@ -136,7 +136,7 @@ std::vector<LoglikelihoodResult> EndpointBackend::Impl::score_next_token(std::sp
                 throw Error(api->base().url("/completions") + ": the continuation '" + requests[i].continuation +
                             "' (token " + std::to_string(id) + ") is not among the " + std::to_string(top.size()) +
                             " top log-probabilities the server returns, so the next-token route cannot score it; use a server "
-                            "that echoes prompt log-probabilities (vLLM, llama-cpp-python's server) or run the GGUF in-process");
+                            "that echoes prompt log-probabilities (vLLM) or run the GGUF in-process");
             }
             LoglikelihoodResult & r = out[i];
             r.logprob = t->logprob;
@@ -192,7 +192,7 @@ std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const 
                         "true with \"logprobs\"), and the continuation '" + requests[i].continuation + "' is " +
                         std::to_string(splits[i].whole.size() - splits[i].n_context) +
                         " tokens, so the next-token route (one-token choices) cannot score it either. Use a server that echoes "
-                        "them (vLLM, llama-cpp-python's server) or run the GGUF in-process; generation tasks work on this server");
+                        "them (vLLM) or run the GGUF in-process; generation tasks work on this server");
         }
     }
     return d.score_next_token(requests, splits);

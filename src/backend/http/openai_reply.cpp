@@ -219,6 +219,15 @@ std::string parse_applied_template(const json & reply, const std::string & where
 
 namespace {
 
+// The result for the tokens after the first n_context of `whole`, before their log-probabilities.
+LoglikelihoodResult continuation_of(std::span<const int32_t> whole, size_t n_context) {
+    LoglikelihoodResult out;
+    out.n_context_tokens = int(n_context);
+    out.tokens.assign(whole.begin() + long(n_context), whole.end());
+    out.is_greedy = true;
+    return out;
+}
+
 // vLLM's "prompt_logprobs": per prompt token (the first null) an object keyed by token id, each
 // {"logprob", "rank", "decoded_token"}, holding the prompt's own token and the top alternatives.
 LoglikelihoodResult score_prompt_logprobs(const json & pl, std::span<const int32_t> whole, size_t n_context, const std::string & where) {
@@ -226,10 +235,7 @@ LoglikelihoodResult score_prompt_logprobs(const json & pl, std::span<const int32
         bad(where, "choices[0].prompt_logprobs", "has " + std::to_string(pl.size()) + " entries for a prompt of " + std::to_string(whole.size()) + " tokens");
     }
     n_context = std::min(n_context, whole.size());
-    LoglikelihoodResult out;
-    out.n_context_tokens = int(n_context);
-    out.tokens.assign(whole.begin() + long(n_context), whole.end());
-    out.is_greedy = true;
+    LoglikelihoodResult out = continuation_of(whole, n_context);
     for (size_t k = n_context; k < whole.size(); ++k) {
         const std::string path = "choices[0].prompt_logprobs[" + std::to_string(k) + "]";
         if (!pl[k].is_object()) bad(where, path, "is not an object of token ids");
@@ -258,15 +264,11 @@ LoglikelihoodResult score_echoed_prompt(const json & reply, std::span<const int3
         !(*lp_it)["token_logprobs"].is_array() || (*lp_it)["token_logprobs"].size() < whole.size()) {
         throw NoPromptLogprobs(where + ": the server does not return the prompt's log-probabilities (\"echo\": true with \"logprobs\"), as "
                     "llama-server, Ollama and TGI do not; multiple-choice and perplexity tasks (loglikelihood requests) cannot be "
-                    "scored through it, generation tasks can. Use a server that echoes them (vLLM, llama-cpp-python's server) or "
-                    "run the GGUF in-process");
+                    "scored through it, generation tasks can. Use a server that echoes them (vLLM) or run the GGUF in-process");
     }
     const TokenLogprobs lp = parse_token_logprobs(choice, where);
     n_context = std::min(n_context, whole.size());
-    LoglikelihoodResult out;
-    out.n_context_tokens = int(n_context);
-    out.tokens.assign(whole.begin() + long(n_context), whole.end());
-    out.is_greedy = true;
+    LoglikelihoodResult out = continuation_of(whole, n_context);
     for (size_t k = n_context; k < whole.size(); ++k) {
         const std::string path = "choices[0].logprobs.token_logprobs[" + std::to_string(k) + "]";
         if (!lp.token_logprobs[k]) bad(where, path, "is null, but it is a continuation token's");
