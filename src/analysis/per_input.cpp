@@ -231,6 +231,7 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
     std::vector<PerRecord> out;
     for (const auto & [task, eff] : efficiency->items()) {
         const std::string where = path + ": efficiency." + task;
+        if (!eff.is_object()) throw Error(where + " is not an object; give a results.json written by rightsize run");
         const auto * res = find(*results, task);
         if (!res || !res->is_object()) throw Error(path + ": efficiency." + task + " has no results." + task + "; the file is incomplete");
         bool chosen = false;
@@ -249,7 +250,8 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         in.task = task;
         in.model = model;
         in.acc = (*res)[key].get<double>();
-        in.granularity = eff.value("granularity", "samples");
+        const auto * granularity = find(eff, "granularity");
+        in.granularity = granularity && granularity->is_string() ? granularity->get<std::string>() : "samples";
         const bool tokens = in.granularity == "tokens";
         auto need = [&, &eff = eff](const std::string & field) {  // clang 14 cannot capture a structured binding
             const auto v = number_at(eff, field);

@@ -219,9 +219,11 @@ json model_row(const json & r, const json & res, const json & eff, const json & 
     // Where the memory figure comes from: this process, the server's Prometheus, or a declaration.
     row["memory_source"] = eff.contains("memory_source") && eff["memory_source"].is_string() ? eff["memory_source"]
                                                                                              : json("measured:process");
-    const auto mmb = num(r.value("model", json::object()), "model_mb");
-    row["model_mb"] = mmb ? json(*mmb) : eff.value("model_mb", json());
-    row["n_devices"] = eff.value("n_devices", 1);
+    const auto mmb = num(report_format::member(r, "model"), "model_mb");
+    const auto emb = num(eff, "model_mb");
+    row["model_mb"] = mmb ? json(*mmb) : emb ? json(*emb) : json();
+    const double devices = num(eff, "n_devices").value_or(1);  // a count; anything else reads as one device
+    row["n_devices"] = devices >= 1 && devices <= 1e6 ? static_cast<int>(devices) : 1;
     for (const char * f : {"ttft_ms", "tpot_ms"}) {
         if (eff.contains(f) && eff[f].is_object()) row[f] = eff[f];
     }
@@ -270,14 +272,15 @@ TaskSection task_section(const ReportInput & input, const std::vector<std::strin
     bool hib = true;
     for (size_t i = 0; i < input.models.size(); ++i) {
         const auto & r = input.models[i];
-        const json eff = r.value("efficiency", json::object()).value(task, json());
-        const json res = r.value("results", json::object()).value(task, json());
+        const json & eff = report_format::member(report_format::member(r, "efficiency"), task);
+        const json & res = report_format::member(report_format::member(r, "results"), task);
         if (!eff.is_object() || !res.is_object()) {
             t["notes"].push_back(keys[i] + " has no results for " + task + " in this input.");
             continue;
         }
         if (granularity.empty()) {
-            granularity = eff.value("granularity", "samples");
+            granularity = report_format::text_at(eff, "granularity");
+            if (granularity.empty()) granularity = "samples";
             const auto [metric, filter] = headline_of(r, task);
             hib = higher_is_better(r, task, metric);
             headline = {{"metric", metric}, {"filter", filter}, {"key", metric + "," + filter}, {"higher_is_better", hib}};

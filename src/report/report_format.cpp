@@ -37,6 +37,13 @@ std::string text_at(const nlohmann::json & j, const char * key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+const nlohmann::json & member(const nlohmann::json & j, const std::string & key) {
+    static const nlohmann::json none;
+    if (!j.is_object()) return none;
+    const auto it = j.find(key);
+    return it != j.end() ? *it : none;
+}
+
 std::string energy_source_label(const std::string & source) {
     if (source.find("estimated") != std::string::npos) return "estimated";
     if (source.find("rapl") != std::string::npos && source.find("nvml") != std::string::npos) return "measured (RAPL+NVML)";

@@ -23,6 +23,8 @@ inline std::optional<double> num(const nlohmann::json & j, const char * key) {
 std::string sig(double v);
 // j[key] when j is an object whose key holds text, else "" (files read by report may hold anything).
 std::string text_at(const nlohmann::json & j, const char * key);
+// j[key] when j is an object that holds key, else null (never throws, whatever the file holds).
+const nlohmann::json & member(const nlohmann::json & j, const std::string & key);
 // Short "%g" form for parameters the user typed (0.02, 100).
 std::string plain(double v);
 // Quality values: fixed decimals ("0.520 ± 0.050").

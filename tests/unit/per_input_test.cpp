@@ -167,6 +167,22 @@ TEST(PerInputs, AMetricKeyWithoutAFilterIsRead) {
     EXPECT_DOUBLE_EQ(recs[0].candidate.acc_stderr, 0.1);
 }
 
+// Found by fuzz_results after the campaign's fixes: an efficiency entry that is a number (and a
+// granularity that is not text) threw nlohmann's type_error 306; both now give an Error or a default.
+TEST(PerInputs, EfficiencyEntriesOfTheWrongTypeAreNamed) {
+    const auto dir = fresh_subdir("per-eff-type");
+    const auto number = write(dir, "a/results.json", "{\"results\": {\"t\": {\"acc,none\": 0.5}}, \"efficiency\": {\"t\": 3}}");
+    const auto msg = error_message([&] { read_results_json(number); });
+    EXPECT_NE(msg.find(number + ": efficiency.t is not an object"), std::string::npos) << msg;
+    const auto odd = write(dir, "b/results.json",
+                           "{\"results\": {\"t\": {\"acc,none\": 0.5}}, \"efficiency\": {\"t\": {\"granularity\": 7, "
+                           "\"samples_per_s\": 2, \"ms_per_sample\": 1, \"peak_rss_mb\": 1, \"n_samples\": 4}}}");
+    const auto recs = read_results_json(odd);
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].input.granularity, "samples");
+    EXPECT_DOUBLE_EQ(recs[0].input.thr, 2.0);
+}
+
 TEST(PerResultsJson, ReadsHeadlineMetricEfficiencyAndStderr) {
     const auto dir = fresh_subdir("per-results");
     auto j = results_json("/models/smollm2-135m.gguf", 0.45, 0.05, 20.0);

@@ -316,3 +316,19 @@ TEST(Report, MalformedTaskRunsAreIgnored) {
     const auto a = analyse(in);
     EXPECT_EQ(a["provenance"]["run_ids"], (nlohmann::json{inputs[0]["run_id"], "r-1"})) << "the readable ids only";
 }
+
+// Found by fuzz_results: members of the wrong type (efficiency a number, granularity or n_devices
+// not numbers or text as expected) threw nlohmann's type_error; the report now reads them as absent.
+TEST(Report, EfficiencyMembersOfTheWrongTypeAreAbsent) {
+    auto inputs = fixture_results();
+    inputs[0]["efficiency"]["arc_easy"]["granularity"] = 12;
+    inputs[0]["efficiency"]["arc_easy"]["n_devices"] = "two";
+    inputs[1]["efficiency"] = 5;
+    ReportInput in{inputs, "mem", ""};
+    const auto a = analyse(in);
+    const auto & t = task_of(a, "arc_easy");
+    bool noted = false;
+    for (const auto & n : t["notes"]) noted = noted || n.get<std::string>().find("has no results for arc_easy") != std::string::npos;
+    EXPECT_TRUE(noted) << t["notes"].dump();
+    EXPECT_NO_THROW((void)render_recommendation_text(a));
+}
