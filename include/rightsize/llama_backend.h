@@ -5,6 +5,7 @@
 #include <rightsize/backend.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,30 @@ public:
     virtual ContextMemory memory() const = 0;
 };
 
+// A request for a GenerationSession. Its callbacks run on the thread that calls step().
+struct GenerationJob {
+    GenerateRequest request;                         // prompt_tokens, or prompt (tokenised with BOS)
+    StreamCallback on_token;                         // optional; StreamEvent::request_index is the job's id
+    std::function<void(GenerateResult &&)> on_done;  // once, when the request ends (any reason)
+};
+
+// Continuous batching (rightsize serve): requests join a running generation and leave it as they
+// finish. Every step() admits queued requests into free sequences, prefills their prompts together
+// and decodes one token for every active request. While requests are active nothing else may use
+// the backend (scoring replaces the context they live in).
+class GenerationSession {
+public:
+    virtual ~GenerationSession() = default;
+    // Queues a request. Throws rightsize::Error (nothing queued) for max_tokens < 1, a token id
+    // outside the vocabulary, or a prompt + max_tokens larger than sequence_window().
+    virtual void submit(size_t id, GenerationJob job) = 0;
+    virtual bool step() = 0;  // false: nothing was active or queued
+    virtual size_t active() const = 0;
+    virtual size_t queued() const = 0;
+    virtual int sequence_window() const = 0;       // KV cells one request may use: -c / -np
+    virtual std::vector<size_t> cancel_all() = 0;  // drops every request (after an error); their ids
+};
+
 class LlamaBackend final : public Backend {
 public:
     // Loads the model. Throws rightsize::Error naming the file for a missing, truncated or
@@ -88,6 +113,10 @@ public:
     const LlamaOptions & options() const;
 
     std::unique_ptr<DecodeProbe> open_decode_probe(int n_ctx);
+
+    // A continuous-batching generation over -np sequences of -c / -np cells each (the backend
+    // must outlive it).
+    std::unique_ptr<GenerationSession> open_generation_session();
 
 private:
     struct Impl;

@@ -52,8 +52,17 @@ struct ChatMessage {
     std::string content;
 };
 
+// One of the most likely tokens at a position, with its log-probability (natural log).
+struct TopLogprob {
+    int32_t token = 0;
+    float logprob = 0.0f;
+};
+
 struct GenerateRequest {
     std::string prompt;
+    // The prompt as token ids (a server's client sent them); when given, used instead of `prompt`,
+    // exactly as given (no BOS added).
+    std::vector<int32_t> prompt_tokens;
     // Chat mode: the conversation `prompt` was rendered from (empty otherwise). A backend that talks
     // to a chat API (an endpoint's /v1/chat/completions) sends these; one that renders itself uses
     // `prompt`.
@@ -62,6 +71,9 @@ struct GenerateRequest {
     int max_tokens = 256;
     SamplingParams sampling;
     bool ignore_eos = false;  // keep generating past end-of-generation tokens (benchmarks)
+    // Log-probabilities of the generated tokens: -1 none, 0 the chosen token's only, k also the k
+    // most likely tokens at each position (GenerateResult's tokens/token_logprobs/top_logprobs).
+    int top_logprobs = -1;
 };
 
 enum class FinishReason { Stop, Length, EndOfGeneration };
@@ -76,6 +88,12 @@ struct GenerateResult {
     double ttft_ms = 0.0;                  // first token
     double e2e_ms = 0.0;                   // last token
     std::vector<double> token_times_ms;    // arrival of each generated token
+    // With GenerateRequest::top_logprobs ≥ 0: every generated token (the end-of-generation token
+    // included when it ended the request), its log-probability under the model's distribution
+    // (before temperature and top-p) and, with k > 0, the k most likely tokens, most likely first.
+    std::vector<int32_t> tokens;
+    std::vector<float> token_logprobs;
+    std::vector<std::vector<TopLogprob>> top_logprobs;
     // A served model's server's own account when it sends one (llama-server's "timings"): prompt
     // processing and generation time and their token counts. Negative times: not sent.
     double server_prompt_ms = -1, server_predicted_ms = -1;

@@ -3,6 +3,7 @@
 #include <rightsize/error.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace rightsize;
 using namespace rightsize::testing;
@@ -151,4 +152,83 @@ TEST(TinyGenerate, FinishCallbackReportsEachRequestOnce) {
     EXPECT_EQ(sorted, (std::vector<size_t>{0, 1, 2}));
     EXPECT_EQ(order.back(), 1u);  // the longest request ends last
     EXPECT_EQ(r[1].n_generated_tokens, 9);
+}
+
+// Continuous batching: requests that join while others generate (rightsize serve's way) get the
+// same greedy text as the same requests generated together in one call.
+TEST(TinyGenerationSession, RequestsJoiningMidwayEqualOneCall) {
+    LlamaBackend b(tiny_options());  // -np 4
+    std::vector<GenerateRequest> reqs;
+    for (const char * p : {"the question is", "a small model", "water and people", "one two", "the capital of", "how"}) {
+        reqs.push_back(greedy(p, 10));
+    }
+    const auto together = b.generate(reqs);
+    auto session = b.open_generation_session();
+    EXPECT_EQ(session->sequence_window(), tiny_options().n_ctx / tiny_options().n_parallel);
+    std::vector<GenerateResult> joined(reqs.size());
+    std::vector<int> done(reqs.size(), 0);
+    auto submit = [&](size_t i) {
+        session->submit(i, {reqs[i], {}, [&, i](GenerateResult && r) {
+                                joined[i] = std::move(r);
+                                ++done[i];
+                            }});
+    };
+    submit(0);
+    submit(1);
+    int steps = 0;
+    size_t next = 2;
+    while (session->step()) {
+        ++steps;
+        if (steps % 3 == 0 && next < reqs.size()) submit(next++);  // joins while 0 and 1 generate
+        if (next == reqs.size() && session->active() == 0 && session->queued() == 0) break;
+    }
+    while (next < reqs.size()) submit(next++);
+    while (session->step()) {
+    }
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        EXPECT_EQ(done[i], 1) << i;
+        EXPECT_EQ(joined[i].text, together[i].text) << "request " << i;
+        EXPECT_EQ(joined[i].n_generated_tokens, together[i].n_generated_tokens) << i;
+    }
+    // A request that cannot fit one sequence is refused when submitted, and nothing is queued.
+    GenerateRequest big = greedy("the question is", session->sequence_window());
+    EXPECT_THROW(session->submit(99, {big, {}, {}}), Error);
+    GenerateRequest bad = greedy("", 4);
+    bad.prompt_tokens = {1, 2, 1 << 30};
+    EXPECT_THROW(session->submit(98, {bad, {}, {}}), Error);
+    EXPECT_EQ(session->queued(), 0u);
+}
+
+// Token ids as the prompt give the same text as the text they tokenise to; asked for, each
+// generated token comes with its log-probability and the k most likely tokens, which agree with
+// the model's logits after the same tokens.
+TEST(TinyGenerate, TokenPromptsAndGeneratedLogprobs) {
+    LlamaBackend b(tiny_options());
+    GenerateRequest text = greedy("the question is", 5);
+    GenerateRequest ids = text;
+    ids.prompt.clear();
+    ids.prompt_tokens = b.tokenize(text.prompt, true, true);
+    ids.top_logprobs = 3;
+    const auto a = b.generate({&text, 1}).front();
+    const auto c = b.generate({&ids, 1}).front();
+    EXPECT_EQ(a.text, c.text);
+    EXPECT_TRUE(a.tokens.empty()) << "not asked for";
+    ASSERT_EQ(c.tokens.size(), 5u);
+    ASSERT_EQ(c.token_logprobs.size(), 5u);
+    ASSERT_EQ(c.top_logprobs.size(), 5u);
+    std::vector<int32_t> seq = ids.prompt_tokens;
+    for (size_t i = 0; i < c.tokens.size(); ++i) {
+        const auto logits = b.last_logits(seq);
+        double mx = logits[0], sum = 0;
+        for (float l : logits) mx = std::max<double>(mx, l);
+        for (float l : logits) sum += std::exp(double(l) - mx);
+        const double lse = mx + std::log(sum);
+        EXPECT_NEAR(c.token_logprobs[i], logits[size_t(c.tokens[i])] - lse, 1e-3) << i;
+        ASSERT_EQ(c.top_logprobs[i].size(), 3u);
+        EXPECT_EQ(c.top_logprobs[i][0].token, c.tokens[i]) << "greedy picks the most likely token";
+        EXPECT_GE(c.top_logprobs[i][0].logprob, c.top_logprobs[i][1].logprob);
+        EXPECT_GE(c.top_logprobs[i][1].logprob, c.top_logprobs[i][2].logprob);
+        EXPECT_NEAR(c.top_logprobs[i][1].logprob, logits[size_t(c.top_logprobs[i][1].token)] - lse, 1e-3);
+        seq.push_back(c.tokens[i]);
+    }
 }

@@ -109,6 +109,22 @@ llama_token argmax(const float * logits, int n_vocab) {
     return llama_token(std::max_element(logits, logits + n_vocab) - logits);
 }
 
+std::vector<TopLogprob> top_logprobs(const float * logits, int n_vocab, float lse, int k) {
+    k = std::clamp(k, 0, n_vocab);
+    if (k == 1) {
+        const llama_token best = argmax(logits, n_vocab);
+        return {{best, logits[best] - lse}};
+    }
+    std::vector<llama_token> ids(static_cast<size_t>(n_vocab));
+    for (int i = 0; i < n_vocab; ++i) ids[size_t(i)] = i;
+    // Most likely first; equal logits by token id, so the list never depends on the sort's order.
+    auto before = [logits](llama_token a, llama_token b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), before);
+    std::vector<TopLogprob> out(static_cast<size_t>(k));
+    for (int i = 0; i < k; ++i) out[size_t(i)] = {ids[size_t(i)], logits[ids[size_t(i)]] - lse};
+    return out;
+}
+
 llama_context_params context_params(const LlamaOptions & o, int n_ctx, int n_seq_max) {
     llama_context_params p = llama_context_default_params();
     p.n_ctx = uint32_t(n_ctx);

@@ -50,8 +50,19 @@ SamplerPtr make_sampler(const SamplingParams & p) {
     return chain;
 }
 
+// One request on its way through a Generation: what was asked, its prompt as tokens, its result so
+// far and where the result goes.
+struct Job {
+    size_t id = 0;
+    GenerateRequest rq;
+    std::vector<llama_token> prompt;
+    GenerateResult res;
+    StreamCallback on_token;
+    std::function<void(GenerateResult &&)> on_done;
+};
+
 struct Slot {
-    size_t request = 0;
+    std::unique_ptr<Job> job;
     llama_seq_id seq = 0;
     SamplerPtr sampler;
     Clock::time_point start;
@@ -63,9 +74,27 @@ struct Slot {
     bool active = false;
 };
 
-// The prompts as tokens; each result learns its prompt's length. The backend's state comes as
-// `const auto &` here and as a template parameter below: its type, LlamaBackend::Impl, is
-// private to the class, so only the class's members can name it.
+// A prompt as tokens: the client's ids (checked against the vocabulary) or the text tokenised with
+// BOS; never empty. The backend's state comes as `const auto &` here and as a template parameter
+// below: its type, LlamaBackend::Impl, is private to the class, so only its members can name it.
+std::vector<llama_token> prompt_tokens(const auto & d, const GenerateRequest & rq, const std::string & what) {
+    std::vector<llama_token> p;
+    if (!rq.prompt_tokens.empty()) {
+        for (const int32_t t : rq.prompt_tokens) {
+            if (t < 0 || t >= d.n_vocab) {
+                throw Error(what + ": token id " + std::to_string(t) + " is outside the vocabulary (0 to " +
+                            std::to_string(d.n_vocab - 1) + ")");
+            }
+        }
+        p.assign(rq.prompt_tokens.begin(), rq.prompt_tokens.end());
+    } else {
+        p = d.tokenize(rq.prompt, true, true);
+    }
+    if (p.empty()) p = {d.prefix_token()};
+    return p;
+}
+
+// The prompts as tokens; each result learns its prompt's length.
 std::vector<std::vector<llama_token>> encode_prompts(const auto & d, std::span<const GenerateRequest> requests, int window,
                                                      std::vector<GenerateResult> & results) {
     std::vector<std::vector<llama_token>> prompts(requests.size());
@@ -76,8 +105,7 @@ std::vector<std::vector<llama_token>> encode_prompts(const auto & d, std::span<c
             throw Error("generate request " + std::to_string(i) + ": max_tokens " + std::to_string(rq.max_tokens) +
                         " does not fit the context window (-c " + std::to_string(window) + ")");
         }
-        prompts[i] = d.tokenize(rq.prompt, true, true);
-        if (prompts[i].empty()) prompts[i] = {d.prefix_token()};
+        prompts[i] = prompt_tokens(d, rq, "generate request " + std::to_string(i));
         // Keep room for the answer: cut the prompt from the left (lm-eval's convention).
         const int room = window - rq.max_tokens;
         if (int(prompts[i].size()) > room) {
@@ -109,28 +137,48 @@ size_t first_stop(const std::string & text, size_t from, const std::vector<std::
     return cut;
 }
 
-// One generate() call: requests wait in a queue for a free slot (a sequence) whose KV
-// reservation fits the window, their prompts are prefilled together, then every active slot
-// advances one token per decode until its request finishes.
+// Requests wait in a queue for a free slot (a sequence) whose KV reservation fits the window,
+// their prompts are prefilled together, then every active slot advances one token per decode
+// until its request finishes. Requests may join while others generate (continuous batching).
 template <class Model> class Generation {
 public:
-    Generation(const Model & d, int window, std::span<const GenerateRequest> requests, std::vector<std::vector<llama_token>> prompts,
-               std::vector<GenerateResult> & results, const StreamCallback & on_token, const FinishCallback & on_finished)
-        : d_(d), requests_(requests), prompts_(std::move(prompts)), results_(results), on_token_(on_token),
-          on_finished_(on_finished), window_(window), slots_(size_t(d.n_seq_max())), batch_(d.n_batch(), 1),
-          last_token_(slots_.size(), LLAMA_TOKEN_NULL) {
-        for (size_t i = 0; i < requests.size(); ++i) queue_.push_back(i);
+    Generation(const Model & d, int window, int n_seq) : d_(d), window_(window), slots_(size_t(n_seq)), batch_(d.n_batch(), 1),
+                                                          last_token_(slots_.size(), LLAMA_TOKEN_NULL) {
         for (size_t s = 0; s < slots_.size(); ++s) slots_[s].seq = llama_seq_id(s);
+    }
+
+    void enqueue(std::unique_ptr<Job> job) { queue_.push_back(std::move(job)); }
+    size_t queued() const { return queue_.size(); }
+    size_t active() const {
+        return size_t(std::count_if(slots_.begin(), slots_.end(), [](const Slot & s) { return s.active; }));
+    }
+
+    // Admits and prefills what fits, then one decode step. False when nothing was active or queued.
+    bool step() {
+        const std::vector<Slot *> admitted = admit();
+        if (!admitted.empty()) prefill(admitted);
+        return decode_step() || !queue_.empty();
     }
 
     void run() {
         llama_memory_clear(d_.mem(), false);
-        for (;;) {
-            const std::vector<Slot *> admitted = admit();
-            if (!admitted.empty()) prefill(admitted);
-            if (!step() && queue_.empty()) break;
+        while (step()) {
         }
         llama_memory_clear(d_.mem(), false);
+    }
+
+    std::vector<size_t> cancel_all() {
+        std::vector<size_t> ids;
+        for (auto & job : queue_) ids.push_back(job->id);
+        queue_.clear();
+        for (Slot & s : slots_) {
+            if (!s.active) continue;
+            ids.push_back(s.job->id);
+            llama_memory_seq_rm(d_.mem(), s.seq, -1, -1);
+            s = Slot{{}, s.seq};
+        }
+        reserved_ = 0;
+        return ids;
     }
 
 private:
@@ -139,16 +187,14 @@ private:
         std::vector<Slot *> admitted;
         for (Slot & s : slots_) {
             if (s.active || queue_.empty()) continue;
-            const size_t r = queue_.front();
-            const int need = int(prompts_[r].size()) + requests_[r].max_tokens;
+            const Job & next = *queue_.front();
+            const int need = int(next.prompt.size()) + next.rq.max_tokens;
             if (reserved_ + need > window_ && reserved_ > 0) break;
+            s = Slot{std::move(queue_.front()), s.seq};
             queue_.pop_front();
-            s = Slot{};
-            s.seq = llama_seq_id(&s - slots_.data());
-            s.request = r;
-            s.sampler = make_sampler(requests_[r].sampling);
+            s.sampler = make_sampler(s.job->rq.sampling);
             s.reserved = need;
-            for (const auto & stop : requests_[r].until) s.max_stop = std::max(s.max_stop, stop.size());
+            for (const auto & stop : s.job->rq.until) s.max_stop = std::max(s.max_stop, stop.size());
             s.active = true;
             s.start = Clock::now();
             reserved_ += need;
@@ -163,7 +209,7 @@ private:
         std::vector<Slot *> ready;  // slots whose output row is in the current batch
         batch_.clear();
         for (Slot * s : admitted) {
-            const auto & p = prompts_[s->request];
+            const auto & p = s->job->prompt;
             for (size_t i = 0; i < p.size(); ++i) {
                 if (batch_.size() == batch_.capacity()) decode_prompts(ready);
                 const bool last = i + 1 == p.size();
@@ -180,17 +226,13 @@ private:
 
     void decode_prompts(std::vector<Slot *> & ready) {
         d_.decode(batch_, "processing prompts");
-        for (Slot * s : ready) {
-            const llama_token tok = llama_sampler_sample(s->sampler.get(), d_.ctx.get(), s->output_row);
-            s->output_row = -1;
-            take(*s, tok);
-        }
+        for (Slot * s : ready) sample(*s);
         ready.clear();
         batch_.clear();
     }
 
     // One decode step: every active slot feeds its last sampled token. False when none is active.
-    bool step() {
+    bool decode_step() {
         batch_.clear();
         for (Slot & s : slots_) {
             if (!s.active) continue;
@@ -201,14 +243,17 @@ private:
         if (batch_.size() == 0) return false;
         d_.decode(batch_, "generating");
         for (Slot & s : slots_) {
-            if (!s.active) continue;
-            take(s, llama_sampler_sample(s.sampler.get(), d_.ctx.get(), s.output_row));
+            if (s.active) sample(s);
         }
         return true;
     }
 
-    // A sampled token: fed back next step, or the slot is freed when its request is finished.
-    void take(Slot & s, llama_token tok) {
+    // Samples the slot's next token (recording its log-probabilities when asked), then feeds it
+    // back next step, or frees the slot when its request is finished.
+    void sample(Slot & s) {
+        const llama_token tok = llama_sampler_sample(s.sampler.get(), d_.ctx.get(), s.output_row);
+        if (s.job->rq.top_logprobs >= 0) record_logprobs(s, tok);
+        s.output_row = -1;
         if (accept(s, tok)) {
             last_token_[size_t(s.seq)] = tok;
         } else {
@@ -216,10 +261,20 @@ private:
         }
     }
 
+    void record_logprobs(Slot & s, llama_token tok) {
+        const float * logits = llama_get_logits_ith(d_.ctx.get(), s.output_row);
+        const float lse = log_sum_exp(logits, d_.n_vocab);
+        GenerateResult & res = s.job->res;
+        res.tokens.push_back(tok);
+        res.token_logprobs.push_back(logits[tok] - lse);
+        if (s.job->rq.top_logprobs > 0) res.top_logprobs.push_back(top_logprobs(logits, d_.n_vocab, lse, s.job->rq.top_logprobs));
+    }
+
     // Consumes one sampled token for a slot; returns false when the request is finished.
     bool accept(Slot & s, llama_token tok) {
-        GenerateResult & res = results_[s.request];
-        const GenerateRequest & rq = requests_[s.request];
+        Job & job = *s.job;
+        GenerateResult & res = job.res;
+        const GenerateRequest & rq = job.rq;
         const double t = ms_since(s.start);
         if (res.n_generated_tokens == 0) res.ttft_ms = t;
         res.token_times_ms.push_back(t);
@@ -234,7 +289,7 @@ private:
         const size_t before = res.text.size();
         res.text.append(s.pending, 0, ready);
         s.pending.erase(0, ready);
-        if (on_token_ && !on_token_({s.request, std::string_view(res.text).substr(before), t})) {
+        if (job.on_token && !job.on_token({job.id, std::string_view(res.text).substr(before), t})) {
             res.finish = FinishReason::Stop;
             return false;
         }
@@ -253,22 +308,16 @@ private:
     }
 
     void release(Slot & s) {
-        if (on_finished_) on_finished_(s.request);
+        std::unique_ptr<Job> job = std::move(s.job);
         llama_memory_seq_rm(d_.mem(), s.seq, -1, -1);
         reserved_ -= s.reserved;
-        s.active = false;
-        s.sampler.reset();
-        s.pending.clear();
+        s = Slot{{}, s.seq};
+        if (job->on_done) job->on_done(std::move(job->res));
     }
 
     const Model & d_;
-    std::span<const GenerateRequest> requests_;
-    std::vector<std::vector<llama_token>> prompts_;
-    std::vector<GenerateResult> & results_;
-    const StreamCallback & on_token_;
-    const FinishCallback & on_finished_;
     const int window_;  // the window the prompts were cut for
-    std::deque<size_t> queue_;
+    std::deque<std::unique_ptr<Job>> queue_;
     std::vector<Slot> slots_;
     int reserved_ = 0;  // KV cells reserved by the active slots
     Batch batch_;
@@ -283,9 +332,67 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
     const int window = d.n_ctx();
     std::vector<GenerateResult> results(requests.size());
     auto prompts = encode_prompts(d, requests, window, results);
-    d.use_context(false, parallel_sequences(requests, prompts, d.options.n_parallel, window));
-    Generation(d, window, requests, std::move(prompts), results, on_token, on_finished).run();
+    const int n_seq = parallel_sequences(requests, prompts, d.options.n_parallel, window);
+    d.use_context(false, n_seq);
+    Generation gen(d, window, d.n_seq_max());
+    for (size_t i = 0; i < requests.size(); ++i) {
+        auto job = std::make_unique<Job>(Job{i, requests[i], std::move(prompts[i]), std::move(results[i]), on_token, {}});
+        job->on_done = [&results, &on_finished, i](GenerateResult && r) {
+            results[i] = std::move(r);
+            if (on_finished) on_finished(i);
+        };
+        gen.enqueue(std::move(job));
+    }
+    gen.run();
     return results;
+}
+
+namespace {
+
+// GenerationSession over the backend's context, in its per-sequence layout: -np sequences.
+template <class Model> class LlamaGenerationSession final : public GenerationSession {
+public:
+    explicit LlamaGenerationSession(Model & d) : d_(d), n_seq_(std::max(1, d.options.n_parallel)) {
+        d_.use_context(false, n_seq_);
+        gen_ = std::make_unique<Generation<Model>>(d_, d_.n_ctx(), d_.n_seq_max());
+    }
+
+    void submit(size_t id, GenerationJob job) override {
+        const std::string what = "generate request " + std::to_string(id);
+        if (job.request.max_tokens < 1) throw Error(what + ": max_tokens must be at least 1");
+        auto prompt = prompt_tokens(d_, job.request, what);
+        const int need = int(prompt.size()) + job.request.max_tokens;
+        if (need > sequence_window()) {
+            throw Error(what + ": the prompt's " + std::to_string(prompt.size()) + " tokens and max_tokens " +
+                        std::to_string(job.request.max_tokens) + " need " + std::to_string(need) +
+                        " KV cells, more than one sequence holds (" + std::to_string(sequence_window()) + " = -c / -np)");
+        }
+        GenerateResult res;
+        res.n_prompt_tokens = int(prompt.size());
+        gen_->enqueue(std::make_unique<Job>(
+            Job{id, std::move(job.request), std::move(prompt), std::move(res), std::move(job.on_token), std::move(job.on_done)}));
+    }
+
+    bool step() override {
+        // Another call (scoring) may have replaced the context while no request was active.
+        if (gen_->active() == 0) d_.use_context(false, n_seq_);
+        return gen_->step();
+    }
+    size_t active() const override { return gen_->active(); }
+    size_t queued() const override { return gen_->queued(); }
+    int sequence_window() const override { return d_.n_ctx() / n_seq_; }
+    std::vector<size_t> cancel_all() override { return gen_->cancel_all(); }
+
+private:
+    Model & d_;
+    const int n_seq_;
+    std::unique_ptr<Generation<Model>> gen_;
+};
+
+}  // namespace
+
+std::unique_ptr<GenerationSession> LlamaBackend::open_generation_session() {
+    return std::make_unique<LlamaGenerationSession<Impl>>(*impl_);
 }
 
 }  // namespace rightsize

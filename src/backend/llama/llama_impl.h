@@ -77,6 +77,8 @@ float log_sum_exp(const float * logits, int n);
 double token_logprob(const float * logits, int n_vocab, llama_token token);
 // Index of the largest logit.
 llama_token argmax(const float * logits, int n_vocab);
+// The k most likely tokens of a row whose log-softmax normaliser is lse, most likely first.
+std::vector<TopLogprob> top_logprobs(const float * logits, int n_vocab, float lse, int k);
 
 llama_context_params context_params(const LlamaOptions & o, int n_ctx, int n_seq_max);
 
