@@ -52,6 +52,21 @@ public:
     virtual ContextMemory memory() const = 0;
 };
 
+// A prompt scored token by token: what a server's "echo" with log-probabilities returns.
+struct PromptScoreRequest {
+    std::vector<int32_t> tokens;  // as given (no BOS added); at least one
+    int top_logprobs = 0;         // also the k most likely tokens at every position
+};
+
+struct PromptScores {
+    // Per position i ≥ 1: log P(tokens[i] | tokens before it); position 0 has none (NaN).
+    std::vector<float> token_logprobs;
+    // With top_logprobs k > 0: per position (empty at 0), the k most likely tokens, most likely first.
+    std::vector<std::vector<TopLogprob>> top_logprobs;
+    // The max(1, k) most likely tokens after the whole prompt (the greedy next token first).
+    std::vector<TopLogprob> next;
+};
+
 // A request for a GenerationSession. Its callbacks run on the thread that calls step().
 struct GenerationJob {
     GenerateRequest request;                         // prompt_tokens, or prompt (tokenised with BOS)
@@ -97,6 +112,11 @@ public:
     // Windows of n_ctx tokens (at most), each scoring tokens no earlier window scored, with
     // the longest possible preceding context (lm-eval's rolling windows, context_len = 1).
     std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) override;
+    // Scores every token of every prompt. Prompts sharing leading tokens (a question's answer
+    // choices, a few-shot preamble) are decoded once for all of them, whatever their order in the
+    // call, exactly as loglikelihood shares contexts. Throws rightsize::Error for an empty prompt,
+    // a token id outside the vocabulary or a prompt longer than -c.
+    std::vector<PromptScores> score_prompts(std::span<const PromptScoreRequest> requests);
     // Up to n_parallel requests decode together, one token each per step.
     std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests,
                                          const StreamCallback & on_token = {},

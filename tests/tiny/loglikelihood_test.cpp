@@ -159,3 +159,83 @@ TEST(TinyLoglikelihood, SharedPromptPrefixIsReusedAcrossPassesAndStaysExact) {
         }
     }
 }
+
+// score_prompts (rightsize serve's echo): every prompt token scored, as lm-eval's local-completions
+// reads it. The continuation's part equals loglikelihood on the same pair; the scores do not depend
+// on which other prompts share the call or their order; the context's tokens and the next token
+// agree with the model's own logits; the top tokens are sorted and hold the greedy one.
+TEST(TinyPromptScores, EveryTokenScoredAndEqualToLoglikelihood) {
+    LlamaBackend b(tiny_options());
+    const auto reqs = mixed_requests();
+    std::vector<PromptScoreRequest> prompts;
+    std::vector<size_t> context_len;
+    for (const auto & r : reqs) {
+        if (r.continuation.empty() || r.context.empty()) continue;
+        std::string ctx = r.context, cont = r.continuation;
+        if (ctx.back() == ' ') {  // lm-eval's pair encoding
+            ctx.pop_back();
+            cont = " " + cont;
+        }
+        prompts.push_back({b.tokenize(ctx + cont, true, true), 2});
+        context_len.push_back(b.tokenize(ctx, true, true).size());
+    }
+    // A few-shot-like preamble shared by two more prompts, longer than the sharing threshold.
+    const std::string preamble = "water and people go up the question is what a small model can answer one two ";
+    prompts.push_back({b.tokenize(preamble + "the capital of", true, true), 2});
+    prompts.push_back({b.tokenize(preamble + "how", true, true), 2});
+    prompts.push_back({{b.tokenize("how", true, true).back()}, 2});  // one token: only what follows
+    const auto together = b.score_prompts(prompts);
+    ASSERT_EQ(together.size(), prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        const auto alone = b.score_prompts({&prompts[i], 1}).front();
+        const auto & t = prompts[i].tokens;
+        ASSERT_EQ(together[i].token_logprobs.size(), t.size());
+        EXPECT_TRUE(std::isnan(together[i].token_logprobs[0]));
+        for (size_t p = 1; p < t.size(); ++p) {
+            EXPECT_NEAR(together[i].token_logprobs[p], alone.token_logprobs[p], 1e-4 + 2e-5 * std::fabs(alone.token_logprobs[p])) << i << " at " << p;
+            const auto & top = together[i].top_logprobs[p];
+            ASSERT_EQ(top.size(), 2u);
+            EXPECT_GE(top[0].logprob, top[1].logprob);
+            EXPECT_GE(top[0].logprob, together[i].token_logprobs[p] - 1e-5f);
+        }
+        // The context's tokens and what follows the prompt, against independently computed logits.
+        const size_t mid = t.size() / 2;
+        if (mid >= 1) {
+            const auto logits = b.last_logits(std::span<const int32_t>(t.data(), mid));
+            EXPECT_NEAR(together[i].token_logprobs[mid], log_softmax_at(logits, t[mid]), 1e-4) << i;
+        }
+        const auto after = b.last_logits(t);
+        ASSERT_EQ(together[i].next.size(), 2u);
+        EXPECT_EQ(together[i].next[0].token, std::max_element(after.begin(), after.end()) - after.begin()) << i;
+        EXPECT_NEAR(together[i].next[0].logprob, log_softmax_at(after, together[i].next[0].token), 1e-4);
+    }
+    // The continuation tokens equal loglikelihood's, request by request.
+    for (size_t i = 0; i < context_len.size(); ++i) {
+        const auto & r = reqs[i < 5 ? i : i + 1];  // mixed_requests minus its empty-context entry
+        const auto ll = b.loglikelihood({&r, 1}).front();
+        ASSERT_EQ(ll.token_logprobs.size(), prompts[i].tokens.size() - context_len[i]) << i;
+        double sum = 0;
+        for (size_t p = context_len[i]; p < prompts[i].tokens.size(); ++p) sum += together[i].token_logprobs[p];
+        EXPECT_NEAR(sum, ll.logprob, 1e-3) << i;
+    }
+    // Reversed order, same scores.
+    std::vector<PromptScoreRequest> reversed(prompts.rbegin(), prompts.rend());
+    const auto back = b.score_prompts(reversed);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        const auto & a = together[i].token_logprobs;
+        const auto & c = back[prompts.size() - 1 - i].token_logprobs;
+        // Another batch composition sums in another order: float tolerance relative to the value.
+        for (size_t p = 1; p < a.size(); ++p) EXPECT_NEAR(a[p], c[p], 1e-4 + 2e-5 * std::fabs(a[p])) << i << " at " << p;
+    }
+}
+
+TEST(TinyPromptScores, BadPromptsAreNamed) {
+    LlamaBackend b(tiny_options(64));
+    std::vector<PromptScoreRequest> empty{{{}, 0}};
+    EXPECT_NE(error_message([&] { b.score_prompts(empty); }).find("prompt 0 has no tokens"), std::string::npos);
+    std::vector<PromptScoreRequest> odd{{{1, 2}, 0}, {{1, -3}, 0}};
+    EXPECT_NE(error_message([&] { b.score_prompts(odd); }).find("prompt 1: token id -3 is outside the vocabulary"), std::string::npos);
+    std::vector<PromptScoreRequest> longer{{std::vector<int32_t>(65, 1), 0}};
+    EXPECT_NE(error_message([&] { b.score_prompts(longer); }).find("prompt 0 has 65 tokens, more than the context window (-c 64)"),
+              std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include <rightsize/error.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace rightsize {
@@ -38,10 +39,11 @@ int Group::n_tokens() const {
     return n;
 }
 
-// Where an output row's logits go: request, continuation index (row i predicts token i).
+// Where an output row's logits go: the request, and the position (in context + continuation) of
+// the token the row predicts.
 struct Target {
     size_t request;
-    size_t token_index;
+    size_t position;
 };
 
 // A common context prefix shorter than this is not worth its own sequence.
@@ -197,12 +199,25 @@ size_t pass_end(const PassPlan & plan, size_t u) {
     return end;
 }
 
-// The tokens of a call on their way to the model: rows that predict continuation tokens
-// remember their targets, and each decode writes those tokens' log-probs into the results.
-template <class Model> class ScoringBatch {
+// Where loglikelihood's rows go: the continuation tokens' log-probabilities and greediness.
+struct ContinuationSink {
+    const std::vector<Encoded> & enc;
+    std::vector<LoglikelihoodResult> & results;
+    int n_vocab;
+
+    void write(const float * logits, float lse, llama_token best, const Target & t) {
+        const size_t i = t.position - enc[t.request].context.size();
+        const llama_token want = enc[t.request].continuation[i];
+        results[t.request].token_logprobs[i] = logits[want] - lse;
+        if (want != best) results[t.request].is_greedy = false;
+    }
+};
+
+// The tokens of a call on their way to the model: rows that predict tokens remember their
+// targets, and each decode hands those rows to the sink.
+template <class Model, class Sink> class ScoringBatch {
 public:
-    ScoringBatch(const Model & d, const std::vector<Encoded> & enc, std::vector<LoglikelihoodResult> & results)
-        : d_(d), enc_(enc), results_(results), batch_(d.n_batch(), d.n_seq_max()) {}
+    ScoringBatch(const Model & d, Sink & sink) : d_(d), sink_(sink), batch_(d.n_batch(), d.n_seq_max()) {}
 
     // Adds one token; chunks the pass across decode calls when it exceeds n_batch.
     void push(llama_token tok, llama_pos pos, std::span<const llama_seq_id> seqs, std::vector<Target> targets) {
@@ -218,51 +233,48 @@ public:
     void flush() {
         if (batch_.size() == 0) return;
         d_.decode(batch_, "scoring loglikelihood requests");
-        for (size_t r = 0; r < row_targets_.size(); ++r) read_row(r);
+        for (size_t r = 0; r < row_targets_.size(); ++r) {
+            // One normaliser and argmax per row, shared by every target on it.
+            const float * logits = llama_get_logits_ith(d_.ctx.get(), row_index_[r]);
+            const llama_token best = argmax(logits, d_.n_vocab);
+            const float lse = log_sum_exp(logits, d_.n_vocab);
+            for (const Target & t : row_targets_[r]) sink_.write(logits, lse, best, t);
+        }
         batch_.clear();
         row_targets_.clear();
         row_index_.clear();
     }
 
 private:
-    void read_row(size_t r) {
-        const float * logits = llama_get_logits_ith(d_.ctx.get(), row_index_[r]);
-        const llama_token best = argmax(logits, d_.n_vocab);
-        float lse = 0.0f;
-        bool have_lse = false;
-        for (const Target & t : row_targets_[r]) {
-            const llama_token want = enc_[t.request].continuation[t.token_index];
-            if (!have_lse) {  // one normaliser per row, shared by every target on it
-                lse = log_sum_exp(logits, d_.n_vocab);
-                have_lse = true;
-            }
-            const float lp = logits[want] - lse;
-            results_[t.request].token_logprobs[t.token_index] = lp;
-            if (want != best) results_[t.request].is_greedy = false;
-        }
-    }
-
     const Model & d_;
-    const std::vector<Encoded> & enc_;
-    std::vector<LoglikelihoodResult> & results_;
+    Sink & sink_;
     Batch batch_;
     std::vector<std::vector<Target>> row_targets_;  // per batch row with output
     std::vector<int32_t> row_index_;                // batch index of each output row
 };
 
-// Decodes the shared prefix on its own sequence, where it stays for every pass.
-template <class Model> void decode_shared_prefix(ScoringBatch<Model> & batch, const PassPlan & plan) {
+// Targets for every request at one position (echoed prompts score their context tokens too).
+std::vector<Target> every_request(const std::vector<size_t> & requests, size_t position) {
+    std::vector<Target> out;
+    out.reserve(requests.size());
+    for (size_t r : requests) out.push_back({r, position});
+    return out;
+}
+
+// Decodes the shared prefix on its own sequence, where it stays for every pass. `echoed`: the
+// requests whose prefix tokens are scored as well (none for loglikelihood).
+template <class Batch> void decode_shared_prefix(Batch & batch, const PassPlan & plan, const std::vector<size_t> & echoed) {
     const auto & c0 = *plan.prefix;
-    for (size_t p = 0; p < plan.shared; ++p) batch.push(c0[p], llama_pos(p), {&plan.prefix_seq, 1}, {});
+    for (size_t p = 0; p < plan.shared; ++p) batch.push(c0[p], llama_pos(p), {&plan.prefix_seq, 1}, every_request(echoed, p + 1));
     batch.flush();
 }
 
 // Feeds one unit on sequences first_seq, first_seq + 1, … (one per member): the context once on
 // all of them (after the shared prefix, whose cells they join), each continuation on its own.
-// Returns the next free sequence.
-template <class Model>
-llama_seq_id feed_unit(const Model & d, ScoringBatch<Model> & batch, const PassPlan & plan, const Group & g,
-                       const std::vector<Encoded> & enc, llama_seq_id first_seq) {
+// Returns the next free sequence. `echo`: every context token is scored, not only the last.
+template <class Model, class Batch>
+llama_seq_id feed_unit(const Model & d, Batch & batch, const PassPlan & plan, const Group & g, const std::vector<Encoded> & enc,
+                       llama_seq_id first_seq, bool echo) {
     std::vector<llama_seq_id> seqs;
     llama_seq_id next_seq = first_seq;
     for (size_t j = 0; j < g.members.size(); ++j) seqs.push_back(next_seq++);
@@ -271,19 +283,103 @@ llama_seq_id feed_unit(const Model & d, ScoringBatch<Model> & batch, const PassP
     }
     const auto & ctx_tok = *g.context;
     for (size_t p = plan.shared; p < ctx_tok.size(); ++p) {
-        std::vector<Target> targets;
-        if (p + 1 == ctx_tok.size()) {
-            for (size_t m : g.members) targets.push_back({m, 0});
-        }
-        batch.push(ctx_tok[p], llama_pos(p), seqs, std::move(targets));
+        const bool scored = echo || p + 1 == ctx_tok.size();
+        batch.push(ctx_tok[p], llama_pos(p), seqs, scored ? every_request(g.members, p + 1) : std::vector<Target>{});
     }
     for (size_t j = 0; j < g.members.size(); ++j) {
         const auto & cont = enc[g.members[j]].continuation;
         for (size_t c = 0; c + 1 < cont.size(); ++c) {
-            batch.push(cont[c], llama_pos(ctx_tok.size() + c), {&seqs[j], 1}, {{g.members[j], c + 1}});
+            const size_t at = ctx_tok.size() + c;
+            batch.push(cont[c], llama_pos(at), {&seqs[j], 1}, {{g.members[j], at + 1}});
         }
     }
     return next_seq;
+}
+
+// Decodes a plan: the shared prefix once, then passes of whole units; every pass's sequences are
+// removed after it (the shared prefix stays). `echo`: every prompt token is scored.
+template <class Model, class Batch> void run_passes(const Model & d, Batch & batch, const PassPlan & plan, const std::vector<Encoded> & enc, bool echo) {
+    llama_memory_clear(d.mem(), false);
+    if (plan.shared > 0) {
+        std::vector<size_t> echoed;
+        if (echo) {
+            for (const Group & g : plan.units) echoed.insert(echoed.end(), g.members.begin(), g.members.end());
+        }
+        decode_shared_prefix(batch, plan, echoed);
+    }
+    for (size_t u = 0; u < plan.units.size();) {
+        for (llama_seq_id s = 0; s < plan.unit_seqs; ++s) llama_memory_seq_rm(d.mem(), s, -1, -1);
+        const size_t end = pass_end(plan, u);
+        llama_seq_id next_seq = 0;
+        for (size_t k = u; k < end; ++k) next_seq = feed_unit(d, batch, plan, plan.units[k], enc, next_seq, echo);
+        batch.flush();
+        u = end;
+    }
+    llama_memory_clear(d.mem(), false);
+}
+
+// Where score_prompts' rows go: every prompt token's log-probability (and top tokens), and the
+// tokens after the prompt (the row of the prompt's last token predicts the placeholder).
+struct PromptSink {
+    std::span<const PromptScoreRequest> requests;
+    std::vector<PromptScores> & scores;
+    int n_vocab;
+
+    void write(const float * logits, float lse, llama_token, const Target & t) {
+        const auto & rq = requests[t.request];
+        auto & out = scores[t.request];
+        if (t.position == rq.tokens.size()) {
+            out.next = top_logprobs(logits, n_vocab, lse, std::max(1, rq.top_logprobs));
+            return;
+        }
+        out.token_logprobs[t.position] = logits[rq.tokens[t.position]] - lse;
+        if (rq.top_logprobs > 0) out.top_logprobs[t.position] = top_logprobs(logits, n_vocab, lse, rq.top_logprobs);
+    }
+};
+
+size_t common_prefix(std::span<const int32_t> a, std::span<const int32_t> b) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t k = 0;
+    while (k < n && a[k] == b[k]) ++k;
+    return k;
+}
+
+// Splits prompts into a context shared with others and the rest. In token order, prompts that share
+// leading tokens are neighbours; a run of neighbours each sharing at least half of the shorter
+// prompt (and kMinSharedPrefix tokens, or all but one) becomes one group whose context is the run's
+// common prefix. Every context keeps at least one token and leaves each prompt at least one.
+// The continuation ends with a placeholder: its row predicts what follows the prompt.
+std::vector<Encoded> encode_prompts_shared(std::span<const PromptScoreRequest> requests) {
+    std::vector<size_t> order(requests.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return std::lexicographical_compare(requests[a].tokens.begin(), requests[a].tokens.end(), requests[b].tokens.begin(),
+                                            requests[b].tokens.end()) ||
+               (requests[a].tokens == requests[b].tokens && a < b);
+    });
+    std::vector<Encoded> enc(requests.size());
+    for (size_t start = 0; start < order.size();) {
+        size_t shared = requests[order[start]].tokens.size() - 1;
+        size_t end = start + 1;
+        for (; end < order.size(); ++end) {
+            const auto & x = requests[order[end - 1]].tokens;
+            const auto & y = requests[order[end]].tokens;
+            const size_t shorter = std::min(x.size(), y.size());
+            const size_t l = std::min(common_prefix(x, y), shorter - 1);
+            if (l < 1 || 2 * l < shorter || (l < kMinSharedPrefix && l + 1 < shorter)) break;
+            shared = std::min(shared, l);
+        }
+        shared = std::max<size_t>(shared, 1);
+        for (size_t k = start; k < end; ++k) {
+            const auto & t = requests[order[k]].tokens;
+            Encoded & e = enc[order[k]];
+            e.context.assign(t.begin(), t.begin() + long(shared));
+            e.continuation.assign(t.begin() + long(shared), t.end());
+            e.continuation.push_back(0);  // the placeholder: never decoded
+        }
+        start = end;
+    }
+    return enc;
 }
 
 }  // namespace
@@ -296,20 +392,9 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
     const std::vector<Encoded> enc = encode_requests(d, requests, window, results);
     const PassPlan plan = plan_passes(group_by_context(enc), enc, d.n_seq_max(), window, d.n_batch());
 
-    ScoringBatch batch(d, enc, results);
-    llama_memory_clear(d.mem(), false);
-    if (plan.shared > 0) decode_shared_prefix(batch, plan);
-    for (size_t u = 0; u < plan.units.size();) {
-        // One pass: as many whole units as fit; its sequences are removed after it (the shared
-        // prefix stays).
-        for (llama_seq_id s = 0; s < plan.unit_seqs; ++s) llama_memory_seq_rm(d.mem(), s, -1, -1);
-        const size_t end = pass_end(plan, u);
-        llama_seq_id next_seq = 0;
-        for (size_t k = u; k < end; ++k) next_seq = feed_unit(d, batch, plan, plan.units[k], enc, next_seq);
-        batch.flush();
-        u = end;
-    }
-    llama_memory_clear(d.mem(), false);
+    ContinuationSink sink{enc, results, d.n_vocab};
+    ScoringBatch batch(d, sink);
+    run_passes(d, batch, plan, enc, false);
 
     for (auto & r : results) {
         double sum = 0.0;
@@ -360,6 +445,34 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
     }
     llama_memory_clear(d.mem(), false);
     return results;
+}
+
+std::vector<PromptScores> LlamaBackend::score_prompts(std::span<const PromptScoreRequest> requests) {
+    Impl & d = *impl_;
+    d.use_context(true, d.options.n_parallel);
+    const int window = d.n_ctx();
+    std::vector<PromptScores> scores(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const auto & t = requests[i].tokens;
+        const std::string what = "prompt " + std::to_string(i);
+        if (t.empty()) throw Error(what + " has no tokens");
+        if (int(t.size()) > window) {
+            throw Error(what + " has " + std::to_string(t.size()) + " tokens, more than the context window (-c " + std::to_string(window) + ")");
+        }
+        for (const int32_t id : t) {
+            if (id < 0 || id >= d.n_vocab) {
+                throw Error(what + ": token id " + std::to_string(id) + " is outside the vocabulary (0 to " + std::to_string(d.n_vocab - 1) + ")");
+            }
+        }
+        scores[i].token_logprobs.assign(t.size(), std::numeric_limits<float>::quiet_NaN());
+        if (requests[i].top_logprobs > 0) scores[i].top_logprobs.resize(t.size());
+    }
+    const std::vector<Encoded> enc = encode_prompts_shared(requests);
+    const PassPlan plan = plan_passes(group_by_context(enc), enc, d.n_seq_max(), window, d.n_batch());
+    PromptSink sink{requests, scores, d.n_vocab};
+    ScoringBatch batch(d, sink);
+    run_passes(d, batch, plan, enc, true);
+    return scores;
 }
 
 }  // namespace rightsize
