@@ -104,6 +104,21 @@ public:
         return s.size() > 3000 ? s.substr(s.size() - 3000) : s;
     }
     int port() const { return port_; }
+    // Sends SIGTERM and waits for the process to end: its exit status, or -1 (killed after the time).
+    int terminate_and_wait(std::chrono::seconds limit) {
+        if (pid_ <= 0) return -1;
+        kill(pid_, SIGTERM);
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        int status = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return -1;
+    }
 
 private:
     pid_t pid_ = -1;

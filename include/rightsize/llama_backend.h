@@ -122,6 +122,17 @@ public:
                                          const StreamCallback & on_token = {},
                                          const FinishCallback & on_finished = {}) override;
 
+    // The text of one token as a client shows it: control tokens as their text ("<|im_end|>").
+    std::string token_text(int32_t token) const;
+    // BOS and EOS (-1 and "" when the model has none) and whether tokenising adds BOS.
+    struct SpecialTokens {
+        int32_t bos = -1, eos = -1;
+        std::string bos_text, eos_text;
+        bool add_bos = false;
+    };
+    SpecialTokens special_tokens() const;
+    bool is_end_of_generation(int32_t token) const;
+
     // Replaces the active LoRA adapters (an empty list removes them). Adapters are loaded once
     // and kept for the backend's lifetime.
     void set_loras(const std::vector<LoraAdapter> & loras);

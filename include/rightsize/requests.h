@@ -106,6 +106,9 @@ struct StreamEvent {
     size_t request_index;
     std::string_view piece;
     double t_ms;  // since the request started
+    // The request's result so far, this token included (its id and log-probabilities when asked);
+    // null where the backend does not keep one.
+    const GenerateResult * so_far = nullptr;
 };
 using StreamCallback = std::function<bool(const StreamEvent &)>;
 // Called once per request when it finishes (any reason), with its index: for progress.

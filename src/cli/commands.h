@@ -11,6 +11,7 @@ int cmd_bench(int argc, char ** argv);
 int cmd_info(int argc, char ** argv);
 int cmd_load(int argc, char ** argv);
 int cmd_run(int argc, char ** argv);
+int cmd_serve(int argc, char ** argv);
 int cmd_tasks(int argc, char ** argv);
 int cmd_per(int argc, char ** argv);
 int cmd_report(int argc, char ** argv);

@@ -21,7 +21,7 @@ void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given, const 
         }
         o.flash_attn = v == "1" ? "on" : v == "0" ? "off" : v;
     });
-    p.value({"-np", "--parallel"}, "N", "sequences decoded together (default 8)",
+    p.value({"-np", "--parallel"}, "N", "sequences decoded together (default " + std::to_string(o.n_parallel) + ")",
             [&o](const std::string & v) { o.n_parallel = parse_int("-np", v, 1, 256); });
     p.value({"--lora"}, "FILE[:SCALE]", "apply a LoRA adapter (repeatable; scale default 1.0)",
             [&o](const std::string & v) { o.loras.push_back(parse_lora_arg(v)); });

@@ -21,6 +21,8 @@ void print_usage() {
            "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
            "  vote      blind pairwise human-likeness voting in the browser (127.0.0.1), or a model judge\n"
            "            (--judge MODEL.gguf | --judge-endpoint URL); --tally for win rates\n"
+           "  serve     a GGUF model behind an OpenAI-compatible API that lm-evaluation-harness scores exactly\n"
+           "            (echoed prompt log-probabilities, /tokenize, /tokenizer_info), batched and streamed\n"
            "  load      a serving load test of an OpenAI-compatible endpoint (vLLM bench definitions, GuideLLM sweep)\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
            "  info      model facts: architecture, parameters, size, quantisation, context, chat template\n\n"
@@ -47,6 +49,7 @@ int main(int argc, char ** argv) {
         if (cmd == "info") return cli::cmd_info(argc, argv);
         if (cmd == "load") return cli::cmd_load(argc, argv);
         if (cmd == "run") return cli::cmd_run(argc, argv);
+        if (cmd == "serve") return cli::cmd_serve(argc, argv);
         if (cmd == "tasks") return cli::cmd_tasks(argc, argv);
         if (cmd == "per") return cli::cmd_per(argc, argv);
         if (cmd == "report") return cli::cmd_report(argc, argv);

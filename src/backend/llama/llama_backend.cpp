@@ -361,6 +361,32 @@ std::string LlamaBackend::detokenize(std::span<const int32_t> tokens) const {
     return out;
 }
 
+std::string LlamaBackend::token_text(int32_t token) const {
+    if (token < 0 || token >= impl_->n_vocab) return "";
+    char buf[256];
+    const int32_t n = llama_token_to_piece(impl_->vocab, token, buf, sizeof buf, 0, true);
+    if (n >= 0) return std::string(buf, size_t(n));
+    std::string big(size_t(-n), '\0');
+    llama_token_to_piece(impl_->vocab, token, big.data(), int32_t(big.size()), 0, true);
+    return big;
+}
+
+LlamaBackend::SpecialTokens LlamaBackend::special_tokens() const {
+    SpecialTokens s;
+    s.bos = llama_vocab_bos(impl_->vocab);
+    s.eos = llama_vocab_eos(impl_->vocab);
+    if (s.bos == LLAMA_TOKEN_NULL) s.bos = -1;
+    if (s.eos == LLAMA_TOKEN_NULL) s.eos = -1;
+    s.bos_text = s.bos >= 0 ? token_text(s.bos) : "";
+    s.eos_text = s.eos >= 0 ? token_text(s.eos) : "";
+    s.add_bos = llama_vocab_get_add_bos(impl_->vocab);
+    return s;
+}
+
+bool LlamaBackend::is_end_of_generation(int32_t token) const {
+    return token >= 0 && token < impl_->n_vocab && llama_vocab_is_eog(impl_->vocab, token);
+}
+
 void LlamaBackend::set_loras(const std::vector<LoraAdapter> & loras) {
     Impl & d = *impl_;
     std::vector<llama_adapter_lora *> handles;

@@ -289,7 +289,7 @@ private:
         const size_t before = res.text.size();
         res.text.append(s.pending, 0, ready);
         s.pending.erase(0, ready);
-        if (job.on_token && !job.on_token({job.id, std::string_view(res.text).substr(before), t})) {
+        if (job.on_token && !job.on_token({job.id, std::string_view(res.text).substr(before), t, &res})) {
             res.finish = FinishReason::Stop;
             return false;
         }
