@@ -41,11 +41,9 @@ int cmd_serve(int argc, char ** argv) {
     LlamaOptions lo;
     lo.n_ctx = 8192;
     lo.n_parallel = 4;
-    // On: with this llama.cpp, CPU attention without flash attention scores a prompt differently
-    // when its KV cells come after another prompt's (up to 0.075 nats per token measured on SmolLM2),
-    // so a reply would depend on which requests shared its batch; with it on, batched scores equal
-    // scoring each prompt alone (docs/serve.md).
-    lo.flash_attn = "on";
+    // Off, as rightsize run scores, so the two give the same numbers for the same batches. On CPU a
+    // score depends somewhat on which requests share its batch either way (docs/serve.md).
+    lo.flash_attn = "off";
     ServeOptions so;
     std::string api_key_env, port_file;
     bool log = false;

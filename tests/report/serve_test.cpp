@@ -24,7 +24,7 @@ namespace {
 
 LlamaOptions serve_options(int np = 4) {
     LlamaOptions o = model_options(smollm2_path(), 4096, 2);
-    o.flash_attn = "on";  // as rightsize serve runs: batched scores equal each prompt's alone
+    o.flash_attn = "on";  // with it, this model's scores here do not depend on which prompts share a batch
     o.n_parallel = np;
     return o;
 }

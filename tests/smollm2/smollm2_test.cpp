@@ -71,8 +71,8 @@ TEST_F(SmolLM2, PrefixSharedBatchEqualsOneAtATimeWithin1e4PerToken) {
 
 // Several passes over one context (more choices than -np sequences), continuations of different
 // lengths sharing a pass: each continuation still equals its score alone. With flash attention on:
-// with it off, this llama.cpp's CPU attention gives a continuation placed in later KV cells than
-// when alone a different score (0.075 nats on the third token here; docs/serve.md).
+// with it off, this llama.cpp's CPU attention scores a continuation placed in later KV cells than
+// when alone differently (0.075 nats on the third token here); docs/serve.md has the measurements.
 TEST_F(SmolLM2, ContinuationsOfDifferentLengthsInLaterPassesEqualOneAtATime) {
     LlamaOptions o = model_options(smollm2_path(), 4096, 4);
     o.flash_attn = "on";
@@ -316,3 +316,4 @@ TEST(Gemma3, ChatModeFallsBackToTheGemmaTemplate) {
     LlamaBackend chatml(o);
     EXPECT_NE(chatml.apply_chat_template(msgs, true).find("<|im_start|>user\nHello<|im_end|>"), std::string::npos);
 }
+
