@@ -10,7 +10,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${RIGHTSIZE_FUZZ_BUILD:-$src/build-fuzz}
-all=(task_yaml jinja jsonl json csv tsv per_csv results sse openai_reply)
+all=(task_yaml jinja jsonl json csv tsv per_csv results sse openai_reply serve_request)
 targets=() runs=() seconds=30
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do

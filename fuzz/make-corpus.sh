@@ -11,7 +11,7 @@ build=$(cd "${1:-$src/build-fuzz}" && pwd)
 corpus=$build/corpus
 data=$src/../shared/data
 seeds=$build/bin/rightsize-fuzz-seeds
-targets=(task_yaml jinja jsonl json csv tsv per_csv results sse openai_reply)
+targets=(task_yaml jinja jsonl json csv tsv per_csv results sse openai_reply serve_request)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 
 # A seed's name: its source path with / as _, so re-running overwrites rather than duplicates.
@@ -110,5 +110,18 @@ stream completion '\004' $'data: {"choices":[{"index":0,"text":" Par","finish_re
 stream chat-crlf '\011' $'data: {"choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}\r\n\r\n: keep-alive\r\n\r\ndata: {"choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]}\r\n\r\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\r\n\r\ndata: [DONE]\r\n\r\n'
 stream multiline '\002' $'event: message\nid: 7\ndata: {"choices":[{"index":0,\ndata: "text":"a","finish_reason":"stop"}]}\n\n'
 stream cut '\006' $'data: {"choices":[{"index":0,"text":"half"'
+
+# rightsize serve's request bodies as lm-eval, OpenAI's clients and llama-server's send them; the
+# first byte picks the route (0 completions, 1 chat, 2 /tokenize, 3 /detokenize).
+body() { { printf "$2"; printf '%s' "$3"; } > "$corpus/serve_request/$1"; }
+body lm-eval-loglikelihood '\000' '{"model":"smollm2","prompt":[[504,3575,282,4649,314],[504,3575,282,1345]],"temperature":0,"max_tokens":1,"logprobs":1,"seed":1234,"echo":true}'
+body lm-eval-generate '\000' '{"prompt":[[19556,905]],"model":"smollm2","max_tokens":256,"temperature":0,"stop":["Question:","</s>","<|im_end|>"],"seed":1234}'
+body completion-stream '\000' '{"prompt":"Once upon a time","max_tokens":16,"stream":true,"stream_options":{"include_usage":true},"top_p":0.9,"top_k":40,"n":1,"ignore_eos":false,"truncate_prompt_tokens":100}'
+body echo-zero '\000' '{"prompt":["a b c","d e"],"echo":true,"max_tokens":0,"logprobs":5}'
+body chat '\001' '{"model":"smollm2","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Hi"}]}],"max_completion_tokens":8,"logprobs":true,"top_logprobs":2,"stream":true}'
+body tokenize-vllm '\002' '{"model":"smollm2","prompt":"Hello world","add_special_tokens":false}'
+body tokenize-llama-server '\002' '{"content":"Hello world","add_special":true,"parse_special":false}'
+body tokenize-chat '\002' '{"messages":[{"role":"user","content":"hi"}],"add_generation_prompt":true}'
+body detokenize '\003' '{"tokens":[19556,905]}'
 
 for t in "${targets[@]}"; do printf '%-10s %5d inputs\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"; done
