@@ -5,11 +5,11 @@
 # Each concurrency level gets its own prompts (--seed): llama-server keeps the prompts it has seen
 # in a RAM cache, and the same prompts again would measure its cache, not its serving.
 #   bench/serve_vs_llama_server.sh [-m MODEL] [-t N] [-np N] [-fa on|off] [--num-prompts N]
-#                                  [--input-len N] [--output-len N] [--concurrency 1,4] OUT
+#                                  [--input-len N] [--output-len N] [--concurrency 1,4] [--servers rightsize,llama-server] OUT
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=$root/models/smollm2-135m-instruct-q4_1.gguf
-threads=2 np=4 fa=on prompts=32 input=256 output=64 concurrency=1,4 out=""
+threads=2 np=4 fa=on prompts=32 input=256 output=64 concurrency=1,4 servers="rightsize llama-server" out=""
 while [ $# -gt 0 ]; do
   case $1 in
     -m) model=$2; shift 2 ;;
@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
     --input-len) input=$2; shift 2 ;;
     --output-len) output=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
+    --servers) servers=${2//,/ }; shift 2 ;;
     -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) out=$1; shift ;;
   esac
@@ -38,7 +39,7 @@ wait_health() {
 }
 
 printf 'server\tconcurrency\trequests_per_s\toutput_tokens_per_s\tttft_p50_ms\tttft_p99_ms\ttpot_p50_ms\ttpot_p99_ms\n' > "$out/summary.tsv"
-for server in rightsize llama-server; do
+for server in $servers; do
   port=$(free_port)
   if [ "$server" = rightsize ]; then
     "$rs" serve "${common[@]}" --port "$port" > "$out/$server.log" 2>&1 &

@@ -155,9 +155,16 @@ public:
 
     // Admits and prefills what fits, then one decode step. False when nothing was active or queued.
     bool step() {
+        std::vector<Slot *> running;
+        for (Slot & s : slots_) {
+            if (s.active) running.push_back(&s);
+        }
         const std::vector<Slot *> admitted = admit();
-        if (!admitted.empty()) prefill(admitted);
-        return decode_step() || !queue_.empty();
+        if (admitted.empty()) return decode_step() || !queue_.empty();
+        // The running requests' next tokens ride in the first batch of the new prompts, as
+        // llama-server does, instead of waiting for the whole prefill.
+        prefill(admitted, running);
+        return true;
     }
 
     void run() {
@@ -203,11 +210,18 @@ private:
         return admitted;
     }
 
-    // Prefills the admitted prompts together, chunked by n_batch. A slot samples right after the
-    // decode that holds its last prompt token: a later chunk would overwrite its logits.
-    void prefill(const std::vector<Slot *> & admitted) {
+    // Prefills the admitted prompts together, chunked by n_batch, after the running slots' next
+    // tokens. A slot samples right after the decode that holds its row: a later chunk would
+    // overwrite its logits.
+    void prefill(const std::vector<Slot *> & admitted, const std::vector<Slot *> & running) {
         std::vector<Slot *> ready;  // slots whose output row is in the current batch
         batch_.clear();
+        for (Slot * s : running) {
+            s->output_row = batch_.size();
+            batch_.add(last_token_[size_t(s->seq)], llama_pos(s->n_past), {&s->seq, 1}, true);
+            ++s->n_past;
+            ready.push_back(s);
+        }
         for (Slot * s : admitted) {
             const auto & p = s->job->prompt;
             for (size_t i = 0; i < p.size(); ++i) {
