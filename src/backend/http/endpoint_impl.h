@@ -73,6 +73,9 @@ struct EndpointBackend::Impl {
     // How the server gives prompt log-probabilities: -1 not known yet, 0 it does not, 1 echo with
     // logprobs (OpenAI's legacy completions), 2 vLLM's "prompt_logprobs".
     int echo = -1;
+    // Set when the echo check failed (MisalignedEcho): its message, for requests the next-token route
+    // cannot score.
+    std::string misaligned_echo;
     // The server has no /apply-template: chat prompts are recorded as a transcript (generation sends
     // the messages; scoring in chat mode is refused, since its context would not be the model's).
     bool template_as_transcript = false;

@@ -86,11 +86,11 @@ void EndpointBackend::Impl::check_echo(const Split & s, const json & reply) {
         });
         if (it == top.end()) continue;  // not among the top: another position is tried
         if (std::fabs(it->logprob - *lp.token_logprobs[p]) > 0.05) {
-            throw Error(where + ": the server's echoed prompt log-probabilities disagree with its own next-token ones (token " +
-                        std::to_string(p) + " '" + lp.tokens[p] + "': " + std::to_string(*lp.token_logprobs[p]) + " echoed, " +
-                        std::to_string(it->logprob) + " as the next token): its echo is misaligned (llama-cpp-python 0.3's is "
-                        "shifted by one token), so every score through it would be wrong. Use a server whose echo is right (vLLM), "
-                        "or run the GGUF in-process");
+            throw MisalignedEcho(where + ": the server's echoed prompt log-probabilities disagree with its own next-token ones (token " +
+                                 std::to_string(p) + " '" + lp.tokens[p] + "': " + std::to_string(*lp.token_logprobs[p]) + " echoed, " +
+                                 std::to_string(it->logprob) + " as the next token): its echo is misaligned (llama-cpp-python 0.3's is "
+                                 "shifted by one token), so every score read from it would be wrong. Use a server whose echo is right "
+                                 "(vLLM; for a GGUF, rightsize serve), or run the GGUF in-process");
         }
         return;
     }
@@ -118,7 +118,9 @@ std::vector<LoglikelihoodResult> EndpointBackend::Impl::score_next_token(std::sp
     std::vector<LoglikelihoodResult> out(requests.size());
     in_parallel(groups.size(), o.concurrency, [&](size_t gi) {
         const auto & [context, members] = *groups[gi];
-        std::vector<TopToken> top = next_token_logprobs(context, kTopK);
+        // A server that reads text prompts only (llama-cpp-python) gets the context as text.
+        const json prompt = text_prompts ? json(detokenize_ids(context)) : json(context);
+        std::vector<TopToken> top = next_token_logprobs(prompt, kTopK);
         const auto find = [&](int32_t id) -> const TopToken * {
             for (const auto & t : top) {
                 if (t.id ? *t.id == id : t.text == piece(id)) return &t;
@@ -126,7 +128,7 @@ std::vector<LoglikelihoodResult> EndpointBackend::Impl::score_next_token(std::sp
             return nullptr;
         };
         const bool all_found = std::all_of(members.begin(), members.end(), [&](size_t i) { return find(splits[i].whole.back()); });
-        if (!all_found && facts.n_vocab > kTopK) top = next_token_logprobs(context, facts.n_vocab);
+        if (!all_found && facts.n_vocab > kTopK) top = next_token_logprobs(prompt, facts.n_vocab);
         double best = -std::numeric_limits<double>::infinity();
         for (const auto & t : top) best = std::max(best, t.logprob);
         for (const size_t i : members) {
@@ -136,7 +138,7 @@ std::vector<LoglikelihoodResult> EndpointBackend::Impl::score_next_token(std::sp
                 throw Error(api->base().url("/completions") + ": the continuation '" + requests[i].continuation +
                             "' (token " + std::to_string(id) + ") is not among the " + std::to_string(top.size()) +
                             " top log-probabilities the server returns, so the next-token route cannot score it; use a server "
-                            "that echoes prompt log-probabilities (vLLM) or run the GGUF in-process");
+                            "that echoes prompt log-probabilities (vLLM; for a GGUF, rightsize serve) or run the GGUF in-process");
             }
             LoglikelihoodResult & r = out[i];
             r.logprob = t->logprob;
@@ -160,12 +162,24 @@ std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const 
     }
     const std::vector<Impl::Split> splits = d.split_all(requests);
     std::vector<LoglikelihoodResult> out(requests.size());
+    const bool single = std::all_of(splits.begin(), splits.end(), [](const Impl::Split & s) { return s.single_token(); });
     if (d.echo != 0 && !requests.empty()) {
         try {
             out[0] = d.score_echo(splits[0]);  // the first request tells whether the server echoes
             if (d.echo == -1) d.echo = 1;
             in_parallel(requests.size() - 1, d.o.concurrency, [&](size_t i) { out[i + 1] = d.score_echo(splits[i + 1]); });
             return out;
+        } catch (const MisalignedEcho & e) {
+            // Never read again; one-token choices can still be scored from the next token's
+            // log-probabilities, which the check found right.
+            d.echo = 0;
+            d.misaligned_echo = e.what();
+            if (!single) throw;
+            if (d.o.on_note) {
+                d.o.on_note(d.name + ": the server's echoed prompt log-probabilities are misaligned (so never read); these choices "
+                            "are single tokens, scored from the top log-probabilities of the next token instead (labelled "
+                            "next-token in the samples and results.json)");
+            }
         } catch (const NoPromptLogprobs &) {
             d.echo = 0;
             try {  // vLLM answers its own "prompt_logprobs" where echo gives none; one request tells
@@ -178,7 +192,6 @@ std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const 
                 in_parallel(requests.size() - 1, d.o.concurrency, [&](size_t i) { out[i + 1] = d.score_echo(splits[i + 1]); });
                 return out;
             }
-            const bool single = std::all_of(splits.begin(), splits.end(), [](const Impl::Split & s) { return s.single_token(); });
             if (single && d.o.on_note) {
                 d.o.on_note(d.name + ": the server does not echo prompt log-probabilities; these choices are single tokens, so "
                             "they are scored from the top log-probabilities of the next token (labelled next-token in the samples "
@@ -186,13 +199,14 @@ std::vector<LoglikelihoodResult> EndpointBackend::loglikelihood(std::span<const 
             }
         }
     }
+    if (!single && !d.misaligned_echo.empty()) throw Error(d.misaligned_echo);
     for (size_t i = 0; i < splits.size(); ++i) {
         if (!splits[i].single_token()) {
             throw Error(d.api->base().url("/completions") + ": the server does not return the prompt's log-probabilities (\"echo\": "
                         "true with \"logprobs\"), and the continuation '" + requests[i].continuation + "' is " +
                         std::to_string(splits[i].whole.size() - splits[i].n_context) +
                         " tokens, so the next-token route (one-token choices) cannot score it either. Use a server that echoes "
-                        "them (vLLM) or run the GGUF in-process; generation tasks work on this server");
+                        "them (vLLM; for a GGUF, rightsize serve) or run the GGUF in-process; generation tasks work on this server");
         }
     }
     return d.score_next_token(requests, splits);

@@ -83,6 +83,11 @@ std::string parse_applied_template(const nlohmann::json & reply, const std::stri
 struct NoPromptLogprobs : Error {
     using Error::Error;
 };
+// An echo whose log-probabilities disagree with the server's own next-token ones (llama-cpp-python
+// 0.3's is shifted by one token): no score may be read from it.
+struct MisalignedEcho : Error {
+    using Error::Error;
+};
 LoglikelihoodResult score_echoed_prompt(const nlohmann::json & reply, std::span<const int32_t> whole, size_t n_context,
                                         const std::string & where);
 
