@@ -7,12 +7,14 @@
 
 #include <rightsize/error.h>
 #include <rightsize/load_test.h>
+#include <rightsize/serve.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 namespace rightsize::cli {
 
@@ -32,10 +34,42 @@ struct LoadCliOptions {
     int input_len = 256, output_len = 64, sweep_runs = 6;
     double range_ratio = 0;
     bool sweep = false;
+    LlamaOptions llama = [] {  // a local GGUF: served in this process as rightsize serve serves it
+        LlamaOptions l;
+        l.n_ctx = 8192;
+        l.n_parallel = 4;
+        l.flash_attn = "off";
+        return l;
+    }();
+};
+
+// A GGUF load-tested through rightsize serve's engine on 127.0.0.1, in this process, for the test.
+class LocalServer {
+public:
+    explicit LocalServer(const LlamaOptions & o) : backend_(o), server_(backend_, options()) {
+        thread_ = std::thread([this] { server_.run(); });
+    }
+    ~LocalServer() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/v1"; }
+
+private:
+    static ServeOptions options() {
+        ServeOptions so;
+        so.port = 0;
+        so.max_queue = 100000;  // the load test's own concurrency bounds what is in flight
+        return so;
+    }
+    LlamaBackend backend_;
+    Server server_;
+    std::thread thread_;
 };
 
 void add_load_options(ArgParser & p, LoadCliOptions & o) {
-    p.value({"-m", "--model"}, "URL[#NAME]", "the endpoint: its API base up to /v1 (served model: the first of /v1/models, or NAME)",
+    p.value({"-m", "--model"}, "URL[#NAME]|FILE", "the endpoint: its API base up to /v1 (served model: the first of /v1/models, or NAME); "
+            "or a GGUF file, served in this process by rightsize serve's engine on 127.0.0.1 (llama.cpp's flags below apply)",
             [&](const std::string & v) { o.model = v; });
     p.value({"--tasks"}, "TASK", "prompts from this task's documents (as 'run' builds them); default: random tokens",
             [&](const std::string & v) { o.task = v; });
@@ -84,6 +118,7 @@ void add_load_options(ArgParser & p, LoadCliOptions & o) {
             [&](const std::string & v) { o.endpoint.timeout_s = parse_int("--request-timeout", v, 1, 86400); });
     p.value({"--retries"}, "N", "retries of a failed request (connection, 429, 5xx; default 0 here: a failure is counted)",
             [&](const std::string & v) { o.endpoint.retries = parse_int("--retries", v, 0, 100); });
+    add_llama_options(p, o.llama, nullptr, "8192 (a GGUF: -np sequences of -c / -np tokens)");
 }
 
 std::vector<LoadPrompt> make_prompts(EndpointBackend & backend, LoadCliOptions & o, size_t n) {
@@ -100,7 +135,9 @@ std::vector<LoadPrompt> make_prompts(EndpointBackend & backend, LoadCliOptions &
 }
 
 nlohmann::json about(const EndpointBackend & backend, const LoadCliOptions & o, size_t n_prompts) {
-    return {{"endpoint", split_endpoint_model(o.model).first},
+    const bool local = !is_endpoint(o.model);
+    return {{"endpoint", local ? "rightsize serve in this process (" + split_endpoint_model(o.endpoint.url).first + ") for " + o.model
+                               : split_endpoint_model(o.model).first},
             {"model", backend.served_model()},
             {"date", iso8601_utc()},
             {"prompts", o.task.empty() ? nlohmann::json{{"kind", "random"}, {"input_len", o.input_len}, {"output_len", o.output_len},
@@ -125,8 +162,9 @@ void write_outputs(const std::string & dir, const nlohmann::json & meta, std::sp
 
 int cmd_load(int argc, char ** argv) {
     LoadCliOptions o;
-    ArgParser p("load", "-m URL [options]\n\n"
-                        "A serving load test of an OpenAI-compatible endpoint with vLLM bench's definitions: TTFT (to the\n"
+    ArgParser p("load", "-m URL|FILE.gguf [options]\n\n"
+                        "A serving load test of an OpenAI-compatible endpoint (or of a GGUF served in this process by\n"
+                        "rightsize serve's engine) with vLLM bench's definitions: TTFT (to the\n"
                         "first non-empty chunk), TPOT ((E2EL - TTFT) / (output tokens - 1)), ITL (gaps between chunks),\n"
                         "E2EL, request/output/total-token throughput and goodput under --slo. Requests arrive at\n"
                         "--request-rate with gamma gaps of shape --burstiness (1 = Poisson), at most --max-concurrency\n"
@@ -135,12 +173,17 @@ int cmd_load(int argc, char ** argv) {
                         "on this machine (the client); progress goes to stderr.");
     add_load_options(p, o);
     if (!p.parse(argc, argv, 2)) return 0;
-    if (o.model.empty()) throw UsageError("load needs -m URL (an OpenAI-compatible API base such as http://127.0.0.1:8080/v1)");
-    if (!is_endpoint(o.model)) throw UsageError("-m " + o.model + ": load tests an endpoint (http:// or https://); serve a GGUF first");
+    if (o.model.empty()) throw UsageError("load needs -m URL (an OpenAI-compatible API base such as http://127.0.0.1:8080/v1) or -m FILE.gguf");
     if (o.sweep && o.load.duration_s > 0) throw UsageError("--sweep and --duration do not go together: a sweep sends --num-prompts per run");
     const size_t n = o.num_prompts ? o.num_prompts : o.load.duration_s > 0 ? 10000000 : 50;
     o.load.num_requests = n;
-    o.endpoint.url = o.model;
+    std::unique_ptr<LocalServer> local;
+    if (!is_endpoint(o.model)) {
+        o.llama.model_path = o.model;
+        local = std::make_unique<LocalServer>(o.llama);
+        fprintf(stderr, "load: %s served in this process by rightsize serve's engine at %s\n", o.model.c_str(), local->url().c_str());
+    }
+    o.endpoint.url = local ? local->url() : o.model;
     if (const char * key = std::getenv(o.api_key_env.c_str())) o.endpoint.api_key = key;
     EndpointBackend backend(o.endpoint);
     const auto prompts = make_prompts(backend, o, n);

@@ -127,8 +127,24 @@ TEST(LoadTest, TheSweepCommandPrintsVllmFiguresAndWritesJsonAndHtml) {
     const auto bad = run_command(std::string(RIGHTSIZE_CLI) + " load -m " + s.url() + " --slo ttft=soon");
     EXPECT_EQ(bad.status, 2);
     EXPECT_NE(bad.err.find("--slo: 'ttft=soon'"), std::string::npos) << bad.err;
-    const auto local = run_command(std::string(RIGHTSIZE_CLI) + " load -m model.gguf");
-    EXPECT_EQ(local.status, 2);
-    EXPECT_NE(local.err.find("load tests an endpoint"), std::string::npos) << local.err;
+    const auto missing = run_command(std::string(RIGHTSIZE_CLI) + " load -m " + (s.dir / "no-such.gguf").string());
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_NE(missing.err.find("no-such.gguf"), std::string::npos) << missing.err;
 }
 #endif
+
+// A GGUF instead of a URL: served in the same process by rightsize serve's engine on 127.0.0.1,
+// and measured as any endpoint is (every request to its length, the figures in load.json).
+TEST(LoadTest, AGgufIsServedInThisProcessAndMeasured) {
+    const fs::path out = fresh_subdir("load-local");
+    const auto r = run_command(std::string(RIGHTSIZE_CLI) + " load -m " + smollm2_path() +
+                               " -t 2 -np 2 --num-prompts 4 --input-len 32 --output-len 8 --max-concurrency 2 -o " + out.string());
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("Successful requests:                     4"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("served in this process by rightsize serve's engine"), std::string::npos) << r.err;
+    const auto j = nlohmann::json::parse(slurp(out / "load.json"));
+    EXPECT_EQ(j["model"], "smollm2-135m-instruct-q4_1");
+    EXPECT_NE(j["endpoint"].get<std::string>().find("rightsize serve in this process"), std::string::npos) << j["endpoint"];
+    EXPECT_EQ(j["runs"][0]["completed"], 4);
+    EXPECT_EQ(j["runs"][0]["total_output_tokens"], 32) << "every request ran to its 8 tokens";
+}
