@@ -102,6 +102,6 @@ for task in "${list[@]}"; do
   t2=$(date +%s.%N)
   lm=$(jq -r --arg t "rs_$task" --arg m "$metric" '.results[$t][$m]' "$(ls -t "$out"/lm-eval/*/results_*.json | head -n 1)")
   ours=$(jq -r --arg t "$task" --arg m "$metric" '.results[$t][$m]' "$out/rightsize/$name/results.json")
-  printf '%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\n' "$task" "$n" "$metric" "$lm" "$ours" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" >> "$out/summary.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\n' "$task" "$n" "$metric" "$lm" "$ours" "$(awk "BEGIN{print $t1 - $t0}")" "$(awk "BEGIN{print $t2 - $t1}")" >> "$out/summary.tsv"
 done
-column -t -s $'\t' "$out/summary.tsv"
+cat "$out/summary.tsv"

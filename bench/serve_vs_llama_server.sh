@@ -58,4 +58,4 @@ for server in $servers; do
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
-column -t -s $'\t' "$out/summary.tsv"
+cat "$out/summary.tsv"

@@ -5,11 +5,12 @@ set -euo pipefail
 packages=(cmake ninja-build g++ git unzip ca-certificates nlohmann-json3-dev libgtest-dev
           libcurl4-openssl-dev libcpp-httplib-dev pkg-config libsqlite3-dev libyaml-cpp-dev
           libpng-dev chromium fonts-dejavu-core wamerican libpcre2-dev libssl-dev
-          clang libclang-rt-14-dev prometheus)
+          clang libclang-rt-14-dev prometheus jq curl)
 # libpcre2-dev: the Python regular expressions of task files (filters, regexes_to_ignore);
 # libssl-dev: OpenSSL's SHA-256 for downloads and cached files.
 # clang and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes): the fuzz targets (fuzz/,
 # bench/fuzz.sh).
+# jq and curl: bench/lm_eval_serve.sh (the lm-eval check the tests run) reads JSON and waits for the server.
 # prometheus: a real server on loopback for the served-model energy path (--prometheus) in the tests.
 # chromium (headless) and libpng check the HTML report in the tests; the font gives it glyphs.
 missing=()
