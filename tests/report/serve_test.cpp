@@ -53,6 +53,19 @@ struct Serving {
     }
 };
 
+// Waits until the server's /metrics shows a request generating (false after 30 s).
+bool wait_running(int port) {
+    httplib::Client c("127.0.0.1", port);
+    for (int i = 0; i < 600; ++i) {
+        if (auto r = c.Get("/metrics"); r && r->body.find("\nrightsize_requests_running 0\n") == std::string::npos &&
+                                         r->body.find("\nrightsize_requests_running ") != std::string::npos) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
 httplib::Result post(const Serving & s, const std::string & path, const json & body, const httplib::Headers & h = {}) {
     auto c = s.client();
     return c.Post(path, h, body.dump(), "application/json");
@@ -152,7 +165,7 @@ TEST(Serve, TheQueueBoundAnswers503WithRetryAfter) {
     Serving s(serve_options(1), so);
     const json longer = {{"prompt", "Once upon a time"}, {"max_tokens", 400}, {"temperature", 0}, {"ignore_eos", true}};
     auto first = std::async(std::launch::async, [&] { return post(s, "/v1/completions", longer)->status; });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first one is running
+    ASSERT_TRUE(wait_running(s.server.port())) << "the first request is generating";
     auto r = post(s, "/v1/completions", {{"prompt", "Hi"}, {"max_tokens", 2}});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 503) << r->body;
@@ -330,7 +343,7 @@ TEST(Serve, SigtermFinishesTheRequestInFlightThenExits) {
         auto r = c.Post("/v1/completions", body.dump(), "application/json");
         return r ? json::parse(r->body) : json();
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    ASSERT_TRUE(wait_running(port)) << "the request is generating before the signal";
     EXPECT_EQ(p.terminate_and_wait(std::chrono::seconds(60)), 0) << p.log_text();
     const json r = reply.get();
     ASSERT_TRUE(r.contains("usage")) << r.dump();
