@@ -1,5 +1,5 @@
 // rightsize serve: a GGUF model behind an OpenAI-compatible HTTP API that lm-evaluation-harness's
-// local-completions model (and rightsize's own endpoint backend) can score exactly.
+// local-completions model (and rightsize's own endpoint backend) can score.
 //
 //   POST /v1/completions        text, texts, token ids or lists of them; echo with logprobs returns
 //                               every prompt token's log-probability (first null) and top tokens,

@@ -49,7 +49,7 @@ int cmd_serve(int argc, char ** argv) {
     bool log = false;
     ArgParser p("serve", "-m MODEL.gguf [--host 127.0.0.1] [--port 8080] [options]\n\n"
                          "Serves the model behind an OpenAI-compatible API that lm-evaluation-harness's\n"
-                         "local-completions model scores exactly (docs/serve.md):\n"
+                         "local-completions model can score (docs/serve.md):\n"
                          "  POST /v1/completions       text or token-id prompts; echo + logprobs returns every prompt\n"
                          "                             token's log-probability (first null) and top tokens; streaming\n"
                          "  POST /v1/chat/completions  the model's chat template; logprobs, top_logprobs; streaming\n"

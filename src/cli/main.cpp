@@ -21,7 +21,7 @@ void print_usage() {
            "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
            "  vote      blind pairwise human-likeness voting in the browser (127.0.0.1), or a model judge\n"
            "            (--judge MODEL.gguf | --judge-endpoint URL); --tally for win rates\n"
-           "  serve     a GGUF model behind an OpenAI-compatible API that lm-evaluation-harness scores exactly\n"
+           "  serve     a GGUF model behind an OpenAI-compatible API that lm-evaluation-harness can score\n"
            "            (echoed prompt log-probabilities, /tokenize, /tokenizer_info), batched and streamed\n"
            "  load      a serving load test of an OpenAI-compatible endpoint (vLLM bench definitions, GuideLLM sweep)\n"
            "  bench     prompt/generation throughput (llama-bench definitions), latency percentiles, memory\n"
