@@ -182,13 +182,20 @@ public:
             if (!s.active) continue;
             ids.push_back(s.job->id);
             llama_memory_seq_rm(d_.mem(), s.seq, -1, -1);
-            s = Slot{{}, s.seq};
+            free_slot(s);
         }
         reserved_ = 0;
         return ids;
     }
 
 private:
+    // Back to an empty slot on the same sequence.
+    static void free_slot(Slot & s) {
+        const llama_seq_id seq = s.seq;
+        s = Slot();
+        s.seq = seq;
+    }
+
     // Admits queued requests into free slots while their KV reservation fits.
     std::vector<Slot *> admit() {
         std::vector<Slot *> admitted;
@@ -197,7 +204,8 @@ private:
             const Job & next = *queue_.front();
             const int need = int(next.prompt.size()) + next.rq.max_tokens;
             if (reserved_ + need > window_ && reserved_ > 0) break;
-            s = Slot{std::move(queue_.front()), s.seq};
+            free_slot(s);
+            s.job = std::move(queue_.front());
             queue_.pop_front();
             s.sampler = make_sampler(s.job->rq.sampling);
             s.reserved = need;
@@ -325,7 +333,7 @@ private:
         std::unique_ptr<Job> job = std::move(s.job);
         llama_memory_seq_rm(d_.mem(), s.seq, -1, -1);
         reserved_ -= s.reserved;
-        s = Slot{{}, s.seq};
+        free_slot(s);
         if (job->on_done) job->on_done(std::move(job->res));
     }
 
