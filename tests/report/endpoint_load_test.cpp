@@ -8,10 +8,18 @@
 #include <rightsize/load_test.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace rightsize;
 using namespace rightsize::testing;
 namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const fs::path & p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
 
 #ifdef RIGHTSIZE_LLAMA_SERVER
 
@@ -30,11 +38,6 @@ struct Served {
         return o;
     }
 };
-
-std::string slurp(const fs::path & p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
