@@ -7,6 +7,10 @@
 
 namespace rightsize::serve {
 
+// Prompts one scoring batch takes at most (whole requests; one request larger than this is
+// scored alone): enough for lm-eval's concurrent requests to share their contexts.
+constexpr size_t kMaxBatchPrompts = 512;
+
 Engine::Engine(LlamaBackend & backend, int max_waiting)
     : backend_(backend), session_(backend.open_generation_session()),
       max_unfinished_(std::max(1, backend.options().n_parallel) + std::max(0, max_waiting)), window_(session_->sequence_window()) {
@@ -116,7 +120,20 @@ void Engine::step_generation() {
     running_ = session_->active();
 }
 
+// Takes the next scoring batch: whole requests, up to kMaxBatchPrompts prompts (at least one).
+std::vector<std::unique_ptr<Engine::ScoreJob>> Engine::take_scoring() {
+    std::vector<std::unique_ptr<ScoreJob>> batch;
+    size_t prompts = 0;
+    while (!scoring_.empty() && (batch.empty() || prompts + scoring_.front()->prompts.size() <= kMaxBatchPrompts)) {
+        prompts += scoring_.front()->prompts.size();
+        batch.push_back(std::move(scoring_.front()));
+        scoring_.pop_front();
+    }
+    return batch;
+}
+
 void Engine::loop() {
+    bool scored_last = false;  // scoring and generation take turns when both wait
     for (;;) {
         std::vector<std::unique_ptr<ScoreJob>> scoring;
         std::vector<EngineJob> starting;
@@ -125,19 +142,18 @@ void Engine::loop() {
             const auto busy = [&] { return session_->active() + session_->queued() > 0; };
             cv_.wait(lock, [&] { return stopping_ || !scoring_.empty() || !generating_.empty() || busy(); });
             if (stopping_ && scoring_.empty() && generating_.empty() && !busy()) break;
-            if (!scoring_.empty() && !busy()) {
-                while (!scoring_.empty()) {
-                    scoring.push_back(std::move(scoring_.front()));
-                    scoring_.pop_front();
-                }
-            } else if (scoring_.empty()) {  // a waiting scoring batch holds new generations back
+            const bool generation_turn = scored_last && !generating_.empty();
+            if (!scoring_.empty() && !busy() && !generation_turn) {
+                scoring = take_scoring();
+            } else if (scoring_.empty() || generation_turn) {  // otherwise a waiting scoring batch holds new generations back
                 while (!generating_.empty()) {
                     starting.push_back(std::move(generating_.front()));
                     generating_.pop_front();
                 }
             }
         }
-        if (!scoring.empty()) {
+        scored_last = !scoring.empty();
+        if (scored_last) {
             run_scoring(scoring);
             continue;
         }

@@ -3,7 +3,8 @@
 // so prompts from many HTTP requests share their leading tokens exactly as in `rightsize run`;
 // generation requests join a continuous-batching GenerationSession (-np sequences). Scoring and
 // generation use different KV layouts, so a waiting scoring batch lets the running generations
-// finish, runs, and then new generations start.
+// finish, runs, and then new generations start; when both kinds wait they take turns, and a
+// scoring batch takes at most 512 prompts (whole requests), so neither kind starves the other.
 #pragma once
 
 #include <rightsize/llama_backend.h>
@@ -61,6 +62,7 @@ private:
     };
     void admit_or_refuse();
     void loop();
+    std::vector<std::unique_ptr<ScoreJob>> take_scoring();
     void run_scoring(std::vector<std::unique_ptr<ScoreJob>> & batch);
     void start_generations(std::vector<EngineJob> & jobs);
     void step_generation();
