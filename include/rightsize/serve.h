@@ -26,7 +26,7 @@ namespace rightsize {
 struct ServeOptions {
     std::string host = "127.0.0.1";
     int port = 8080;         // 0: any free port (Server::port says which)
-    std::string model_name;  // the id clients send as "model"; default: the GGUF's file stem
+    std::string model_name;  // the id clients send as "model"; default: the GGUF's file stem (+ADAPTER@SCALE per LoRA)
     std::string api_key;     // non-empty: every route but /health and /metrics needs "Authorization: Bearer KEY"
     int max_queue = 64;      // requests that may wait beyond the -np running ones; more are answered 503
     size_t max_body_bytes = size_t(64) << 20;  // larger bodies are answered 413

@@ -68,7 +68,7 @@ int cmd_serve(int argc, char ** argv) {
             [&](const std::string & v) { so.port = parse_int("--port", v, 0, 65535); });
     p.value({"--port-file"}, "FILE", "write the port listened on to FILE once listening (for scripts with --port 0)",
             [&](const std::string & v) { port_file = v; });
-    p.value({"--alias"}, "NAME", "the model id clients send as \"model\" (default: the file name without .gguf)",
+    p.value({"--alias"}, "NAME", "the model id clients send as \"model\" (default: the file name without .gguf, with +ADAPTER@SCALE per --lora, as run names it)",
             [&](const std::string & v) { so.model_name = v; });
     p.value({"--api-key-env"}, "VAR", "require \"Authorization: Bearer KEY\" on every route but /health and /metrics, KEY read from VAR",
             [&](const std::string & v) { api_key_env = v; });

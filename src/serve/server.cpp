@@ -2,6 +2,8 @@
 // object, access log and metrics; the generating routes are in serve_completions.cpp.
 #include "serve_impl.h"
 
+#include "../run/run_identity.h"
+
 #include <rightsize/error.h>
 #include <rightsize/model_facts.h>
 
@@ -17,7 +19,7 @@ using nlohmann::json;
 namespace serve {
 
 State::State(LlamaBackend & b, ServeOptions o)
-    : backend(b), options(std::move(o)), model_name(options.model_name.empty() ? model_key(b.facts().path) : options.model_name),
+    : backend(b), options(std::move(o)), model_name(options.model_name.empty() ? run_model_key(b.options().model_path, b.options().loras) : options.model_name),
       n_ctx(b.options().n_ctx), n_vocab(b.facts().n_vocab), engine(b, options.max_queue) {}
 
 void State::check_model(const std::string & requested) const {

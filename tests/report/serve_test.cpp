@@ -350,3 +350,36 @@ TEST(Serve, SigtermFinishesTheRequestInFlightThenExits) {
     EXPECT_EQ(r["usage"]["completion_tokens"], 200) << "finished, not cut";
     EXPECT_NE(p.log_text().find("finishing the requests in flight"), std::string::npos);
 }
+
+// The command as users run it with an adapter: `rightsize serve -m TINY --lora A:4` scores an echoed
+// prompt as the in-process engine does with that adapter, and differently from the base model.
+TEST(Serve, ServesAModelWithItsLoraAdapter) {
+    const fs::path dir = fresh_subdir("serve-lora");
+    const int port = free_port();
+    ServerProcess p({RIGHTSIZE_CLI, "serve", "-m", tiny_model_path(), "--lora", tiny_lora_path() + ":4", "--port", std::to_string(port),
+                     "-t", "2", "-c", "512", "-np", "1", "-fa", "on"},
+                    port, dir / "serve.log");
+    ASSERT_TRUE(p.wait_ready(std::chrono::seconds(60))) << p.log_text();
+    LlamaOptions o = tiny_options();
+    o.n_parallel = 1;
+    o.flash_attn = "on";
+    LlamaBackend base(o);
+    o.loras = {{tiny_lora_path(), 4.0f}};
+    LlamaBackend adapted(o);
+    const auto ids = base.tokenize("the question is what a small model", true, true);
+    httplib::Client c("127.0.0.1", port);
+    const std::string id = json::parse(c.Get("/v1/models")->body)["data"][0]["id"];
+    EXPECT_NE(id.find("+tiny-lora@4"), std::string::npos) << id << ": the adapter and its scale are part of the served model's name";
+    auto r = c.Post("/v1/completions", json({{"prompt", ids}, {"echo", true}, {"logprobs", 0}, {"max_tokens", 0}}).dump(), "application/json");
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no reply");
+    const auto served = json::parse(r->body)["choices"][0]["logprobs"]["token_logprobs"];
+    PromptScoreRequest rq{ids, 0};
+    const auto want = adapted.score_prompts({&rq, 1}).front();
+    const auto plain = base.score_prompts({&rq, 1}).front();
+    double from_base = 0;
+    for (size_t t = 1; t < ids.size(); ++t) {
+        EXPECT_NEAR(served[t].get<double>(), want.token_logprobs[t], 1e-3) << t;
+        from_base = std::max(from_base, std::fabs(served[t].get<double>() - plain.token_logprobs[t]));
+    }
+    EXPECT_GT(from_base, 1e-2) << "the adapter is applied";
+}
