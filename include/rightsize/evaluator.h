@@ -27,6 +27,10 @@ struct EvalOptions {
     uint32_t fewshot_seed = 1234;        // lm-eval's default
     uint32_t sampling_seed = 0;          // for tasks that sample (do_sample / repeats)
     size_t chunk_docs = 32;              // documents per batch (and per resume checkpoint)
+    // A shard's share (shard.h): when set, only the documents of chunks it accepts (chunk c: the
+    // documents c·chunk_docs … (c+1)·chunk_docs − 1) are evaluated, each in the same batch as
+    // without it, so its scores are the unsharded run's.
+    std::function<bool(size_t chunk)> chunk_selected;
     DataOptions data;
     std::map<std::string, std::string> data_file_overrides;  // task → file for its evaluated split
 };

@@ -483,11 +483,17 @@ void TaskEvaluator::generate_answers(std::span<const size_t> ids, std::span<cons
 std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done,
                                              const std::function<void(std::span<SampleRecord>)> & on_chunk,
                                              const std::function<void(size_t)> & on_progress) {
-    std::vector<size_t> todo;
-    for (size_t i = 0; i < docs_.size(); ++i) if (!done.count(i)) todo.push_back(i);
-    size_t finished = docs_.size() - todo.size();
-    if (on_progress) on_progress(finished);
     const size_t chunk = std::max<size_t>(1, options_.chunk_docs);
+    const auto selected = [&](size_t i) { return !options_.chunk_selected || options_.chunk_selected(i / chunk); };
+    std::vector<size_t> todo;
+    size_t share = 0;  // documents this run evaluates (all, or a shard's)
+    for (size_t i = 0; i < docs_.size(); ++i) {
+        if (!selected(i)) continue;
+        ++share;
+        if (!done.count(i)) todo.push_back(i);
+    }
+    size_t finished = share - todo.size();
+    if (on_progress) on_progress(finished);
     for (size_t start = 0; start < todo.size(); start += chunk) {
         const std::span<const size_t> ids(todo.data() + start, std::min(chunk, todo.size() - start));
         size_t in_chunk = 0;  // documents of this chunk already reported
@@ -505,7 +511,7 @@ std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done
     }
     std::vector<SampleRecord> all;
     all.reserve(done.size());
-    for (auto & [id, r] : done) if (id < docs_.size()) all.push_back(std::move(r));
+    for (auto & [id, r] : done) if (id < docs_.size() && selected(id)) all.push_back(std::move(r));
     return all;
 }
 

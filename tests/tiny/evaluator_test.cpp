@@ -4,6 +4,9 @@
 #include "test_support.h"
 
 #include <rightsize/evaluator.h>
+#include <rightsize/shard.h>
+
+#include <map>
 
 #include <cmath>
 #include <numeric>
@@ -155,4 +158,35 @@ TEST(Evaluator, GroupAggregateWeightsByDocuments) {
     EXPECT_DOUBLE_EQ(g["acc,none"].get<double>(), (0.5 * 10 + 0.8 * 30) / 40);
     EXPECT_DOUBLE_EQ(g["acc_stderr,none"].get<double>(), std::sqrt(100 * 0.01 + 900 * 0.04) / 40);
     EXPECT_FALSE(g.contains("alias"));
+}
+
+// Shards (shard.h): evaluating each shard's chunks on its own and putting the documents together
+// gives the unsharded run's documents, every score identical (each chunk is the same batch).
+TEST(Evaluator, ShardsTogetherEqualTheUnshardedRunDocumentForDocument) {
+    LlamaBackend backend(tiny_options());
+    EvalOptions o = shared_data(70);
+    o.chunk_docs = 16;  // five chunks, the last of six documents
+    TaskEvaluator whole(backend, builtin("arc_easy"), o);
+    const auto all = whole.run({});
+    ASSERT_EQ(all.size(), 70u);
+    std::vector<WorkUnit> units;
+    for (size_t c = 0; c < 5; ++c) units.push_back({"tiny", "arc_easy", c, expected_cost(c == 4 ? 6 : 16, false, 4, 0, 1)});
+    const auto shard_of = assign_shards(units, 3);
+    std::map<size_t, SampleRecord> merged;
+    for (int s = 0; s < 3; ++s) {
+        EvalOptions so = o;
+        so.chunk_selected = [&, s](size_t chunk) { return chunk < shard_of.size() && shard_of[chunk] == s; };
+        TaskEvaluator part(backend, builtin("arc_easy"), so);
+        for (auto & r : part.run({})) {
+            const size_t id = r["doc_id"].get<size_t>();
+            EXPECT_EQ(shard_of[id / 16], s) << "document " << id << " belongs to another shard";
+            EXPECT_TRUE(merged.emplace(id, std::move(r)).second) << "document " << id << " in two shards";
+        }
+    }
+    ASSERT_EQ(merged.size(), all.size());
+    for (const auto & r : all) {
+        const auto & m = merged.at(r["doc_id"].get<size_t>());
+        EXPECT_EQ(m["resps"], r["resps"]) << r["doc_id"];
+        EXPECT_EQ(m["metrics"], r["metrics"]) << r["doc_id"];
+    }
 }
