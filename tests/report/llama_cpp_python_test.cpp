@@ -13,17 +13,32 @@ using namespace rightsize::testing;
 namespace fs = std::filesystem;
 
 #ifdef RIGHTSIZE_LLAMA_CPP_PYTHON
+namespace {
+
+// llama-cpp-python's server on SmolLM2 on a free loopback port, for as long as the test runs.
+struct PythonServer {
+    int port = free_port();
+    ServerProcess server;
+    explicit PythonServer(const fs::path & dir)
+        : server({RIGHTSIZE_LLAMA_CPP_PYTHON, "-m", "llama_cpp.server", "--model", smollm2_path(), "--host", "127.0.0.1", "--port",
+                  std::to_string(port), "--n_ctx", "2048", "--n_threads", "2", "--logits_all", "true"},
+                 port, dir / "server.log", "/v1/models") {}
+    EndpointOptions options() const {
+        EndpointOptions o;
+        o.url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+        o.retries = 1;
+        return o;
+    }
+};
+
+}  // namespace
+
 TEST(LlamaCppPython, ItsMisalignedEchoIsRefusedNotScored) {
     ASSERT_TRUE(fs::exists(RIGHTSIZE_LLAMA_CPP_PYTHON)) << "run scripts/fetch-llama-cpp-python.sh";
     const auto dir = fresh_subdir("llama-cpp-python");
-    const int port = free_port();
-    ServerProcess server({RIGHTSIZE_LLAMA_CPP_PYTHON, "-m", "llama_cpp.server", "--model", smollm2_path(), "--host", "127.0.0.1",
-                          "--port", std::to_string(port), "--n_ctx", "2048", "--n_threads", "2", "--logits_all", "true"},
-                         port, dir / "server.log", "/v1/models");
-    ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
-    EndpointOptions o;
-    o.url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
-    o.retries = 1;
+    PythonServer py(dir);
+    ASSERT_TRUE(py.server.wait_ready(std::chrono::seconds(120))) << py.server.log_text();
+    EndpointOptions o = py.options();
     EndpointBackend served(o);
     LlamaOptions lo = model_options(smollm2_path(), 2048, 1);
     lo.flash_attn = "off";
@@ -43,14 +58,9 @@ TEST(LlamaCppPython, ItsMisalignedEchoIsRefusedNotScored) {
 // them instead, labelled so, with the in-process engine's numbers.
 TEST(LlamaCppPython, OneTokenChoicesFallBackToTheNextTokenRoute) {
     const auto dir = fresh_subdir("llama-cpp-python-next");
-    const int port = free_port();
-    ServerProcess server({RIGHTSIZE_LLAMA_CPP_PYTHON, "-m", "llama_cpp.server", "--model", smollm2_path(), "--host", "127.0.0.1",
-                          "--port", std::to_string(port), "--n_ctx", "2048", "--n_threads", "2", "--logits_all", "true"},
-                         port, dir / "server.log", "/v1/models");
-    ASSERT_TRUE(server.wait_ready(std::chrono::seconds(120))) << server.log_text();
-    EndpointOptions o;
-    o.url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
-    o.retries = 1;
+    PythonServer py(dir);
+    ASSERT_TRUE(py.server.wait_ready(std::chrono::seconds(120))) << py.server.log_text();
+    EndpointOptions o = py.options();
     std::vector<std::string> notes;
     o.on_note = [&](const std::string & n) { notes.push_back(n); };
     EndpointBackend served(o);
