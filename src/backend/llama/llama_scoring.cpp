@@ -325,15 +325,22 @@ struct PromptSink {
     std::vector<PromptScores> & scores;
     int n_vocab;
 
-    void write(const float * logits, float lse, llama_token, const Target & t) {
+    void write(const float * logits, float lse, llama_token best, const Target & t) {
         const auto & rq = requests[t.request];
         auto & out = scores[t.request];
         if (t.position == rq.tokens.size()) {
-            out.next = top_logprobs(logits, n_vocab, lse, std::max(1, rq.top_logprobs));
+            out.next = top(logits, lse, best, std::max(1, rq.top_logprobs));
             return;
         }
         out.token_logprobs[t.position] = logits[rq.tokens[t.position]] - lse;
-        if (rq.top_logprobs > 0) out.top_logprobs[t.position] = top_logprobs(logits, n_vocab, lse, rq.top_logprobs);
+        if (rq.top_logprobs > 0) out.top_logprobs[t.position] = top(logits, lse, best, rq.top_logprobs);
+    }
+
+    // The row's k most likely tokens; k = 1 (what lm-eval asks) is the argmax the batch already
+    // found, so a context row shared by many prompts is not searched once per prompt.
+    std::vector<TopLogprob> top(const float * logits, float lse, llama_token best, int k) const {
+        if (k == 1) return {{best, logits[best] - lse}};
+        return top_logprobs(logits, n_vocab, lse, k);
     }
 };
 
