@@ -100,6 +100,15 @@ private:
     const ResultProcessor * processor_ = nullptr;  // process_results' registered processor (extensions.h)
 };
 
+// aggregate() and efficiency() for a task's samples without an evaluator (a merge of shards
+// recomputes them over all of its documents).
+nlohmann::json aggregate_task_samples(const TaskConfig & task, std::span<const SampleRecord> samples);
+nlohmann::json task_sample_efficiency(const TaskConfig & task, std::span<const SampleRecord> samples);
+
+// The number of documents a TaskEvaluator with these options evaluates (after --limit); reads the
+// task's data. Throws what the evaluator's constructor throws for missing data.
+size_t evaluated_document_count(const TaskConfig & task, const EvalOptions & options);
+
 // The score of a group: each metric's mean over its members weighted by their document counts
 // (lm-eval's aggregate for MMLU), stderr pooled the same way.
 nlohmann::json aggregate_group(const std::vector<std::pair<nlohmann::json, size_t>> & member_results);

@@ -68,37 +68,72 @@ ChoiceScores after_shared_tokens(std::span<const LoglikelihoodResult> res, size_
 
 }  // namespace
 
-TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options)
-    : backend_(backend), task_(std::move(task)), options_(options) {
-    if (!task_.process_results.empty()) processor_ = find_result_processor(task_.process_results);
-    const std::string split = task_.eval_split();
-    n_shot_ = options_.num_fewshot.value_or(task_.num_fewshot.value_or(0));
-    const std::string fs = task_.fewshot_source_split();
-    fewshot_is_eval_split_ = n_shot_ > 0 && (fs.empty() || fs == split);
+namespace {
+
+// The documents a task evaluates, before --limit (only the first `limit` when that is all that is
+// needed), how many the split has, and where they come from (for messages).
+struct EvaluatedSplit {
+    std::vector<Document> docs;
+    size_t n_original = 0;
+    std::string origin;
+    bool fewshot_is_eval_split = false;
+    int n_shot = 0;
+};
+
+EvaluatedSplit load_evaluated_split(const TaskConfig & task, const EvalOptions & options) {
+    EvaluatedSplit out;
+    const std::string split = task.eval_split();
+    out.n_shot = options.num_fewshot.value_or(task.num_fewshot.value_or(0));
+    const std::string fs = task.fewshot_source_split();
+    out.fewshot_is_eval_split = out.n_shot > 0 && (fs.empty() || fs == split);
     // A whole --limit count is all that is parsed and kept: later documents are only counted.
     // Not when examples are drawn from the evaluated split (they come from all of it, before
     // --limit), and not for squad_v2's nested JSON.
-    const bool first_only = options_.limit >= 1 && !fewshot_is_eval_split_ && task_.process_docs != "squad_v2";
-    const size_t max_docs = first_only ? size_t(options_.limit) : 0;
+    const bool first_only = options.limit >= 1 && !out.fewshot_is_eval_split && task.process_docs != "squad_v2";
+    const size_t max_docs = first_only ? size_t(options.limit) : 0;
     size_t total = 0;
-    if (auto o = options_.data_file_overrides.find(task_.task); o != options_.data_file_overrides.end()) {
-        docs_ = apply_process_docs(task_.process_docs, load_documents(o->second, load_options(options_.data, max_docs, &total)), o->second);
-        data_origin_ = o->second;
+    if (auto o = options.data_file_overrides.find(task.task); o != options.data_file_overrides.end()) {
+        out.docs = apply_process_docs(task.process_docs, load_documents(o->second, load_options(options.data, max_docs, &total)), o->second);
+        out.origin = o->second;
     } else {
-        docs_ = load_task_split(task_, split, options_.data, max_docs, &total);
-        const auto files = task_.data_files.find(split);
-        data_origin_ = files == task_.data_files.end() || files->second.empty() ? task_.dataset_path : files->second[0];
-        if (files != task_.data_files.end() && files->second.size() > 1) data_origin_ += " and " + std::to_string(files->second.size() - 1) + " more file(s)";
+        out.docs = load_task_split(task, split, options.data, max_docs, &total);
+        const auto files = task.data_files.find(split);
+        out.origin = files == task.data_files.end() || files->second.empty() ? task.dataset_path : files->second[0];
+        if (files != task.data_files.end() && files->second.size() > 1) out.origin += " and " + std::to_string(files->second.size() - 1) + " more file(s)";
     }
-    if (docs_.empty()) throw Error("task " + task_.task + ": split '" + split + "' has no documents (" + data_origin_ + ")");
-    n_original_ = max_docs > 0 ? total : docs_.size();
+    if (out.docs.empty()) throw Error("task " + task.task + ": split '" + split + "' has no documents (" + out.origin + ")");
+    out.n_original = max_docs > 0 ? total : out.docs.size();
+    return out;
+}
+
+// The number of documents --limit keeps of `n_original`.
+size_t limited_count(double limit, size_t n_original, size_t loaded) {
+    if (limit <= 0) return loaded;
+    const size_t n = limit < 1 ? size_t(std::ceil(limit * double(n_original))) : size_t(limit);
+    return std::min(n, loaded);
+}
+
+}  // namespace
+
+size_t evaluated_document_count(const TaskConfig & task, const EvalOptions & options) {
+    const EvaluatedSplit split = load_evaluated_split(task, options);
+    return limited_count(options.limit, split.n_original, split.docs.size());
+}
+
+TaskEvaluator::TaskEvaluator(Backend & backend, TaskConfig task, const EvalOptions & options)
+    : backend_(backend), task_(std::move(task)), options_(options) {
+    if (!task_.process_results.empty()) processor_ = find_result_processor(task_.process_results);
+    EvaluatedSplit split = load_evaluated_split(task_, options_);
+    docs_ = std::move(split.docs);
+    n_original_ = split.n_original;
+    data_origin_ = std::move(split.origin);
+    fewshot_is_eval_split_ = split.fewshot_is_eval_split;
+    n_shot_ = split.n_shot;
+    const std::string fs = task_.fewshot_source_split();
     // Examples drawn from the evaluated split come from all of it (before --limit), as loaded
     // above (a --data-file included), so the file is read once.
     if (fewshot_is_eval_split_) fewshot_docs_ = docs_;
-    if (options_.limit > 0) {
-        const size_t n = options_.limit < 1 ? size_t(std::ceil(options_.limit * double(n_original_))) : size_t(options_.limit);
-        if (n < docs_.size()) docs_.resize(n);
-    }
+    docs_.resize(limited_count(options_.limit, n_original_, docs_.size()));
     if (n_shot_ > 0) {
         // lm-eval: fewshot_split, else the training split, else the validation split; with none,
         // the evaluated split itself (the document is never its own example).

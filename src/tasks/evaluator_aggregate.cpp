@@ -26,17 +26,28 @@ double stat_f1(std::span<const double> gold, std::span<const double> pred) {
 
 }  // namespace
 
-nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const {
-    nlohmann::json out = {{"alias", task_.task}};
-    if (processor_ && processor_->aggregate) return processor_->aggregate(task_, samples, std::move(out));
-    for (const auto & f : filters_) {
-        for (const auto & spec : task_.metrics) {
+nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) const { return aggregate_task_samples(task_, samples); }
+
+nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const { return task_sample_efficiency(task_, samples); }
+
+nlohmann::json aggregate_task_samples(const TaskConfig & task, std::span<const SampleRecord> samples) {
+    nlohmann::json out = {{"alias", task.task}};
+    if (!task.process_results.empty()) {
+        if (const ResultProcessor * processor = find_result_processor(task.process_results); processor && processor->aggregate) {
+            return processor->aggregate(task, samples, std::move(out));
+        }
+    }
+    std::vector<std::string> filter_names;
+    for (const auto & f : task.filters) filter_names.push_back(f.name);
+    if (filter_names.empty()) filter_names.push_back("none");
+    for (const auto & filter : filter_names) {
+        for (const auto & spec : task.metrics) {
             std::vector<double> a, b;
             std::vector<std::string> ga, pa;  // f1 on generated strings
             bool string_pairs = false;
             for (const auto & s : samples) {
-                if (!s.contains("metrics") || !s["metrics"].contains(f.name)) continue;
-                const auto & m = s["metrics"][f.name];
+                if (!s.contains("metrics") || !s["metrics"].contains(filter)) continue;
+                const auto & m = s["metrics"][filter];
                 if (!m.contains(spec.name)) continue;
                 const auto & v = m[spec.name];
                 if (v.is_array()) {
@@ -53,7 +64,7 @@ nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) c
                 }
             }
             if (a.empty() && ga.empty()) continue;
-            const std::string key = spec.name + "," + f.name, se_key = spec.name + "_stderr," + f.name;
+            const std::string key = spec.name + "," + filter, se_key = spec.name + "_stderr," + filter;
             double value = 0, se = 0;
             const std::string & agg = spec.aggregation;
             if (spec.name == "f1" && string_pairs) {
@@ -87,7 +98,7 @@ nlohmann::json TaskEvaluator::aggregate(std::span<const SampleRecord> samples) c
     return out;
 }
 
-nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) const {
+nlohmann::json task_sample_efficiency(const TaskConfig & task, std::span<const SampleRecord> samples) {
     double wall_ms = 0, tokens = 0, gen_tokens = 0;
     size_t truncated = 0;
     std::map<std::string, size_t> routes;
@@ -117,7 +128,7 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
         }
     }
     const double n = double(samples.size());
-    nlohmann::json e = {{"granularity", task_.output_type == OutputType::GenerateUntil ? "tokens" : "samples"},
+    nlohmann::json e = {{"granularity", task.output_type == OutputType::GenerateUntil ? "tokens" : "samples"},
                         {"n_samples", samples.size()},
                         {"wall_s", wall_ms / 1000.0},
                         {"samples_per_s", wall_ms > 0 ? n / (wall_ms / 1000.0) : 0.0},
@@ -126,7 +137,7 @@ nlohmann::json TaskEvaluator::efficiency(std::span<const SampleRecord> samples) 
                         {"truncated_prompts", truncated},
                         {"source", "measured"}};
     if (!routes.empty()) e["loglikelihood_route"] = routes;  // documents per route, e.g. {"next-token": 100}
-    if (task_.output_type == OutputType::GenerateUntil) {
+    if (task.output_type == OutputType::GenerateUntil) {
         e["generated_tokens"] = gen_tokens;
         e["tokens_per_s"] = wall_ms > 0 ? gen_tokens / (wall_ms / 1000.0) : 0.0;
         e["ms_per_token"] = gen_tokens > 0 ? wall_ms / gen_tokens : 0.0;
