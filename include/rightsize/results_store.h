@@ -79,6 +79,11 @@ public:
     int schema_version() const { return schema_version_; }
     const std::string & path() const { return path_; }
 
+    // Every time this store writes from now on (a run's start and finish, a result's, a vote's) is
+    // `iso` instead of the clock: a merge of shards stamps its rows with the shards' last finish, so
+    // merging again gives the same store. Empty: the clock again.
+    void use_fixed_time(std::string iso) { fixed_time_ = std::move(iso); }
+
     // ---- runs ----
     // The newest unfinished run with this configuration hash, if there is one.
     std::optional<std::string> unfinished_run(const std::string & config_hash);
@@ -132,7 +137,9 @@ private:
     std::vector<StoredTaskResult> read_task_results(const std::string & sql, const std::string & run_id);
     bool has_table(const char * name);
     sqlite3 * db_ = nullptr;
+    std::string stamp() const;  // now (ISO 8601, UTC), or the fixed time
     std::string path_;
+    std::string fixed_time_;
     int schema_version_ = 0;
 };
 

@@ -240,14 +240,16 @@ void ResultsStore::begin_run(const RunInfo & r) {
            "INSERT OR IGNORE INTO runs (run_id, config_hash, status, started_at, config_json, git_hash, llama_cpp, hardware_json, "
            "provenance_json) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
            path_);
-    s.bind(1, r.run_id).bind(2, r.config_hash).bind(3, now_iso()).bind(4, r.config.dump()).bind(5, r.git_hash)
+    s.bind(1, r.run_id).bind(2, r.config_hash).bind(3, stamp()).bind(4, r.config.dump()).bind(5, r.git_hash)
         .bind(6, r.llama_cpp).bind(7, r.hardware.dump()).bind(8, r.provenance.dump());
     s.step();
 }
 
+std::string ResultsStore::stamp() const { return fixed_time_.empty() ? now_iso() : fixed_time_; }
+
 void ResultsStore::finish_run(const std::string & run_id) {
     Stmt s(db_, "UPDATE runs SET status='complete', finished_at=? WHERE run_id=?", path_);
-    s.bind(1, now_iso()).bind(2, run_id).step();
+    s.bind(1, stamp()).bind(2, run_id).step();
 }
 
 std::map<size_t, nlohmann::json> ResultsStore::samples(const std::string & run_id, const std::string & model,
@@ -280,7 +282,7 @@ void ResultsStore::put_task_result(const std::string & run_id, const std::string
                "task_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                path_);
         s.bind(1, run_id).bind(2, model).bind(3, task).bind(4, facts.dump()).bind(5, results.dump())
-            .bind(6, efficiency.dump()).bind(7, now_iso()).bind(8, task_facts.is_null() ? std::string() : task_facts.dump());
+            .bind(6, efficiency.dump()).bind(7, stamp()).bind(8, task_facts.is_null() ? std::string() : task_facts.dump());
         s.step();
         Stmt m(db_, "INSERT OR REPLACE INTO metrics (run_id, model, task, metric, filter, value, stderr) VALUES (?, ?, ?, ?, ?, ?, ?)", path_);
         for (const auto & [key, value] : results.items()) {
@@ -413,7 +415,7 @@ bool ResultsStore::add_vote(const StoredVote & v) {
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                path_);
         s.bind(1, v.run_id).bind(2, v.task).bind(3, v.doc_id).bind(4, v.model_left).bind(5, v.model_right).bind(6, v.choice)
-            .bind(7, v.voter).bind(8, v.created_at.empty() ? now_iso() : v.created_at).bind(9, v.margin);
+            .bind(7, v.voter).bind(8, v.created_at.empty() ? stamp() : v.created_at).bind(9, v.margin);
         s.step();
         inserted = sqlite3_changes(db_) > 0;
     });
