@@ -157,6 +157,18 @@ private:
 // Reads a model's facts without creating a context (fast; used by `rightsize info`).
 ModelFacts read_model_facts(const std::string & path);
 
+// A device llama.cpp can compute on: the CPU, a GPU, or a remote rpc-server's device.
+struct ComputeDevice {
+    std::string name;         // llama.cpp's name: "CPU", "CUDA0", "RPC0[127.0.0.1:50052]"
+    std::string description;  // e.g. the GPU's or CPU's model
+    std::string type;         // "cpu" | "gpu" | "igpu" | "accel"
+    uint64_t memory_total_bytes = 0;
+    uint64_t memory_free_bytes = 0;
+};
+
+// Every device this process's llama.cpp has registered (RPC servers once added), in its order.
+std::vector<ComputeDevice> compute_devices();
+
 // llama.cpp's version string and commit this build links.
 std::string llama_version_string();
 

@@ -253,6 +253,29 @@ ModelFacts read_model_facts(const std::string & path) {
     return facts_of(model.get(), path);
 }
 
+std::vector<ComputeDevice> compute_devices() {
+    ensure_backend_initialised();
+    std::vector<ComputeDevice> out;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        ComputeDevice d;
+        d.name = ggml_backend_dev_name(dev);
+        d.description = ggml_backend_dev_description(dev);
+        switch (ggml_backend_dev_type(dev)) {
+            case GGML_BACKEND_DEVICE_TYPE_CPU: d.type = "cpu"; break;
+            case GGML_BACKEND_DEVICE_TYPE_GPU: d.type = "gpu"; break;
+            case GGML_BACKEND_DEVICE_TYPE_IGPU: d.type = "igpu"; break;
+            default: d.type = "accel"; break;
+        }
+        size_t free = 0, total = 0;
+        ggml_backend_dev_memory(dev, &free, &total);
+        d.memory_total_bytes = total;
+        d.memory_free_bytes = free;
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
 std::string llama_version_string() {
 #ifdef RIGHTSIZE_LLAMA_VERSION
     return std::string(RIGHTSIZE_LLAMA_VERSION) + " (commit " + RIGHTSIZE_LLAMA_COMMIT + ")";
