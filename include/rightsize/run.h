@@ -27,6 +27,7 @@
 #include <rightsize/prometheus.h>
 #include <rightsize/evaluator.h>
 #include <rightsize/llama_backend.h>
+#include <rightsize/shard.h>
 #include <rightsize/task.h>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,11 @@ struct RunOptions {
     std::map<std::string, double> declared_memory_mb;
     CarbonOptions carbon;                    // grid intensity and PUE for CO2e
     LifecycleOptions lifecycle;              // training footprints amortised over a deployment
+    // One shard of the run (shard.h, docs/scale-out.md): only its share of the model × task × chunk
+    // units is evaluated, into <output_dir>/shard-I-of-N (its own store, samples, results.json per
+    // model marked "rightsize_shard", and shard.json); `rightsize merge` joins the shards. The
+    // shard is not part of the run's identity: every shard has the unsharded run's configuration hash.
+    std::optional<Shard> shard;
     bool wait_for_lock = false;              // another run holds the folder: wait for it (default: fail at once)
     // Set (to a signal number) from a signal handler or another thread: the run finishes the chunk in
     // flight, saves it and throws RunInterrupted. Never set: the run goes to the end.
@@ -95,6 +102,7 @@ struct RunOutcome {
     nlohmann::json hardware;                 // hardware_info() of this machine
     std::string energy_source;               // the meter's label ("measured:rapl", "estimated:tdp", "none")
     CarbonIntensity intensity;               // the grid intensity CO2e used
+    nlohmann::json shard;                    // a shard's plan (index, count, source, its chunks); null unsharded
     struct Files {
         std::string db, emissions_csv, report_html, report_md, report_json, per_csv;
     } files;
@@ -117,6 +125,10 @@ public:
     // The run's identity: everything that changes its numbers, and the hash resume matches on.
     const nlohmann::json & config() const;
     const std::string & config_hash() const;
+    // A shard's plan: its units and their expected cost (null when the run is not sharded).
+    nlohmann::json shard_plan() const;
+    // Where the run writes: options().output_dir, or its shard-I-of-N folder.
+    const std::string & output_dir() const;
 
     // Evaluates every model × task not finished yet, writes every output file and returns what was
     // written. Call once.

@@ -31,6 +31,9 @@ Shard parse_shard(const std::string & text);
 // index outside the count, or a Kubernetes index without a count, naming the variable.
 std::optional<Shard> shard_from_environment(const std::function<const char *(const char *)> & env, std::optional<int> count);
 
+// The folder of a shard's output inside the run's -o folder: "shard-I-of-N" (I 0-based).
+std::string shard_folder_name(const Shard & shard);
+
 // One unit of a run's work and its expected cost (any unit: relative figures only).
 struct WorkUnit {
     std::string model;

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
@@ -24,6 +25,7 @@ namespace {
 
 struct RunCliOptions {
     RunOptions run;
+    std::optional<int> shard_count;  // --shard-count: a Kubernetes Indexed Job's completions
     std::string api_key_env = "OPENAI_API_KEY";
     bool ctx_given = false;
     EnergyCarbonOptions ec;
@@ -130,6 +132,12 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
             [&](const std::string & v) { o.run.endpoint.timeout_s = parse_int("--request-timeout", v, 1, 86400); });
     p.value({"--retries"}, "N", "served models: retries of a failed request (connection, 429, 5xx; default 5)",
             [&](const std::string & v) { o.run.endpoint.retries = parse_int("--retries", v, 0, 100); });
+    p.value({"--shard"}, "I/N",
+            "evaluate shard I of N (0 ≤ I < N) of the model × task × chunk units, into OUTPUT/shard-I-of-N;\n"
+            "'rightsize merge' joins the shards. Default: from Slurm array or Kubernetes Indexed Job variables",
+            [&](const std::string & v) { o.run.shard = parse_shard(v); });
+    p.value({"--shard-count"}, "N", "the number of shards of a Kubernetes Indexed Job (its completions; JOB_COMPLETION_INDEX is the shard)",
+            [&](const std::string & v) { o.shard_count = parse_int("--shard-count", v, 1, 1000000); });
     add_served_measure_options(p, o);
     add_llama_options(p, o.run.llama, &o.ctx_given);
     add_energy_carbon_options(p, o.ec);
@@ -177,8 +185,9 @@ Table summary_table(const RunSession & session, const RunOutcome & outcome) {
     t.right_align = {false, false, false, true, true, true, true, true, true, true, true, true, true, true};
     for (size_t m = 0; m < outcome.results.size(); ++m) {
         const auto & doc = outcome.results[m];
-        const std::string key = session.config()["models"][m]["key"];
+        const std::string key = doc.value("rightsize_store_key", session.config()["models"][m]["key"].get<std::string>());
         for (const auto & task : session.tasks()) {
+            if (!doc["results"].contains(task.task)) continue;  // another shard's
             const auto & results = doc["results"][task.task];
             const auto & eff = doc["efficiency"][task.task];
             bool first = true;
@@ -199,6 +208,7 @@ Table summary_table(const RunSession & session, const RunOutcome & outcome) {
             }
         }
         for (const auto & g : session.groups()) {
+            if (!doc["results"].contains(g.name)) continue;
             const auto & agg = doc["results"][g.name];
             for (const auto & [k, v] : agg.items()) {
                 if (k.find("_stderr") != std::string::npos || !v.is_number()) continue;
@@ -212,7 +222,20 @@ Table summary_table(const RunSession & session, const RunOutcome & outcome) {
     return t;
 }
 
+// A shard's summary: its share, its documents' scores (never the task's: the merge computes those).
+void print_shard_outcome(const RunSession & session, const RunOutcome & r) {
+    fputs(summary_table(session, r).to_text().c_str(), stdout);
+    printf("\nShard %d of %d finished: %zu of %zu units (scores above are over this shard's documents only).\n"
+           "Store: %s (run %s, config %s); %s/shard.json. When every shard has finished:\n"
+           "  rightsize merge MERGED_DIR %s/shard-*-of-%d\n",
+           r.shard.value("index", 0), r.shard.value("count", 1), r.shard.value("units", size_t(0)),
+           r.shard.value("units_total", size_t(0)), r.files.db.c_str(), r.run_id.c_str(), r.config_hash.c_str(),
+           session.output_dir().c_str(), std::filesystem::path(session.output_dir()).parent_path().string().c_str(),
+           r.shard.value("count", 1));
+}
+
 void print_outcome(const RunSession & session, const RunOutcome & r, const std::string & output_dir) {
+    if (!r.shard.is_null()) return print_shard_outcome(session, r);
     fputs(summary_table(session, r).to_text().c_str(), stdout);
     printf("\nquality: lm-eval definitions (stderr: mean_stderr, or bootstrap for corpus metrics); efficiency: measured on this\n"
            "machine (%s). Energy: %s; J/sample is per generated token on generation tasks. CO2e: %.0f gCO2e/kWh (%s),\n"
@@ -270,6 +293,8 @@ int cmd_run(int argc, char ** argv) {
                        "checksums, task YAML and options → same run; anything else starts a new run beside it).\n"
                        "OUTPUT collects every run: its results.json, emissions.csv and report cover the newest\n"
                        "result of each model × task. Ctrl-C or SIGTERM saves the batch in flight, then exits.\n"
+                       "--shard I/N (or a Slurm array / Kubernetes Indexed Job's variables) runs one shard of the\n"
+                       "units into OUTPUT/shard-I-of-N; 'rightsize merge' joins them (docs/scale-out.md).\n"
                        "-c is the KV cells shared by the -np parallel sequences; -fa defaults to off here so that\n"
                        "batched scores equal scoring each document alone (CPU flash attention rounds through F16).");
     add_run_options(p, o);
@@ -287,6 +312,12 @@ int cmd_run(int argc, char ** argv) {
     // Where the counters are when the container mounts them elsewhere (and for tests' fixtures).
     if (const char * root = std::getenv("RIGHTSIZE_POWERCAP_ROOT")) o.run.energy.powercap_root = root;
     if (const char * lib = std::getenv("RIGHTSIZE_NVML_LIBRARY")) o.run.energy.nvml_library = lib;
+    if (!o.run.shard) {
+        o.run.shard = shard_from_environment([](const char * name) { return std::getenv(name); }, o.shard_count);
+    } else if (o.shard_count && *o.shard_count != o.run.shard->count) {
+        throw UsageError("--shard " + std::to_string(o.run.shard->index) + "/" + std::to_string(o.run.shard->count) +
+                         " and --shard-count " + std::to_string(*o.shard_count) + " disagree; give one of them");
+    }
     std::shared_ptr<Progress> progress;
     o.run.stop = &stop_signal;
     RunEvents events = terminal_events(progress);
@@ -296,6 +327,14 @@ int cmd_run(int argc, char ** argv) {
         inner(count);
     };
     RunSession session(o.run, events);
+    if (o.run.shard) {
+        const auto plan = session.shard_plan();
+        char share[32];
+        snprintf(share, sizeof share, "%.0f%%", 100.0 * plan.value("expected_cost_share", 0.0));
+        fprintf(stderr, "shard %d/%d (from %s): %zu of %zu units (model × task × chunk of %zu documents), %s of the expected cost; "
+                "writing %s\n", o.run.shard->index, o.run.shard->count, o.run.shard->source.c_str(), plan.value("units", size_t(0)),
+                plan.value("units_total", size_t(0)), plan.value("chunk_docs", size_t(0)), share, session.output_dir().c_str());
+    }
     const StopOnSignals signals;
     try {
         const RunOutcome outcome = session.run();

@@ -1,6 +1,8 @@
 // The run as a library object (run.h): identity and resume, energy per model × task,
 // checkpointed evaluation, results files, the analysis and the report.
 #include "run_identity.h"
+#include "run_shard.h"
+#include "folder_files.h"
 
 #include "../core/folder_lock.h"
 #include "../core/time_format.h"
@@ -58,6 +60,7 @@ struct RunSession::Impl {
     std::string db_path;
     bool per_model_rss = false;
     long checkpoints = 0;
+    std::optional<ShardPlan> plan;  // a shard's share of the units; none: the whole run
 
     void say(const std::string & line) const {
         if (ev.message) ev.message(line);
@@ -89,6 +92,8 @@ struct RunSession::Impl {
     std::optional<double> declared_memory(const std::string & spec, const std::string & served_name) const;
     json with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const;
     void write_outputs(RunOutcome & out, const EnergyMeter & meter) const;
+    void write_shard_outputs(RunOutcome & out, ResultsStore & store) const;
+    bool same_shard(const StoredRun & r) const;
 };
 
 void RunSession::Impl::check_inputs() const {
@@ -166,6 +171,10 @@ RunSession::RunSession(RunOptions options, RunEvents events) : impl_(std::make_u
     s.resolve_tasks();
     s.info.config = run_config(s.o, s.tasks);
     s.info.config_hash = config_hash_of(s.info.config);
+    if (s.o.shard) {
+        s.plan = plan_shard(*s.o.shard, s.info.config, s.tasks, s.groups, s.o);
+        s.o.output_dir = (fs::path(s.o.output_dir) / shard_folder_name(*s.o.shard)).string();
+    }
     s.db_path = s.o.db_path.empty() ? (fs::path(s.o.output_dir) / "rightsize.sqlite").string() : s.o.db_path;
 }
 
@@ -175,6 +184,8 @@ const RunOptions & RunSession::options() const { return impl_->o; }
 const std::vector<TaskConfig> & RunSession::tasks() const { return impl_->tasks; }
 const std::vector<TaskGroup> & RunSession::groups() const { return impl_->groups; }
 const json & RunSession::config() const { return impl_->info.config; }
+json RunSession::shard_plan() const { return impl_->plan ? impl_->plan->to_json() : json(); }
+const std::string & RunSession::output_dir() const { return impl_->o.output_dir; }
 const std::string & RunSession::config_hash() const { return impl_->info.config_hash; }
 
 json RunSession::Impl::with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const {
@@ -260,14 +271,16 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
                                      ResultsStore & store, EnergyMeter & meter, const std::string & dir) {
     EvalOptions eval = o.eval;
     if (const auto lim = o.task_limits.find(task.task); lim != o.task_limits.end()) eval.limit = lim->second;
+    if (plan) eval.chunk_selected = [&](size_t c) { return plan->selects(mr.key, task.task, c); };
     TaskEvaluator ev_task(backend, task, eval);
+    const size_t n_docs = plan ? plan->documents_of(mr.key, task.task) : ev_task.n_docs();
     auto done_samples = store.samples(info.run_id, mr.key, task.task);
     if (!done_samples.empty()) {
         say(mr.key + " · " + task.task + ": resuming, " + std::to_string(done_samples.size()) + " of " +
-            std::to_string(ev_task.n_docs()) + " documents already scored");
+            std::to_string(n_docs) + " documents already scored");
     }
     if (per_model_rss) reset_peak_rss();
-    if (ev.task_started) ev.task_started(mr.key, task.task, done_samples.size(), ev_task.n_docs());
+    if (ev.task_started) ev.task_started(mr.key, task.task, done_samples.size(), n_docs);
     std::vector<EnergyReading> laps;
     // The energy of a local model is this machine's; a served model's is its server's (Prometheus) or none.
     PrometheusMeter * prom = served ? served->prometheus.get() : nullptr;
@@ -310,7 +323,7 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
     const TaskFacts facts = TaskFacts::of(task, results);
     efficiency = with_co2e(std::move(efficiency), results, facts.headline, mr);
     store.put_task_result(info.run_id, mr.key, task.task, mr.facts, results, efficiency, facts.to_json());
-    mr.add_task(task.task, facts, results, std::move(efficiency), ev_task.n_original(), ev_task.n_docs(), ev_task.n_shot());
+    mr.add_task(task.task, facts, results, std::move(efficiency), ev_task.n_original(), n_docs, ev_task.n_shot());
 }
 
 json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter & meter) {
@@ -350,13 +363,15 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     if (identity.contains("endpoint")) mr.facts["endpoint"] = identity["endpoint"];
     for (const auto & task : tasks) {
         stop_if_asked();
+        if (plan && !plan->has(mr.key, task.task)) continue;  // another shard's
         if (auto done = store.task_result(info.run_id, mr.key, task.task)) {
             restore_task(task, mr, *done);
         } else {
             evaluate_task(backend, measures.get(), task, mr, store, meter, dir);
         }
-        // The model's results.json in the folder: this task now, and what earlier runs finished.
-        for (const auto & doc : collected_results_documents(store)) {
+        // The model's results.json in the folder: this task now, and what earlier runs finished
+        // (a shard's are written when it ends, marked as a shard's).
+        for (const auto & doc : plan ? std::vector<json>() : collected_results_documents(store)) {
             if (doc["rightsize_store_key"] == mr.key) write_file_atomic((fs::path(dir) / "results.json").string(), doc.dump(2) + "\n");
         }
         if (ev.task_finished) ev.task_finished(mr.key, task.task);
@@ -364,46 +379,65 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     for (const auto & g : groups) mr.add_group(g);
     RunProvenance prov;
     prov.run = info;
-    return results_document(mr, prov);
+    json doc = results_document(mr, prov);
+    doc["rightsize_store_key"] = mr.key;
+    return doc;
 }
 
 // Every model's results.json in the folder: the newest result of each model × task, by any run.
 void RunSession::Impl::write_folder_results(RunOutcome & out, ResultsStore & store) const {
     out.folder = collected_results_documents(store, groups);
-    for (const auto & doc : out.folder) {
-        const fs::path dir = fs::path(o.output_dir) / doc["rightsize_store_key"].get<std::string>();
-        fs::create_directories(dir);
-        write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
-    }
+    write_results_documents(o.output_dir, out.folder);
 }
 
 void RunSession::Impl::write_outputs(RunOutcome & out, const EnergyMeter & meter) const {
-    const fs::path dir(o.output_dir);
+    out.files = write_folder_files(o.output_dir, o.output_dir, out.folder, o.carbon, info.hardware, info.run_id, out.analysis);
     out.files.db = db_path;
-    out.files.emissions_csv = (dir / "emissions.csv").string();
-    write_file_atomic(out.files.emissions_csv, emissions_csv(out.folder, o.carbon, info.hardware));
-    ReportInput report_input;
-    report_input.models = out.folder;
-    report_input.origin = o.output_dir;
-    report_input.run_id = info.run_id;
-    out.analysis = analyse(report_input);
-    out.files.report_html = (dir / "report.html").string();
-    out.files.report_md = (dir / "report.md").string();
-    out.files.report_json = (dir / "report.json").string();
-    out.files.per_csv = (dir / "per.csv").string();
-    write_file_atomic(out.files.report_html, render_html(out.analysis));
-    write_file_atomic(out.files.report_md, render_markdown(out.analysis));
-    write_file_atomic(out.files.report_json, out.analysis.dump(2) + "\n");
-    write_file_atomic(out.files.per_csv, render_per_csv(out.analysis));
     out.energy_source = meter.source();
+}
+
+// A shard's folder: each model's results.json over the shard's documents only, marked
+// "rightsize_shard" (never a task's score: `rightsize merge` recomputes it over every shard), and
+// shard.json, what merge checks: the configuration, the plan, the hardware, finished.
+void RunSession::Impl::write_shard_outputs(RunOutcome & out, ResultsStore & store) const {
+    const json mark = {{"index", plan->shard.index}, {"count", plan->shard.count},
+                       {"note", "one shard's documents only; `rightsize merge` joins the shards into the run's results"}};
+    StoredRun self;
+    for (auto & r : store.list_runs()) {
+        if (r.info.run_id == info.run_id) self = std::move(r);
+    }
+    out.results.clear();
+    if (!store.task_results(info.run_id).empty()) out.results = stored_results_documents(store, self);
+    for (auto & doc : out.results) {
+        doc["rightsize_shard"] = mark;
+        const fs::path dir = fs::path(o.output_dir) / doc["rightsize_store_key"].get<std::string>();
+        write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
+    }
+    json manifest = {{"run_id", info.run_id}, {"config_hash", info.config_hash}, {"shard", plan->to_json()},
+                     {"status", "complete"}, {"hardware", info.hardware}, {"llama_cpp", info.llama_cpp},
+                     {"store", fs::path(db_path).filename().string()}};
+    manifest["started_at"] = self.started_at;
+    manifest["finished_at"] = self.finished_at;
+    out.files.db = db_path;
+    write_file_atomic((fs::path(o.output_dir) / "shard.json").string(), manifest.dump(2) + "\n");
 }
 
 // The unfinished run to resume: the newest with exactly this configuration. An unfinished run with
 // another configuration is never resumed; the user is told how it differs.
+// A stored run is this run's shard (or, unsharded, is not a shard).
+bool RunSession::Impl::same_shard(const StoredRun & r) const {
+    const json & theirs = r.info.provenance.value("shard", json());
+    if (!plan) return theirs.is_null();
+    return theirs.is_object() && theirs.value("index", -1) == plan->shard.index && theirs.value("count", -1) == plan->shard.count;
+}
+
 std::optional<std::string> RunSession::Impl::find_previous(ResultsStore & store) const {
     if (o.fresh) return std::nullopt;
-    if (auto same = store.unfinished_run(info.config_hash)) return same;
-    for (const auto & r : store.list_runs()) {
+    const auto runs = store.list_runs();
+    for (const auto & r : runs) {
+        if (r.status == "running" && r.info.config_hash == info.config_hash && same_shard(r)) return r.info.run_id;
+    }
+    for (const auto & r : runs) {
         if (r.status != "running") continue;
         std::string lines;
         for (const auto & d : config_differences(r.info.config, info.config)) lines += "\n  " + d;
@@ -419,10 +453,17 @@ RunOutcome RunSession::run() {
     s.info.git_hash = git_hash();
     s.info.llama_cpp = llama_version_string();
     s.info.hardware = hardware_info();
+    s.info.hardware["devices"] = json::array();
+    for (const auto & d : compute_devices()) {
+        s.info.hardware["devices"].push_back({{"name", d.name}, {"description", d.description}, {"type", d.type},
+                                              {"memory_total_mb", double(d.memory_total_bytes) / 1048576.0}});
+    }
+    s.info.hardware["threads"] = s.o.llama.n_threads > 0 ? s.o.llama.n_threads : int(std::thread::hardware_concurrency());
     EnergyMeter meter(s.o.energy);
     s.info.provenance = {{"energy_meter", meter.describe()},
                          {"carbon", {{"g_per_kwh", s.intensity.g_per_kwh}, {"origin", s.intensity.origin},
                                      {"source", s.intensity.source}, {"pue", s.o.carbon.pue}}}};
+    if (s.plan) s.info.provenance["shard"] = s.plan->to_json();
     for (const auto & note : meter.notes()) s.say("energy: " + note);
     s.say("carbon: " + fixed(s.intensity.g_per_kwh, 0) + " gCO2e/kWh (" + s.intensity.origin + "), PUE " +
           fixed(s.o.carbon.pue, 2));
@@ -442,15 +483,25 @@ RunOutcome RunSession::run() {
     out.resumed = previous.has_value();
     out.hardware = s.info.hardware;
     out.intensity = s.intensity;
+    if (s.plan) out.shard = s.plan->to_json();
     s.per_model_rss = reset_peak_rss();
     try {
-        for (size_t m = 0; m < s.o.models.size(); ++m) out.results.push_back(s.run_model(m, store, meter));
+        for (size_t m = 0; m < s.o.models.size(); ++m) {
+            // A shard loads only the models it has units of.
+            if (s.plan && !s.plan->chunks.count(s.info.config["models"][m]["key"].get<std::string>())) continue;
+            out.results.push_back(s.run_model(m, store, meter));
+        }
     } catch (...) {
         // A run that failed before its first document leaves nothing behind; one with results stays resumable.
         if (!previous) store.discard_empty_run(s.info.run_id);
         throw;
     }
     store.finish_run(s.info.run_id);
+    out.energy_source = meter.source();
+    if (s.plan) {
+        s.write_shard_outputs(out, store);
+        return out;
+    }
     s.write_folder_results(out, store);
     s.write_outputs(out, meter);
     return out;

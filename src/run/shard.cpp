@@ -76,6 +76,10 @@ std::optional<Shard> shard_from_environment(const std::function<const char *(con
     return std::nullopt;
 }
 
+std::string shard_folder_name(const Shard & shard) {
+    return "shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
+}
+
 std::vector<int> assign_shards(std::span<const WorkUnit> units, int count) {
     if (count < 1) throw Error("the number of shards must be at least 1");
     std::vector<size_t> order(units.size());
