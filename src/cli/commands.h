@@ -10,6 +10,7 @@ namespace rightsize::cli {
 int cmd_bench(int argc, char ** argv);
 int cmd_info(int argc, char ** argv);
 int cmd_load(int argc, char ** argv);
+int cmd_merge(int argc, char ** argv);
 int cmd_run(int argc, char ** argv);
 int cmd_serve(int argc, char ** argv);
 int cmd_tasks(int argc, char ** argv);

@@ -16,6 +16,8 @@ void print_usage() {
            "commands:\n"
            "  run       evaluate models on tasks: quality, efficiency, energy and CO2e per task; PER, Pareto and the\n"
            "            recommendation; results.json, samples, SQLite, emissions.csv, report.html\n"
+           "  merge     join the shards of a run (run --shard I/N, Slurm arrays, Kubernetes Indexed Jobs) into one\n"
+           "            run folder, as one machine would have written it\n"
            "  tasks     list the tasks run accepts\n"
            "  per       PER (Cao et al.), Pareto set and recommendation from results.json files or a CSV\n"
            "  report    the self-contained HTML (and Markdown) report of a run: tables, charts, recommendation\n"
@@ -48,6 +50,7 @@ int main(int argc, char ** argv) {
         if (cmd == "bench") return cli::cmd_bench(argc, argv);
         if (cmd == "info") return cli::cmd_info(argc, argv);
         if (cmd == "load") return cli::cmd_load(argc, argv);
+        if (cmd == "merge") return cli::cmd_merge(argc, argv);
         if (cmd == "run") return cli::cmd_run(argc, argv);
         if (cmd == "serve") return cli::cmd_serve(argc, argv);
         if (cmd == "tasks") return cli::cmd_tasks(argc, argv);

@@ -111,9 +111,11 @@ nlohmann::json task_co2e(const nlohmann::json & energy, const nlohmann::json & e
                          const CarbonIntensity & ci, double pue, const LifecycleOptions & o, const std::string & model_key,
                          double n_params) {
     if (energy.value("source", std::string("none")) == "none") return nullptr;
-    const double n = efficiency.value("n_samples", 0.0);
-    const double tokens = efficiency.value("processed_tokens_per_s", 0.0) * efficiency.value("wall_s", 0.0);
-    const auto f = co2e_figures(energy.value("kwh", 0.0), ci, pue, n, headline_acc * n, tokens);
+    const double n = num(efficiency, "n_samples");
+    // A merge across hardware classes has no one token rate: it states the tokens processed.
+    const double tokens = efficiency.contains("processed_tokens") ? num(efficiency, "processed_tokens")
+                                                                  : num(efficiency, "processed_tokens_per_s") * num(efficiency, "wall_s");
+    const auto f = co2e_figures(num(energy, "kwh"), ci, pue, n, headline_acc * n, tokens);
     nlohmann::json j = f.to_json();
     j["intensity_g_per_kwh"] = ci.g_per_kwh;
     j["intensity_origin"] = ci.origin;
