@@ -227,6 +227,9 @@ json model_row(const json & r, const json & res, const json & eff, const json & 
     for (const char * f : {"ttft_ms", "tpot_ms"}) {
         if (eff.contains(f) && eff[f].is_object()) row[f] = eff[f];
     }
+    // Merged shards (merge.h): the machine class that measured it, or several (figures per class only).
+    row["hardware_class"] = eff.contains("hardware_class") && eff["hardware_class"].is_string() ? eff["hardware_class"] : json();
+    row["mixed_hardware"] = eff.contains("mixed_hardware") && eff["mixed_hardware"].is_boolean() && eff["mixed_hardware"].get<bool>();
     row["energy"] = energy_of(eff, granularity);
     row["co2e"] = eff.contains("co2e") && eff["co2e"].is_object() && num(eff["co2e"], "co2e_g") && !row["energy"].is_null()
                       ? eff["co2e"] : json();
@@ -240,6 +243,11 @@ std::optional<PerRecord> record_of(const json & row, const std::string & task, b
     const auto q = num(row["quality"], "value"), qse = num(row["quality"], "stderr");
     const auto thr = num(row, "thr"), lat = num(row, "lat_ms"), mem = num(row, "peak_rss_mb");
     const std::string model = row["model"];
+    if (row["mixed_hardware"].get<bool>()) {
+        notes.push_back(model + "'s efficiency on " + task + " was measured on several hardware classes (by_hardware_class in its "
+                        "results.json); it is left out of PER, Pareto and the recommendation, which compare one class's figures.");
+        return std::nullopt;
+    }
     if (!q || !thr || !lat || !mem) {
         notes.push_back(model + " lacks " + std::string(!q ? row["quality"]["key"].get<std::string>() : !thr ? row["thr_field"].get<std::string>()
                                                           : !lat ? row["lat_field"].get<std::string>() : "peak_rss_mb") +
@@ -307,6 +315,66 @@ TaskSection task_section(const ReportInput & input, const std::vector<std::strin
         t["notes"].push_back(metric + " is lower-is-better: PER, the Pareto sets and the recommendation use its negative as quality.");
     }
     return s;
+}
+
+// Efficiency is compared only between models measured on one hardware class: when a merge's models
+// ran on several, the class with the most models is compared (ties: the first model's) and the
+// others are named and left out.
+void keep_one_hardware_class(TaskSection & s) {
+    std::map<std::string, std::vector<size_t>> by_class;  // class → records
+    for (size_t k = 0; k < s.records.size(); ++k) {
+        const json & c = s.t["rows"][s.row_of[k]]["hardware_class"];
+        by_class[c.is_string() ? c.get<std::string>() : ""].push_back(k);
+    }
+    s.t["hardware_classes"] = by_class.size();
+    if (by_class.size() <= 1) return;
+    const std::vector<size_t> * kept = nullptr;
+    for (const auto & [c, ks] : by_class) {
+        if (!kept || ks.size() > kept->size() || (ks.size() == kept->size() && ks.front() < kept->front())) kept = &ks;
+    }
+    std::string others;
+    std::vector<PerRecord> records;
+    std::vector<size_t> rows;
+    for (size_t k = 0; k < s.records.size(); ++k) {
+        json & row = s.t["rows"][s.row_of[k]];
+        if (std::find(kept->begin(), kept->end(), k) != kept->end()) {
+            records.push_back(std::move(s.records[k]));
+            rows.push_back(s.row_of[k]);
+            continue;
+        }
+        row["per_excluded"] = "measured on another hardware class";
+        others += (others.empty() ? "" : "; ") + row["model"].get<std::string>() + " (" + row["hardware_class"].get<std::string>() + ")";
+    }
+    s.t["notes"].push_back("The models' efficiency on " + s.t["task"].get<std::string>() + " was measured on " + std::to_string(by_class.size()) +
+                           " hardware classes; PER, Pareto and the recommendation compare those measured on " +
+                           s.t["rows"][rows.front()]["hardware_class"].get<std::string>() + " only. Left out: " + others + ".");
+    s.records = std::move(records);
+    s.row_of = std::move(rows);
+}
+
+// The banners a report opens with beyond energy's: a merge of incomplete shards, mixed hardware.
+json report_banners(const ReportInput & input, const json & task_docs) {
+    json banners = json::array();
+    for (const auto & m : input.models) {
+        const json & merge = report_format::member(m, "rightsize_merge");
+        if (merge.is_object() && merge.value("partial", false)) {
+            banners.push_back({{"id", "partial-merge"}, {"title", "Merged from incomplete shards."},
+                               {"text", merge.value("note", std::string("some shards or documents are missing")) +
+                                            " (merge.json lists the missing shards and documents)."}});
+            break;
+        }
+    }
+    for (const auto & t : task_docs) {
+        bool mixed = t.value("hardware_classes", size_t(1)) > 1;
+        for (const auto & r : t["rows"]) mixed = mixed || r.value("mixed_hardware", false);
+        if (!mixed) continue;
+        banners.push_back({{"id", "mixed-hardware"}, {"title", "Measured on more than one kind of machine."},
+                           {"text", "Shards of this run ran on different hardware classes. Throughput, latency and memory are "
+                                    "compared only within one class (see each task's notes and by_hardware_class in results.json); "
+                                    "energy and CO2e are summed over every machine."}});
+        break;
+    }
+    return banners;
 }
 
 // The comparison's figures (PER, Pareto sets, recommendation) written into the task's section.
@@ -425,6 +493,7 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
             any_energy = true;
             any_estimated = any_estimated || row["energy"]["estimated"].get<bool>();
         }
+        keep_one_hardware_class(s);
         apply_comparison(s, options);
         json pt = json::object();
         const auto & r0 = input.models[s.t["rows"].empty() ? 0 : s.t["rows"][0]["index"].get<size_t>()];
@@ -441,6 +510,7 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
     out["provenance"] = prov;
     out["energy"] = {{"any", any_energy}, {"all", any_energy && all_energy}, {"estimated", any_estimated}};
     out["notes"] = report_notes(out["energy"], prov, options);
+    out["banners"] = report_banners(input, task_docs);
     // Behaviour probes: only when the run has some, so a report without them is unchanged.
     json probes = analyse_probes(input, keys);
     if (!probes["families"].empty()) out["probes"] = std::move(probes);

@@ -344,6 +344,11 @@ std::string render_html(const nlohmann::json & a) {
              "columns show \"not measured\"; PER uses quality, throughput, latency and memory.</div>\n";
     }
 
+    for (const auto & b : a.value("banners", json::array())) {
+        o << "<div class=\"banner\" id=\"" << esc(b.value("id", "")) << "\"><strong>" << esc(b.value("title", "")) << "</strong> "
+          << esc(b.value("text", "")) << "</div>\n";
+    }
+
     o << "<section id=\"recommendation\"><h2>Recommendation</h2>\n";
     for (const auto & t : tasks) {
         o << "<div class=\"rec\"><p><span class=\"task\">" << esc(t["task"].get<std::string>()) << ".</span> ";

@@ -43,6 +43,9 @@ void write_title(std::ostream & o, const json & a) {
     } else if (!a["energy"]["any"].get<bool>()) {
         o << "> **Energy was not measured in this run.** Energy and CO2e show \"not measured\".\n\n";
     }
+    for (const auto & b : a.value("banners", json::array())) {
+        o << "> **" << md(b.value("title", "")) << "** " << md(b.value("text", "")) << "\n\n";
+    }
 }
 
 void write_recommendations(std::ostream & o, const json & a) {
