@@ -40,6 +40,9 @@ else()
   if(NOT DEFINED GGML_NATIVE)
     set(GGML_NATIVE OFF CACHE BOOL "ggml: optimize the build for the current system")
   endif()
+  # llama.cpp's RPC backend: --rpc HOST:PORT offloads layers to rpc-server processes on other
+  # machines (a model larger than one machine); its ggml-rpc-server is built with the tools.
+  set(GGML_RPC ${RIGHTSIZE_RPC} CACHE BOOL "" FORCE)
   if(RIGHTSIZE_CUDA)
     set(GGML_CUDA ON CACHE BOOL "" FORCE)
   endif()
@@ -62,7 +65,11 @@ else()
 
   if(RIGHTSIZE_LLAMA_TOOLS)
     # llama.cpp's own tools, built from the same source, for the comparisons in bench/.
-    add_custom_target(llama_tools ALL DEPENDS llama-bench llama-perplexity llama-server)
+    set(_tools llama-bench llama-perplexity llama-server)
+    if(RIGHTSIZE_RPC)
+      list(APPEND _tools ggml-rpc-server)
+    endif()
+    add_custom_target(llama_tools ALL DEPENDS ${_tools})
     set(RIGHTSIZE_HAVE_LLAMA_TOOLS ON)
   endif()
 endif()

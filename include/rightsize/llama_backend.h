@@ -33,6 +33,9 @@ struct LlamaOptions {
     std::vector<LoraAdapter> loras;
     std::string chat_template;  // --chat-template: a llama.cpp built-in name or template text; empty = the model's
     bool verbose = false;       // pass llama.cpp's own log through to stderr
+    // --rpc: llama.cpp rpc-servers (HOST:PORT) whose devices take layers, as llama.cpp's tools do
+    // (a model larger than one machine). Each must answer, or the load fails naming it.
+    std::vector<std::string> rpc_servers;
 };
 
 // Per-context memory as llama.cpp allocated it (measured from its allocation report).
@@ -168,6 +171,10 @@ struct ComputeDevice {
 
 // Every device this process's llama.cpp has registered (RPC servers once added), in its order.
 std::vector<ComputeDevice> compute_devices();
+
+// Each --rpc server (HOST:PORT) answers a TCP connection within 5 s; throws rightsize::Error naming
+// the first that does not (llama.cpp's own client would abort the process).
+void check_rpc_servers(const std::vector<std::string> & servers);
 
 // llama.cpp's version string and commit this build links.
 std::string llama_version_string();

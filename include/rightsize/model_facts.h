@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rightsize {
 
@@ -27,6 +28,9 @@ struct ModelFacts {
     // How chat prompts are rendered: "jinja" (the model's template, as Hugging Face renders it), or
     // llama.cpp's built-in rendering (and why); empty when there is no template.
     std::string chat_template_engine;
+    // Where the model was loaded: llama.cpp's devices that hold offloaded layers (GPUs, --rpc
+    // servers' devices, as "NAME (description)"), then "CPU". Empty when not loaded for running.
+    std::vector<std::string> devices;
 };
 
 // results.json's "model" block: path, name, architecture, description, quantization, n_params,

@@ -82,6 +82,13 @@ int cmd_bench(int argc, char ** argv) {
                    "and %d generated tokens; all measured.%s\n",
                    o.repetitions, o.latency_requests > 0 ? o.latency_requests : o.repetitions, o.n_prompt, o.n_gen,
                    any_global ? " * peak RSS is process-wide (the kernel refused a per-model reset)." : "");
+            for (const auto & r : results) {
+                if (r.facts.devices.size() < 2) continue;  // the CPU alone
+                std::string list;
+                for (const auto & d : r.facts.devices) list += (list.empty() ? "" : ", ") + d;
+                printf("%s: layers on %s (-ngl %d%s)\n", r.facts.name.c_str(), list.c_str(), o.llama.n_gpu_layers,
+                       o.llama.rpc_servers.empty() ? "" : ", --rpc: network time is part of every figure");
+            }
             break;
         }
     }

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <sstream>
+
 namespace rightsize::cli {
 
 void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given, const std::string & ctx_default) {
@@ -27,6 +29,14 @@ void add_llama_options(ArgParser & p, LlamaOptions & o, bool * ctx_given, const 
             [&o](const std::string & v) { o.loras.push_back(parse_lora_arg(v)); });
     p.value({"--chat-template"}, "NAME", "chat template for chat mode: a llama.cpp built-in (chatml, llama3, gemma, …) "
             "or template text (default: the model's)", [&o](const std::string & v) { o.chat_template = v; });
+    p.value({"--rpc"}, "HOST:PORT,…", "offload layers to llama.cpp rpc-servers (a model larger than one machine), as llama.cpp's tools do",
+            [&o](const std::string & v) {
+                std::stringstream ss(v);
+                for (std::string item; std::getline(ss, item, ',');) {
+                    if (!item.empty()) o.rpc_servers.push_back(item);
+                }
+                if (o.rpc_servers.empty()) throw UsageError("option '--rpc' expects HOST:PORT[,HOST:PORT…], got '" + v + "'");
+            });
     p.flag({"--verbose"}, "pass llama.cpp's own log through to stderr", [&o] { o.verbose = true; });
 }
 

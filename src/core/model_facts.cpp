@@ -19,6 +19,7 @@ nlohmann::json model_facts_json(const ModelFacts & f) {
             {"n_embd", f.n_embd},
             {"has_chat_template", !f.chat_template.empty()}};
     if (!f.chat_template_engine.empty()) j["chat_template_engine"] = f.chat_template_engine;
+    if (!f.devices.empty()) j["devices"] = f.devices;
     return j;
 }
 

@@ -142,6 +142,7 @@ nlohmann::json to_json(const BenchResult & r) {
         {"n_params", r.facts.n_params},
         {"model_bytes", r.facts.file_bytes},
         {"model_tensor_bytes", r.facts.tensor_bytes},
+        {"devices", r.facts.devices},  // where the layers are: GPUs, --rpc servers' devices, then the CPU
         {"n_threads", r.n_threads},
         {"n_prompt", r.n_prompt},
         {"n_gen", r.n_gen},

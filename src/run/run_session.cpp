@@ -106,6 +106,7 @@ void RunSession::Impl::check_inputs() const {
             validate_gguf_file(m);
         }
     }
+    check_rpc_servers(o.llama.rpc_servers);
     for (const auto & a : o.llama.loras) {
         if (!fs::exists(a.path)) throw OptionError("--lora " + a.path + ": the adapter file does not exist");
     }
