@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(cmake ninja-build g++ git unzip ca-certificates nlohmann-json3-dev libgtest-dev
           libcurl4-openssl-dev libcpp-httplib-dev pkg-config libsqlite3-dev libyaml-cpp-dev
           libpng-dev chromium fonts-dejavu-core wamerican libpcre2-dev libssl-dev
-          clang libclang-rt-14-dev prometheus jq curl)
+          clang libclang-rt-14-dev prometheus jq curl slurm-wlm munge)
+# slurm-wlm and munge: a one-node Slurm cluster (deploy/slurm/local-cluster.sh) runs the Slurm
+# recipe with a real sbatch --array in the scale-out tests.
 # libpcre2-dev: the Python regular expressions of task files (filters, regexes_to_ignore);
 # libssl-dev: OpenSSL's SHA-256 for downloads and cached files.
 # clang and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes): the fuzz targets (fuzz/,

@@ -332,3 +332,37 @@ TEST(Report, EfficiencyMembersOfTheWrongTypeAreAbsent) {
     EXPECT_TRUE(noted) << t["notes"].dump();
     EXPECT_NO_THROW((void)render_recommendation_text(a));
 }
+
+TEST(Report, EfficiencyIsComparedOnlyWithinOneHardwareClass) {
+    // Three models merged from shards: alpha and beta measured on machine A, gamma on machine B.
+    auto docs = fixture_results();
+    for (size_t i = 0; i < docs.size(); ++i) {
+        for (auto & [task, eff] : docs[i]["efficiency"].items()) eff["hardware_class"] = i < 2 ? "machine A" : "machine B";
+    }
+    ReportInput in;
+    in.models = docs;
+    const auto a = analyse(in);
+    const auto & arc = task_of(a, "arc_easy");
+    EXPECT_EQ(arc["hardware_classes"], 2);
+    EXPECT_TRUE(row_of(arc, "alpha-1b-q4").contains("per"));
+    EXPECT_TRUE(row_of(arc, "beta-500m-q4").contains("per"));
+    EXPECT_FALSE(row_of(arc, "gamma-200m-q8").contains("per")) << "never compared across machine classes";
+    EXPECT_EQ(row_of(arc, "gamma-200m-q8")["per_excluded"], "measured on another hardware class");
+    EXPECT_NE(arc["notes"].dump().find("compare those measured on machine A only. Left out: gamma-200m-q8 (machine B)"), std::string::npos)
+        << arc["notes"].dump();
+    EXPECT_NE(a["banners"].dump().find("mixed-hardware"), std::string::npos);
+    EXPECT_NE(render_html(a).find("id=\"mixed-hardware\""), std::string::npos);
+
+    // One model × task measured on two classes: left out of PER, with its reason.
+    docs[0]["efficiency"]["arc_easy"]["mixed_hardware"] = true;
+    docs[0]["efficiency"]["arc_easy"]["samples_per_s"] = nullptr;
+    for (auto & d : docs) d["efficiency"]["arc_easy"]["hardware_class"] = "machine A";
+    in.models = docs;
+    const auto b = analyse(in);
+    const auto & arc_b = task_of(b, "arc_easy");
+    EXPECT_FALSE(row_of(arc_b, "alpha-1b-q4").contains("per"));
+    EXPECT_NE(arc_b["notes"].dump().find("alpha-1b-q4's efficiency on arc_easy was measured on several hardware classes"), std::string::npos);
+    // Without classes (a run on one machine) nothing changes: no banner.
+    in.models = fixture_results();
+    EXPECT_TRUE(analyse(in)["banners"].empty());
+}
