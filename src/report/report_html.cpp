@@ -316,6 +316,24 @@ std::string provenance(const json & a) {
 
 }  // namespace
 
+// The banners under the title: estimated or missing energy, then the analysis's own (a partial
+// merge, mixed hardware).
+static void write_banners(std::ostream & o, const json & a) {
+    if (a["energy"]["estimated"].get<bool>()) {
+        o << "<div class=\"banner\" id=\"energy-estimated\"><strong>Energy is estimated, not measured.</strong> This machine exposes no "
+             "energy counters rightsize could read, so energy (and CO2e) come from a power model of the CPU's TDP and load. "
+             "Figures marked <span class=\"tag est\">estimated</span> are approximate; see the notes.</div>\n";
+    } else if (!a["energy"]["any"].get<bool>()) {
+        o << "<div class=\"banner\" id=\"energy-missing\"><strong>Energy was not measured in this run.</strong> Energy and CO2e "
+             "columns show \"not measured\"; PER uses quality, throughput, latency and memory.</div>\n";
+    }
+
+    for (const auto & b : a.value("banners", json::array())) {
+        o << "<div class=\"banner\" id=\"" << esc(b.value("id", "")) << "\"><strong>" << esc(b.value("title", "")) << "</strong> "
+          << esc(b.value("text", "")) << "</div>\n";
+    }
+}
+
 std::string render_html(const nlohmann::json & a) {
     std::ostringstream o;
     const std::string title = a.value("title", "rightsize report");
@@ -335,19 +353,7 @@ std::string render_html(const nlohmann::json & a) {
     if (p.contains("hardware")) o << " · " << esc(p["hardware"].value("cpu_model", ""));
     o << "</p></header>\n";
 
-    if (a["energy"]["estimated"].get<bool>()) {
-        o << "<div class=\"banner\" id=\"energy-estimated\"><strong>Energy is estimated, not measured.</strong> This machine exposes no "
-             "energy counters rightsize could read, so energy (and CO2e) come from a power model of the CPU's TDP and load. "
-             "Figures marked <span class=\"tag est\">estimated</span> are approximate; see the notes.</div>\n";
-    } else if (!a["energy"]["any"].get<bool>()) {
-        o << "<div class=\"banner\" id=\"energy-missing\"><strong>Energy was not measured in this run.</strong> Energy and CO2e "
-             "columns show \"not measured\"; PER uses quality, throughput, latency and memory.</div>\n";
-    }
-
-    for (const auto & b : a.value("banners", json::array())) {
-        o << "<div class=\"banner\" id=\"" << esc(b.value("id", "")) << "\"><strong>" << esc(b.value("title", "")) << "</strong> "
-          << esc(b.value("text", "")) << "</div>\n";
-    }
+    write_banners(o, a);
 
     o << "<section id=\"recommendation\"><h2>Recommendation</h2>\n";
     for (const auto & t : tasks) {

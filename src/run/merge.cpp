@@ -77,6 +77,17 @@ ShardInput read_shard(const std::string & path) {
         ShardInput s;
         s.store_path = path;
         s.shard = r.info.provenance["shard"];
+        const json & p = s.shard;
+        const bool well_formed = p.is_object() && p.value("index", json()).is_number_integer() && p.value("count", json()).is_number_integer() &&
+                                 p["count"].get<long>() >= 1 && p["index"].get<long>() >= 0 && p["index"].get<long>() < p["count"].get<long>() &&
+                                 p.value("documents", json()).is_object() && p.value("chunk_docs", json()).is_number_integer() &&
+                                 std::all_of(p["documents"].begin(), p["documents"].end(), [](const json & n) { return n.is_number_unsigned(); }) &&
+                                 r.info.config.is_object() && r.info.config.value("models", json()).is_array() &&
+                                 r.info.config.value("tasks", json()).is_object();
+        if (!well_formed) {
+            throw Error(path + ": run " + r.info.run_id + " has a malformed shard record (runs.provenance_json.shard or config_json); "
+                               "re-run that shard with this rightsize");
+        }
         s.class_label = hardware_class_label(hardware_class(r.info.hardware, r.info.llama_cpp));
         s.run = std::move(r);
         return s;
