@@ -24,7 +24,20 @@ struct ComparisonOptions {
     // Energy-aware PER on a task where some model lacks energy: fall back to relative with a note
     // (a report), or let compute_per's Error name the model (a user who asked for energy-aware).
     bool energy_fallback = true;
+    // With fewer than three models the relative variant degenerates (each model is the worst of the
+    // set on some dimension, so PER is 0): when set, such a task shows the fixed-bounds variant with
+    // few_model_bounds() instead, and a note says so. Relative stays available by not setting it.
+    bool few_models_fixed_bounds = false;
+    // The machine's RAM: memory's bound for few_models_fixed_bounds (0: the records' machine_memory_mb;
+    // none known: twice the largest model's memory).
+    double memory_total_mb = 0;
 };
+
+// The bounds PER uses for a task of one or two models: accuracy 0–1; throughput 0 to the best
+// model's; latency (and energy) from the best model's to twice the worst's (the best gets 1, the
+// worst at least 0.5); memory 0 to the machine's RAM (`memory_total_mb`; when unknown or smaller,
+// twice the largest model's).
+PerBounds few_model_bounds(const std::vector<PerInput> & inputs, double memory_total_mb);
 
 // Non-dominated models, by view. Each lists model names in input order.
 struct ParetoSets {
@@ -43,6 +56,7 @@ struct TaskComparison {
     PerVariant per_variant = PerVariant::Relative;  // the variant used (energy-aware falls back to relative without energy)
     std::vector<PerRow> per;                 // one per model, input order
     std::vector<PerRow> per_energy;          // energy-aware beside relative (empty when not computed)
+    bool per_fixed_for_few_models = false;   // fixed-bounds shown because the task has fewer than 3 models
     bool energy_for_all = false;             // every model of the task has energy
     ParetoSets pareto;
     std::optional<Recommendation> recommendation;

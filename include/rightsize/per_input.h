@@ -17,6 +17,9 @@ struct PerRecord {
     // Non-empty: the quality describes behaviour (a personality profile, answer length) rather than
     // a quality to maximise, and says so in words; such a task gets no recommendation.
     std::string descriptive;
+    // The RAM of the machine that measured it (results.json's hardware.memory_total_mb; 0 unknown):
+    // memory's bound when PER uses fixed bounds for fewer than three models.
+    double machine_memory_mb = 0;
 };
 
 // The CSV columns. Required: task, model, acc, thr, lat_ms, mem_mb. Optional: energy (J per

@@ -29,7 +29,10 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
 
 struct ReportOptions {
     double delta = 0.02;       // recommendation: quality within delta of the best
-    std::string per_variant = "relative";
+    // "auto": Cao et al.'s relative PER, or fixed-bounds on a task of fewer than three models (where
+    // relative gives the worse model 0; the bounds and the reason are in the task's notes);
+    // "relative" and "energy-aware" show that variant on every task.
+    std::string per_variant = "auto";
     std::string title = "rightsize report";
 };
 

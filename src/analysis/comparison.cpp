@@ -4,6 +4,7 @@
 #include "../core/table.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
 
@@ -48,10 +49,34 @@ ParetoSets pareto_sets(const std::vector<const PerRecord *> & recs, bool with_en
     return s;
 }
 
+std::string fmt_g(double v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+
+std::string bound_text(double lo, double hi) { return fmt_g(lo) + "–" + fmt_g(hi); }
+
 void add_per(TaskComparison & t, const std::vector<const PerRecord *> & recs, const ComparisonOptions & options) {
     std::vector<PerInput> inputs;
     for (const auto * r : recs) inputs.push_back(r->input);
     PerOptions po = options.per;
+    if (options.few_models_fixed_bounds && recs.size() < 3 && po.variant == PerVariant::Relative && !po.bounds) {
+        double ram = options.memory_total_mb;
+        for (const auto * r : recs) ram = std::max(ram, r->machine_memory_mb);
+        const PerBounds b = few_model_bounds(inputs, ram);
+        po.variant = PerVariant::FixedBounds;
+        po.bounds = b;
+        const std::string unit = t.granularity == "tokens" ? "token" : "sample";
+        t.notes.push_back("PER shown: fixed-bounds, because with " + std::to_string(recs.size()) + " model(s) the relative variant "
+                          "gives the worse model 0 on every dimension where it is worse (its PER is 0 by construction). Bounds: "
+                          "accuracy 0–1, throughput " + bound_text(b.thr_min, b.thr_max) + " " + unit + "s/s (0 to the best), latency " +
+                          bound_text(b.lat_min, b.lat_max) + " ms/" + unit + " (the best to twice the worst), memory " +
+                          bound_text(b.mem_min, b.mem_max) + " MiB (0 to " + (ram >= b.mem_max ? "the machine's RAM" : "twice the largest") +
+                          ")" + (t.energy_for_all ? ", energy " + bound_text(b.energy_min, b.energy_max) + " J/" + unit + " (the best to twice the worst)" : "") +
+                          ". Cao et al.'s relative PER: rightsize report --per-variant relative.");
+    }
+    t.per_fixed_for_few_models = po.variant == PerVariant::FixedBounds && !options.per.bounds;
     if (po.variant == PerVariant::EnergyAware && !t.energy_for_all && options.energy_fallback) {
         po.variant = PerVariant::Relative;
         po.bounds.reset();
@@ -64,7 +89,7 @@ void add_per(TaskComparison & t, const std::vector<const PerRecord *> & recs, co
                           "(relative PER gives the worst 0 by construction). The Pareto sets and the recommendation "
                           "tell them apart; PER separates models once more of them are compared.");
     }
-    if (options.energy_aware_beside && t.energy_for_all && po.variant == PerVariant::Relative) {
+    if (options.energy_aware_beside && t.energy_for_all && (po.variant == PerVariant::Relative || t.per_fixed_for_few_models)) {
         po.variant = PerVariant::EnergyAware;
         t.per_energy = compute_per(inputs, po);
     }
@@ -88,6 +113,36 @@ void add_recommendation(TaskComparison & t, const std::vector<const PerRecord *>
 }
 
 }  // namespace
+
+PerBounds few_model_bounds(const std::vector<PerInput> & inputs, double memory_total_mb) {
+    PerBounds b;
+    double thr_max = 0, lat_lo = 0, lat_hi = 0, mem_hi = 0, e_lo = 0, e_hi = 0;
+    bool first = true, energy = true;
+    for (const auto & in : inputs) {
+        const double thr = in.thr / std::max(1, in.n_devices);
+        thr_max = std::max(thr_max, thr);
+        lat_lo = first ? in.lat_ms : std::min(lat_lo, in.lat_ms);
+        lat_hi = std::max(lat_hi, in.lat_ms);
+        mem_hi = std::max(mem_hi, in.mem_mb);
+        energy = energy && in.energy_j.has_value();
+        if (in.energy_j) {
+            e_lo = first ? *in.energy_j : std::min(e_lo, *in.energy_j);
+            e_hi = std::max(e_hi, *in.energy_j);
+        }
+        first = false;
+    }
+    b.acc_min = 0;
+    b.acc_max = 1;
+    b.thr_min = 0;
+    b.thr_max = thr_max > 0 ? thr_max : 1;
+    b.lat_min = lat_lo;
+    b.lat_max = lat_hi > 0 ? 2 * lat_hi : 1;
+    b.mem_min = 0;
+    b.mem_max = memory_total_mb > mem_hi ? memory_total_mb : (mem_hi > 0 ? 2 * mem_hi : 1);
+    b.energy_min = energy ? e_lo : 0;
+    b.energy_max = energy && e_hi > 0 ? 2 * e_hi : 1;
+    return b;
+}
 
 json ParetoSets::to_json() const {
     return {{"quality_latency", quality_latency},

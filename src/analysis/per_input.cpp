@@ -227,6 +227,7 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
     }
     const std::string model = model_name_of(j, path);
     const double size_mb = number_at(child(j, "model"), "model_mb").value_or(0.0);
+    const double machine_mb = number_at(child(j, "hardware"), "memory_total_mb").value_or(0.0);
 
     std::vector<PerRecord> out;
     for (const auto & [task, eff] : efficiency->items()) {
@@ -246,6 +247,7 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         }
         PerRecord rec;
         rec.source = path;
+        rec.machine_memory_mb = machine_mb;
         auto & in = rec.input;
         in.task = task;
         in.model = model;

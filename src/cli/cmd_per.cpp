@@ -88,7 +88,9 @@ void add_per_options(ArgParser & p, PerCliOptions & c) {
             "a CSV (task,model,acc,thr,lat_ms,mem_mb[,energy,n_devices,granularity,acc_stderr,size_mb,n]), a results.json "
             "of 'rightsize run', or its -o folder (repeatable)",
             [&](const std::string & v) { c.inputs.push_back(v); });
-    p.value({"--variant"}, "NAME", "relative (default), fixed-bounds, weighted or energy-aware",
+    p.value({"--variant"}, "NAME",
+            "relative, fixed-bounds, weighted or energy-aware (default: relative, but fixed-bounds on a task of\n"
+            "fewer than 3 models, where relative gives the worse model 0; the task's note gives the bounds)",
             [&](const std::string & v) {
                 try {
                     parse_per_variant(v);
@@ -156,6 +158,7 @@ void print_json(const std::vector<TaskComparison> & compared, const PerOptions &
     nlohmann::json out = {{"variant", per_variant_name(options.variant)},
                           {"normalisation", options.bounds ? "fixed-bounds" : "min-max"},
                           {"description", describe(options, any_energy)},
+                          {"notes", nlohmann::json::object()},
                           {"rows", nlohmann::json::array()},
                           {"pareto", nlohmann::json::object()},
                           {"recommendations", nlohmann::json::array()},
@@ -163,6 +166,7 @@ void print_json(const std::vector<TaskComparison> & compared, const PerOptions &
     for (const auto & c : compared) {
         for (const auto & r : c.per) out["rows"].push_back(r.to_json());
         out["pareto"][c.task] = c.pareto.to_json();
+        if (!c.notes.empty()) out["notes"][c.task] = c.notes;
         if (c.recommendation) out["recommendations"].push_back(c.recommendation->to_json());
         else out["no_recommendation"][c.task] = c.no_recommendation;
     }
@@ -207,7 +211,13 @@ Table per_table(const std::vector<TaskComparison> & compared, const std::vector<
 void print_table(const std::vector<TaskComparison> & compared, const std::vector<PerRecord> & records, const PerOptions & options,
                  bool any_energy, bool md) {
     const Table t = per_table(compared, records, any_energy);
-    printf("%s\n\n", describe(options, any_energy).c_str());
+    printf("%s\n", describe(options, any_energy).c_str());
+    for (const auto & c : compared) {
+        for (const auto & n : c.notes) {
+            if (c.per_fixed_for_few_models && n.starts_with("PER shown")) printf("  %s: %s\n", c.task.c_str(), n.c_str());
+        }
+    }
+    printf("\n");
     fputs((md ? t.to_markdown() : t.to_text()).c_str(), stdout);
     printf("\nPareto set (not dominated on quality ↑, throughput ↑, latency ↓, memory ↓, and energy ↓ where every model "
            "has it):\n");
@@ -242,6 +252,7 @@ int cmd_per(int argc, char ** argv) {
 
     ComparisonOptions co;
     co.per = options;
+    co.few_models_fixed_bounds = c.variant_text.empty() && c.bounds_text.empty() && c.weights_text.empty();
     co.delta = c.delta;
     co.energy_aware_beside = false;
     co.energy_fallback = false;

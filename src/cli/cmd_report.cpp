@@ -29,10 +29,12 @@ int cmd_report(int argc, char ** argv) {
                 options.delta = parse_double("--delta", v);
                 if (!(options.delta >= 0 && options.delta <= 1)) throw UsageError("option '--delta' must be between 0 and 1, got '" + v + "'");
             });
-    p.value({"--per-variant"}, "V", "PER shown in the tables: relative (default) or energy-aware",
+    p.value({"--per-variant"}, "V",
+            "PER shown in the tables: auto (default: relative, or fixed-bounds on a task of fewer than 3 models,\n"
+            "where relative gives the worse model 0), relative (Cao et al.'s, always) or energy-aware",
             [&](const std::string & v) {
-                if (v != "relative" && v != "energy-aware") {
-                    throw UsageError("option '--per-variant' expects relative or energy-aware, got '" + v + "'");
+                if (v != "auto" && v != "relative" && v != "energy-aware") {
+                    throw UsageError("option '--per-variant' expects auto, relative or energy-aware, got '" + v + "'");
                 }
                 options.per_variant = v;
             });

@@ -122,7 +122,12 @@ TEST(RunEnergy, EstimateIsLabelledAndCarbonFollowsTheOptions) {
     for (const auto & t : report["tasks"]) {
         for (const auto & row : t["rows"]) {
             ASSERT_TRUE(row["per"].is_object()) << row.dump();
-            EXPECT_DOUBLE_EQ(row["per"]["per"].get<double>(), 1.0);  // one model: PER 1 by definition
+            // One model: fixed bounds (relative would give 1 by definition), at its best on speed.
+            EXPECT_EQ(row["per"]["variant"], "fixed-bounds");
+            EXPECT_DOUBLE_EQ(row["per"]["thr_n"].get<double>(), 1.0);
+            EXPECT_DOUBLE_EQ(row["per"]["lat_n"].get<double>(), 1.0);
+            EXPECT_NEAR(row["per"]["per"].get<double>(), std::pow(row["per"]["acc_n"].get<double>() * row["per"]["mem_n"].get<double>(), 0.25),
+                        1e-12);
             ++per_rows;
         }
     }
@@ -130,7 +135,8 @@ TEST(RunEnergy, EstimateIsLabelledAndCarbonFollowsTheOptions) {
     const auto per = read_csv_rows(out / "per.csv");
     ASSERT_GE(per.size(), 3u);  // header + relative rows (+ energy-aware rows)
     EXPECT_EQ(per[0].at(column(per[0], "per")), "per");
-    EXPECT_EQ(std::stod(per[1].at(column(per[0], "per"))), 1.0);
+    EXPECT_EQ(per[1].at(column(per[0], "variant")), "fixed-bounds");
+    EXPECT_EQ(std::stod(per[1].at(column(per[0], "per"))), report["tasks"][0]["rows"][0]["per"]["per"].get<double>());
     EXPECT_NE(r.out.find("report.html"), std::string::npos);
 }
 

@@ -179,8 +179,20 @@ TEST(Report, SingleResultsJsonAndMarkdown) {
     const auto in = load_report_input((dir / "gamma-200m-q8" / "results.json").string());
     ASSERT_EQ(in.models.size(), 1u);
     EXPECT_EQ(in.run_id, "20261129T000000Z-fixture1");
+    ReportOptions relative;
+    relative.per_variant = "relative";
+    EXPECT_EQ(row_of(task_of(analyse(in, relative), "arc_easy"), "gamma-200m-q8")["per"]["per"].get<double>(), 1.0);  // alone: PER 1
+    // By default one model is shown against fixed bounds: its own accuracy and memory against the
+    // machine's RAM (or twice its own), throughput and latency at their best (1).
     const auto a = analyse(in);
-    EXPECT_EQ(row_of(task_of(a, "arc_easy"), "gamma-200m-q8")["per"]["per"].get<double>(), 1.0);  // alone: PER 1
+    const json & gamma = task_of(a, "arc_easy");
+    EXPECT_EQ(gamma["per_variant"], "fixed-bounds");
+    const json & row = row_of(gamma, "gamma-200m-q8");
+    EXPECT_DOUBLE_EQ(row["per"]["thr_n"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(row["per"]["lat_n"].get<double>(), 1.0);
+    EXPECT_NEAR(row["per"]["per"].get<double>(),
+                std::pow(row["per"]["acc_n"].get<double>() * row["per"]["mem_n"].get<double>(), 0.25), 1e-12);
+    EXPECT_NE(gamma["notes"].dump().find("PER shown: fixed-bounds"), std::string::npos);
     const auto md = render_markdown(analyse(load_report_input(dir.string())));
     EXPECT_NE(md.find("## Recommendation"), std::string::npos);
     EXPECT_NE(md.find("| model | acc,none ± se |"), std::string::npos);
@@ -331,6 +343,35 @@ TEST(Report, EfficiencyMembersOfTheWrongTypeAreAbsent) {
     for (const auto & n : t["notes"]) noted = noted || n.get<std::string>().find("has no results for arc_easy") != std::string::npos;
     EXPECT_TRUE(noted) << t["notes"].dump();
     EXPECT_NO_THROW((void)render_recommendation_text(a));
+}
+
+TEST(Report, TwoModelsGetFixedBoundsPerThatIsNotZeroForBoth) {
+    auto docs = fixture_results();
+    docs.pop_back();  // alpha and beta
+    ReportInput in;
+    in.models = docs;
+    const auto a = analyse(in);
+    const json & arc = task_of(a, "arc_easy");
+    EXPECT_EQ(arc["per_variant"], "fixed-bounds");
+    const json & alpha = row_of(arc, "alpha-1b-q4")["per"];
+    const json & beta = row_of(arc, "beta-500m-q4")["per"];
+    EXPECT_GT(alpha["per"].get<double>(), 0);
+    EXPECT_GT(beta["per"].get<double>(), 0);
+    EXPECT_EQ(alpha["normalisation"], "fixed-bounds");
+    // Throughput against the best (1 for the best, thr/best for the other); latency best-to-twice-the-worst.
+    const double thr_a = row_of(arc, "alpha-1b-q4")["thr"].get<double>(), thr_b = row_of(arc, "beta-500m-q4")["thr"].get<double>();
+    EXPECT_DOUBLE_EQ(std::max(alpha["thr_n"].get<double>(), beta["thr_n"].get<double>()), 1.0);
+    EXPECT_NEAR(std::min(alpha["thr_n"].get<double>(), beta["thr_n"].get<double>()), std::min(thr_a, thr_b) / std::max(thr_a, thr_b), 1e-12);
+    EXPECT_GE(std::min(alpha["lat_n"].get<double>(), beta["lat_n"].get<double>()), 0.5);
+    EXPECT_NE(arc["notes"].dump().find("PER shown: fixed-bounds, because with 2 model(s)"), std::string::npos) << arc["notes"].dump();
+    // Cao et al.'s relative variant stays available and exact: the worse on any dimension gets 0.
+    ReportOptions relative;
+    relative.per_variant = "relative";
+    const json relative_analysis = analyse(in, relative);
+    const json & rel = task_of(relative_analysis, "arc_easy");
+    EXPECT_EQ(rel["per_variant"], "relative");
+    EXPECT_EQ(row_of(rel, "alpha-1b-q4")["per"]["per"].get<double>(), 0.0);
+    EXPECT_EQ(row_of(rel, "beta-500m-q4")["per"]["per"].get<double>(), 0.0);
 }
 
 TEST(Report, EfficiencyIsComparedOnlyWithinOneHardwareClass) {
