@@ -67,6 +67,9 @@ struct RunOptions {
     // model marked "rightsize_shard", and shard.json); `rightsize merge` joins the shards. The
     // shard is not part of the run's identity: every shard has the unsharded run's configuration hash.
     std::optional<Shard> shard;
+    // ≥ 0: before starting, wait up to this many seconds for a quiet machine (interference.h), then
+    // refuse; < 0: start at once (busy windows are still measured and labelled disturbed).
+    double require_quiet_s = -1;
     bool wait_for_lock = false;              // another run holds the folder: wait for it (default: fail at once)
     // Set (to a signal number) from a signal handler or another thread: the run finishes the chunk in
     // flight, saves it and throws RunInterrupted. Never set: the run goes to the end.

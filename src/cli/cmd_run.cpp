@@ -118,6 +118,10 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
             [&](const std::string & v) { o.run.eval.fewshot_seed = uint32_t(parse_int("--seed", v, 0, 2147483647)); });
     p.value({"--batch-docs"}, "N", "documents scored per batch and per checkpoint (default 32)",
             [&](const std::string & v) { o.run.eval.chunk_docs = size_t(parse_int("--batch-docs", v, 1, 100000)); });
+    p.value({"--require-quiet"}, "S",
+            "before starting, wait up to S seconds for a quiet machine (others using at most 10% of the CPU), else\n"
+            "stop; without it a busy machine is measured and its figures labelled disturbed",
+            [&](const std::string & v) { o.run.require_quiet_s = parse_double("--require-quiet", v); });
     p.flag({"--fresh"}, "start a new run even if an unfinished run with the same options exists", [&] { o.run.fresh = true; });
     p.flag({"--wait"}, "when another run is using the output folder, wait for it (default: stop at once and name it)",
            [&] { o.run.wait_for_lock = true; });

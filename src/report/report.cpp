@@ -230,6 +230,9 @@ json model_row(const json & r, const json & res, const json & eff, const json & 
     // Merged shards (merge.h): the machine class that measured it, or several (figures per class only).
     row["hardware_class"] = eff.contains("hardware_class") && eff["hardware_class"].is_string() ? eff["hardware_class"] : json();
     row["mixed_hardware"] = eff.contains("mixed_hardware") && eff["mixed_hardware"].is_boolean() && eff["mixed_hardware"].get<bool>();
+    const json & interference = report_format::member(eff, "interference");
+    row["disturbed"] = interference.is_object() && interference.value("disturbed", false);
+    if (row["disturbed"].get<bool>()) row["disturbed_reason"] = interference.value("reason", std::string());
     row["energy"] = energy_of(eff, granularity);
     row["co2e"] = eff.contains("co2e") && eff["co2e"].is_object() && num(eff["co2e"], "co2e_g") && !row["energy"].is_null()
                       ? eff["co2e"] : json();
@@ -299,6 +302,7 @@ TaskSection task_section(const ReportInput & input, const std::vector<std::strin
         row["index"] = i;
         if (auto rec = record_of(row, task, hib, granularity, t["notes"])) {
             rec->descriptive = descriptive;
+            rec->machine_memory_mb = num(report_format::member(r, "hardware"), "memory_total_mb").value_or(0.0);
             s.records.push_back(std::move(*rec));
             s.row_of.push_back(t["rows"].size());
         }
@@ -364,6 +368,21 @@ json report_banners(const ReportInput & input, const json & task_docs) {
             break;
         }
     }
+    std::string busy;
+    for (const auto & t : task_docs) {
+        for (const auto & r : t["rows"]) {
+            if (!r.value("disturbed", false)) continue;
+            busy += (busy.empty() ? "" : "; ") + r["model"].get<std::string>() + " · " + t["task"].get<std::string>() + " (" +
+                    r.value("disturbed_reason", std::string()) + ")";
+        }
+    }
+    if (!busy.empty()) {
+        banners.push_back({{"id", "disturbed"}, {"title", "The machine was busy while some figures were measured."},
+                           {"text", "Other processes (or the hypervisor) took CPU time during: " + busy +
+                                    ". Their speed, latency and energy are not the model's alone, and PER, the Pareto sets and "
+                                    "the energy advice that use them may be wrong. Re-run on a quiet machine "
+                                    "(rightsize run --require-quiet waits for one)."}});
+    }
     for (const auto & t : task_docs) {
         bool mixed = t.value("hardware_classes", size_t(1)) > 1;
         for (const auto & r : t["rows"]) mixed = mixed || r.value("mixed_hardware", false);
@@ -381,7 +400,8 @@ json report_banners(const ReportInput & input, const json & task_docs) {
 void apply_comparison(TaskSection & s, const ReportOptions & options) {
     json & t = s.t;
     ComparisonOptions co;
-    co.per.variant = options.per_variant == "relative" ? PerVariant::Relative : PerVariant::EnergyAware;
+    co.per.variant = options.per_variant == "energy-aware" ? PerVariant::EnergyAware : PerVariant::Relative;
+    co.few_models_fixed_bounds = options.per_variant == "auto";
     co.delta = options.delta;
     const auto compared = compare_models(s.records, co);
     if (compared.empty()) {
@@ -469,8 +489,8 @@ json report_notes(const json & energy, const json & prov, const ReportOptions & 
 
 nlohmann::json analyse(const ReportInput & input, const ReportOptions & options) {
     if (input.models.empty()) throw Error((input.origin.empty() ? std::string("report") : input.origin) + ": no models to report on");
-    if (options.per_variant != "relative" && options.per_variant != "energy-aware") {
-        throw Error("PER variant '" + options.per_variant + "' is not available in reports; use relative or energy-aware");
+    if (options.per_variant != "auto" && options.per_variant != "relative" && options.per_variant != "energy-aware") {
+        throw Error("PER variant '" + options.per_variant + "' is not available in reports; use auto, relative or energy-aware");
     }
     json out;
     out["title"] = options.title;

@@ -203,6 +203,9 @@ std::string render_markdown(const nlohmann::json & a) {
 std::string render_recommendation_text(const nlohmann::json & a) {
     std::ostringstream o;
     if (a["energy"]["estimated"].get<bool>()) o << "Note: energy figures are ESTIMATED from the CPU's TDP, not measured.\n\n";
+    for (const auto & b : a.value("banners", json::array())) {
+        o << "WARNING: " << b.value("title", "") << " " << b.value("text", "") << "\n\n";
+    }
     for (const auto & t : a["tasks"]) {
         if (!t.contains("recommendation")) {
             o << t["task"].get<std::string>() << ": " << t.value("no_recommendation", std::string("no model has complete figures.")) << "\n\n";

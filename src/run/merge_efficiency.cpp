@@ -2,6 +2,7 @@
 #include "merge_efficiency.h"
 
 #include "measure/energy_attribution.h"
+#include <rightsize/interference.h>
 
 #include <algorithm>
 #include <map>
@@ -75,6 +76,7 @@ json class_efficiency(const TaskConfig & task, std::span<const ShardPart * const
     }
     e["peak_rss_mb"] = peak;
     e["energy"] = merged_energy(parts, samples, e);
+    e["interference"] = summarise_interference(samples);
     e["hardware_class"] = parts.front()->class_label;
     return e;
 }
@@ -129,6 +131,7 @@ json merged_efficiency(const TaskConfig & task, std::span<const ShardPart> parts
             if (first.contains(k) && !e.contains(k)) e[k] = first[k];
         }
         e["energy"] = merged_energy(all, samples_of(all), e);
+        e["interference"] = summarise_interference(samples_of(all));
         e["note"] = "measured on " + std::to_string(by_class.size()) +
                     " hardware classes: throughput, latency and memory are given per class (by_hardware_class), never "
                     "averaged across them; energy and CO2e are the sum over every class";

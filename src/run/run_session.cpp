@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include <rightsize/error.h>
 #include <rightsize/hardware.h>
+#include <rightsize/interference.h>
 #include <rightsize/prometheus.h>
 #include "measure/process_memory.h"
 #include <rightsize/report.h>
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -287,9 +289,16 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
     PrometheusMeter * prom = served ? served->prometheus.get() : nullptr;
     const bool metered = !served || prom;
     prom ? prom->start() : meter.start();
+    MachineCounters window_start = read_machine_counters();
     const auto samples = ev_task.run(
         std::move(done_samples),
         [&](std::span<SampleRecord> chunk) {
+            // Was the machine quiet while this chunk was measured? Stored with its documents.
+            const MachineCounters now = read_machine_counters();
+            json window = interference_between(window_start, now).to_json();
+            window_start = now;
+            if (!chunk.empty()) window["first_doc"] = chunk.front()["doc_id"];
+            for (auto & rec : chunk) rec["interference"] = window;
             // Each chunk's energy is split over its documents and stored with them, so a resumed
             // task's energy covers every checkpoint.
             if (metered) {
@@ -310,6 +319,13 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
         say("warning: " + mr.key + " · " + task.task + ": " + std::to_string(cut) + " of " + std::to_string(samples.size()) +
             " prompts did not fit the context window (-c " + std::to_string(o.llama.n_ctx) +
             ") and were cut from the left, changing what the model saw; raise -c (samples mark them \"truncated\")");
+    }
+    efficiency["interference"] = summarise_interference(samples);
+    if (efficiency["interference"].value("disturbed", false)) {
+        const json & i = efficiency["interference"];
+        say("warning: " + mr.key + " · " + task.task + ": the machine was busy during " + std::to_string(i.value("disturbed_windows", 0)) +
+            " of " + std::to_string(i.value("judged_windows", 0)) + " measured windows (" + i.value("reason", std::string()) +
+            "): its speed and energy are labelled disturbed; re-run on a quiet machine (--require-quiet waits for one)");
     }
     efficiency["n_original"] = ev_task.n_original();
     efficiency["n_shot"] = ev_task.n_shot();
@@ -469,6 +485,10 @@ RunOutcome RunSession::run() {
     s.say("carbon: " + fixed(s.intensity.g_per_kwh, 0) + " gCO2e/kWh (" + s.intensity.origin + "), PUE " +
           fixed(s.o.carbon.pue, 2));
 
+    if (s.o.require_quiet_s >= 0) {
+        const InterferenceWindow quiet = wait_for_quiet(s.o.require_quiet_s, [&s](const std::string & l) { s.say(l); });
+        s.say("the machine is quiet: other processes used " + fixed(100 * quiet.outside_cpu_share, 0) + "% of the CPU");
+    }
     prepare_output_dir(s.o.output_dir);
     const auto locks = s.lock_folder();
     ResultsStore store(s.db_path);

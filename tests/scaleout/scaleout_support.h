@@ -133,9 +133,9 @@ inline CommandResult merge(const std::string & args) { return run_command(quote(
 
 inline std::string model_key(const std::string & path) { return fs::path(path).stem().string(); }
 
-// A sample without what depends on timing (its cost, energy, per-token timings).
+// A sample without what depends on timing (its cost, energy, per-token timings, the machine's load).
 inline json timeless(json s) {
-    for (const char * k : {"cost_ms", "energy", "timing"}) s.erase(k);
+    for (const char * k : {"cost_ms", "energy", "timing", "interference"}) s.erase(k);
     return s;
 }
 
