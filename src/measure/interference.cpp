@@ -150,14 +150,15 @@ InterferenceWindow wait_for_quiet(double max_wait_s, const std::function<void(co
 
 nlohmann::json summarise_interference(std::span<const nlohmann::json> samples) {
     std::vector<nlohmann::json> windows;
-    std::set<size_t> seen;
+    std::set<long long> seen;
     size_t documents_disturbed = 0;
     for (const auto & s : samples) {
         const auto it = s.find("interference");
         if (it == s.end() || !it->is_object()) continue;
         if (it->value("disturbed", false)) ++documents_disturbed;
         const auto first = it->find("first_doc");
-        if (seen.insert(first != it->end() && first->is_number_unsigned() ? first->get<size_t>() : windows.size()).second) windows.push_back(*it);
+        const long long key = first != it->end() && first->is_number_integer() ? first->get<long long>() : -1 - (long long)(windows.size());
+        if (seen.insert(key).second) windows.push_back(*it);
     }
     size_t n = 0, judged = 0, disturbed = 0;
     double max_outside = 0, sum_outside = 0, seconds = 0, max_steal = 0;
