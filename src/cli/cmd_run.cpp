@@ -45,6 +45,15 @@ std::string fmt(const nlohmann::json & v, int d) {
     return v.is_number() ? format_fixed(v.get<double>(), d) : std::string("–");
 }
 
+// A figure and its bootstrap standard error (efficiency.uncertainty), "12.3 ± 0.4".
+std::string with_se(const nlohmann::json & eff, const char * field, int d) {
+    const auto & v = eff.contains(field) ? eff[field] : nlohmann::json();
+    if (!v.is_number()) return "–";
+    const auto u = eff.find("uncertainty");
+    if (u == eff.end() || !u->is_object() || !u->contains(field) || !(*u)[field]["se"].is_number()) return fmt(v, d);
+    return fmt(v, d) + " ± " + fmt((*u)[field]["se"], d);
+}
+
 std::string energy_cell(const nlohmann::json & efficiency) {
     if (!efficiency.contains("energy") || !efficiency["energy"].is_object()) return "–";
     const auto & e = efficiency["energy"];
@@ -203,8 +212,8 @@ Table summary_table(const RunSession & session, const RunOutcome & outcome) {
                 const auto cell = [&](const std::string & text) { return first ? text : std::string(); };
                 t.rows.push_back({cell(key), cell(task.task), filter == "none" ? metric : metric + " (" + filter + ")",
                                   fmt(results[k], d) + (se.is_number() ? " ± " + fmt(se, d) : ""), cell(fmt(eff["n_samples"], 0)),
-                                  cell(fmt(eff["samples_per_s"], 2)), cell(fmt(eff["ms_per_sample"], 1)),
-                                  cell(fmt(eff["tokens_per_s"], 1)), cell(fmt(eff["ms_per_token"], 1)),
+                                  cell(with_se(eff, "samples_per_s", 2)), cell(with_se(eff, "ms_per_sample", 1)),
+                                  cell(with_se(eff, "tokens_per_s", 1)), cell(with_se(eff, "ms_per_token", 1)),
                                   eff.contains("ttft_ms") && eff["ttft_ms"].is_object() ? cell(fmt(eff["ttft_ms"]["p50"], 0)) : "",
                                   cell(fmt(eff["peak_rss_mb"], 0)), cell(fmt(eff["model_mb"], 1)), cell(energy_cell(eff)),
                                   eff["co2e"].is_object() ? cell(fmt(eff["co2e"]["g_per_1000_queries"], 3)) : ""});

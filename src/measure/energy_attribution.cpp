@@ -1,6 +1,8 @@
 // A run's energy bookkeeping (see energy_attribution.h).
 #include "energy_attribution.h"
 
+#include <rightsize/stats.h>
+
 #include <map>
 #include <set>
 
@@ -101,6 +103,22 @@ nlohmann::json task_energy(std::span<const nlohmann::json> samples, const std::v
                         {"j_per_sample", n > 0 && with_energy ? nlohmann::json(total / n) : nlohmann::json(nullptr)},
                         {"j_per_token", gen.is_number() && gen.get<double>() > 0 ? nlohmann::json(total / gen.get<double>())
                                                                                   : nlohmann::json(nullptr)}};
+    if (with_energy == samples.size() && !samples.empty()) {
+        // J per document (and per generated token) with its bootstrap interval over the documents.
+        std::vector<double> joules, one(samples.size(), 1.0), generated;
+        std::vector<long long> unit;
+        for (const auto & s : samples) {
+            const auto & e = s["energy"];
+            joules.push_back(num(e, "cpu_j") + num(e, "ram_j") + num(e, "gpu_j"));
+            generated.push_back(num(s, "generated_tokens"));
+            const auto c = s.find("chunk");
+            unit.push_back(c != s.end() && c->is_number_integer() ? c->get<long long>() : -1 - (long long)(unit.size()));
+        }
+        const auto to_json = [](const RatioInterval & r) { return nlohmann::json{{"se", r.stderr_}, {"ci95", {r.lo, r.hi}}}; };
+        j["uncertainty"] = {{"method", "bootstrap over the measured batches (1000 resamples, seed 1234), as efficiency.uncertainty"},
+                            {"j_per_sample", to_json(bootstrap_ratio_by_unit(joules, one, unit))}};
+        if (gen.is_number() && gen.get<double>() > 0) j["uncertainty"]["j_per_token"] = to_json(bootstrap_ratio_by_unit(joules, generated, unit));
+    }
     if (with_energy && with_energy < samples.size()) {
         j["note"] = std::to_string(samples.size() - with_energy) + " document(s) were scored without an energy meter";
     }
@@ -122,6 +140,14 @@ nlohmann::json task_co2e(const nlohmann::json & energy, const nlohmann::json & e
     j["intensity_source"] = ci.source;
     j["pue"] = pue;
     j["energy_source"] = energy["source"];
+    // CO2e per query is proportional to energy per document: the same interval, scaled.
+    const auto u = energy.find("uncertainty");
+    const double jps = num(energy, "j_per_sample");
+    if (u != energy.end() && u->is_object() && u->contains("j_per_sample") && jps > 0 && j["g_per_1000_queries"].is_number()) {
+        const double k = j["g_per_1000_queries"].get<double>() / jps;
+        const auto & ci = (*u)["j_per_sample"]["ci95"];
+        j["g_per_1000_queries_ci95"] = {ci[0].get<double>() * k, ci[1].get<double>() * k};
+    }
     if (o.expected_queries > 0) {
         TrainingFootprint t;
         const auto kg = o.training_kg.find(model_key);

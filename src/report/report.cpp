@@ -87,7 +87,10 @@ json energy_of(const json & eff, const std::string & granularity) {
     const std::string source = e.value("source", "");
     const auto per_unit = num(e, granularity == "tokens" ? "j_per_token" : "j_per_sample");
     if (source == "none" || !per_unit) return nullptr;
+    const json & iv = report_format::member(report_format::member(e, "uncertainty"), granularity == "tokens" ? "j_per_token" : "j_per_sample");
     return {{"j_per_unit", *per_unit},
+            {"se", iv.is_object() ? iv.value("se", json()) : json()},
+            {"ci95", iv.is_object() ? iv.value("ci95", json()) : json()},
             {"field", granularity == "tokens" ? "j_per_token" : "j_per_sample"},
             {"unit", granularity == "tokens" ? "J/token" : "J/sample"},
             {"total_j", e.value("total_j", json())},
@@ -216,6 +219,15 @@ json model_row(const json & r, const json & res, const json & eff, const json & 
     row["lat_field"] = tokens ? "ms_per_token" : "ms_per_sample";
     row["thr"] = row[row["thr_field"].get<std::string>()];
     row["lat_ms"] = row[row["lat_field"].get<std::string>()];
+    // Their bootstrap intervals over the documents (efficiency.uncertainty), when recorded.
+    const json & u = report_format::member(eff, "uncertainty");
+    for (const auto & [dim, field] : {std::pair{"thr", row["thr_field"].get<std::string>()}, std::pair{"lat", row["lat_field"].get<std::string>()}}) {
+        const json & iv = report_format::member(u, field.c_str());
+        if (iv.is_object() && iv.contains("se")) {
+            row[std::string(dim) + "_se"] = iv["se"];
+            row[std::string(dim) + "_ci95"] = iv.value("ci95", json());
+        }
+    }
     // Where the memory figure comes from: this process, the server's Prometheus, or a declaration.
     row["memory_source"] = eff.contains("memory_source") && eff["memory_source"].is_string() ? eff["memory_source"]
                                                                                              : json("measured:process");

@@ -34,6 +34,7 @@ h3 { font-size: 16px; margin: 18px 0 6px; }
 .sub { color: var(--muted); margin: 0; }
 .banner { background: var(--warnbg); border: 1px solid #f0c27a; border-left: 6px solid #e69f00; color: var(--warn);
           padding: 10px 14px; margin: 16px 0; border-radius: 4px; }
+.se { color: var(--muted, #666); font-size: 0.85em; }
 .banner strong { color: #6b3a00; }
 .rec { background: var(--soft); border-radius: 6px; padding: 10px 16px; margin: 10px 0; }
 .rec p { margin: 4px 0; }
@@ -74,6 +75,20 @@ std::string data_cell(const std::string & model, const std::string & task, const
     return "<td class=\"num" + std::string(best ? " best" : "") + "\" data-model=\"" + esc(model) + "\" data-task=\"" + esc(task) +
            "\" data-metric=\"" + esc(metric) + "\" data-source=\"" + source + "\" data-value=\"" + value_attr(value) + "\"" + extra +
            ">" + shown + "</td>";
+}
+
+// " ± SE" after an efficiency figure (its bootstrap standard error over the documents), when known.
+std::string with_se(const json & j, const char * key) {
+    const auto se = num(j, key);
+    return se ? "<span class=\"se\"> ± " + sig(*se) + "</span>" : "";
+}
+
+// The 95 % interval as an attribute and a tooltip.
+std::string ci_attr(const json & j, const char * key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number() || !(*it)[1].is_number()) return "";
+    const std::string lo = sig((*it)[0].get<double>()), hi = sig((*it)[1].get<double>());
+    return " data-ci95=\"" + lo + "," + hi + "\" title=\"95% interval " + lo + "–" + hi + " (bootstrap over documents)\"";
 }
 
 // The best value of a column among the rows (max or min), to mark it in bold.
@@ -143,15 +158,17 @@ std::string task_table(const json & t) {
         const auto qse = num(r["quality"], "stderr");
         o << data_cell(m, task, qkey, "results", r["quality"]["value"], qv ? report_format::quality(*qv, qse) : "–", is(bq, qv),
                        qse ? " data-stderr=\"" + value_attr(r["quality"]["stderr"]) + "\"" : "");
-        o << data_cell(m, task, r["thr_field"], "efficiency", r["thr"], thr(r) ? sig(*thr(r)) : "–", is(bt, thr(r)));
-        o << data_cell(m, task, r["lat_field"], "efficiency", r["lat_ms"], lat(r) ? sig(*lat(r)) : "–", is(bl, lat(r)));
+        o << data_cell(m, task, r["thr_field"], "efficiency", r["thr"], thr(r) ? sig(*thr(r)) + with_se(r, "thr_se") : "–", is(bt, thr(r)),
+                       ci_attr(r, "thr_ci95"));
+        o << data_cell(m, task, r["lat_field"], "efficiency", r["lat_ms"], lat(r) ? sig(*lat(r)) + with_se(r, "lat_se") : "–", is(bl, lat(r)),
+                       ci_attr(r, "lat_ci95"));
         o << data_cell(m, task, "peak_rss_mb", "efficiency", r["peak_rss_mb"], mem(r) ? sig(*mem(r)) + memory_tag(r) : "not measured",
                        is(bm, mem(r)));
         o << data_cell(m, task, "model_mb", "model", r["model_mb"], num(r, "model_mb") ? sig(*num(r, "model_mb")) : "–");
         if (r["energy"].is_object()) {
             const auto & e = r["energy"];
-            o << data_cell(m, task, "energy." + e["field"].get<std::string>(), "efficiency", e["j_per_unit"], sig(*ej(r)) + energy_tag(e),
-                           is(be, ej(r)));
+            o << data_cell(m, task, "energy." + e["field"].get<std::string>(), "efficiency", e["j_per_unit"],
+                           sig(*ej(r)) + with_se(e, "se") + energy_tag(e), is(be, ej(r)), ci_attr(e, "ci95"));
             o << data_cell(m, task, "energy.total_j", "efficiency", e["total_j"], num(e, "total_j") ? sig(*num(e, "total_j")) : "–");
         } else {
             o << "<td class=\"num na\">not measured</td><td class=\"num na\">not measured</td>";

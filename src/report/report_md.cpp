@@ -80,12 +80,16 @@ std::string memory_cell(const json & r) {
     return opt(r, "peak_rss_mb") + (source == "declared" ? " (declared)" : source == "measured:prometheus" ? " (prometheus)" : "");
 }
 
+// " ± SE" of an efficiency figure (bootstrap over documents), when known.
+std::string se_text(const json & j, const char * key) { return num(j, key) ? " ± " + opt(j, key) : ""; }
+
 std::vector<std::string> model_row(const json & r, bool has_pe) {
     const auto q = num(r["quality"], "value");
     std::vector<std::string> row = {md(r["model"]), q ? report_format::quality(*q, num(r["quality"], "stderr")) : "–",
-                                    opt(r, "thr"), opt(r, "lat_ms"), memory_cell(r), opt(r, "model_mb")};
+                                    opt(r, "thr") + se_text(r, "thr_se"), opt(r, "lat_ms") + se_text(r, "lat_se"), memory_cell(r),
+                                    opt(r, "model_mb")};
     if (r["energy"].is_object()) {
-        row.push_back(opt(r["energy"], "j_per_unit") + " (" + r["energy"]["label"].get<std::string>() + ")");
+        row.push_back(opt(r["energy"], "j_per_unit") + se_text(r["energy"], "se") + " (" + r["energy"]["label"].get<std::string>() + ")");
         row.push_back(opt(r["energy"], "total_j"));
     } else {
         row.insert(row.end(), {"not measured", "not measured"});

@@ -536,6 +536,8 @@ std::vector<SampleRecord> TaskEvaluator::run(std::map<size_t, SampleRecord> done
             in_chunk += n;
             if (on_progress) on_progress(finished + in_chunk);
         });
+        // The batch a document was measured in (its first document): the unit of efficiency's intervals.
+        for (auto & r : recs) r["chunk"] = ids.front();
         if (on_chunk) on_chunk(recs);
         for (auto & r : recs) {
             const size_t id = r["doc_id"].get<size_t>();  // before the move: json's operator= takes its argument by value

@@ -98,6 +98,46 @@ nlohmann::json aggregate_task_samples(const TaskConfig & task, std::span<const S
     return out;
 }
 
+namespace {
+
+nlohmann::json interval_json(const RatioInterval & r) {
+    return {{"se", r.stderr_}, {"ci95", {r.lo, r.hi}}};
+}
+
+// Each efficiency figure's bootstrap interval over the task's documents (stats.h, bootstrap_ratio).
+nlohmann::json efficiency_uncertainty(std::span<const SampleRecord> samples, bool generates) {
+    std::vector<double> cost, one(samples.size(), 1.0), processed, generated;
+    std::vector<long long> unit;
+    for (const auto & s : samples) {
+        cost.push_back(s.value("cost_ms", 0.0));
+        processed.push_back(s.value("n_tokens", 0.0));
+        generated.push_back(s.value("generated_tokens", 0.0));
+        // Documents measured in one batch share its time: the batch is the unit (each document alone
+        // when the sample does not say).
+        const auto c = s.find("chunk");
+        unit.push_back(c != s.end() && c->is_number_integer() ? c->get<long long>() : -1 - (long long)(unit.size()));
+    }
+    const auto iv = [&](std::span<const double> a, std::span<const double> b, double scale) {
+        return interval_json(bootstrap_ratio_by_unit(a, b, unit, scale));
+    };
+    const RatioInterval units = bootstrap_ratio_by_unit(one, cost, unit, 1000.0);
+    nlohmann::json u = {{"method", "bootstrap over the task's measured batches (the documents scored or generated together): 1000 "
+                                   "resamples with replacement (seed 1234), each figure recomputed as a ratio of sums; se = the "
+                                   "resamples' standard deviation, ci95 = their 2.5th-97.5th percentiles. It covers the spread "
+                                   "between batches, not a disturbed machine (see interference); one batch gives no interval"},
+                        {"units", units.n},
+                        {"samples_per_s", interval_json(units)},
+                        {"ms_per_sample", iv(cost, one, 1.0)},
+                        {"processed_tokens_per_s", iv(processed, cost, 1000.0)}};
+    if (generates) {
+        u["tokens_per_s"] = iv(generated, cost, 1000.0);
+        u["ms_per_token"] = iv(cost, generated, 1.0);
+    }
+    return u;
+}
+
+}  // namespace
+
 nlohmann::json task_sample_efficiency(const TaskConfig & task, std::span<const SampleRecord> samples) {
     double wall_ms = 0, tokens = 0, gen_tokens = 0;
     size_t truncated = 0;
@@ -159,6 +199,7 @@ nlohmann::json task_sample_efficiency(const TaskConfig & task, std::span<const S
         e["tokens_per_s"] = nullptr;
         e["ms_per_token"] = nullptr;
     }
+    e["uncertainty"] = efficiency_uncertainty(samples, task.output_type == OutputType::GenerateUntil);
     return e;
 }
 
