@@ -102,6 +102,7 @@ struct EmissionsRow {
     double duration_s = 0;
     double cpu_j = 0, gpu_j = 0, ram_j = 0;
     std::string energy_source;
+    std::string scope;  // the energy's scope: "process", "machine" or "server" (empty: not recorded)
     CarbonIntensity intensity;
     double pue = 1.0;
     std::string country_iso, cloud_provider, cloud_region;

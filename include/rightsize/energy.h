@@ -34,6 +34,18 @@ struct EnergyOptions {
     // Empty functions mean the real ones too.
     std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
     std::function<double()> cpu_seconds = process_cpu_seconds;
+    // What the energy is of (docs/energy.md, "Scope"):
+    //   machine: everything the counters see — RAPL's whole package and DRAM, the estimate's RAM
+    //            for the machine's whole memory (CodeCarbon's default, tracking_mode "machine");
+    //   process: this process's share — RAPL's package and DRAM energy times this process's share of
+    //            the machine's busy CPU time in the window, the estimated RAM for the memory this
+    //            process holds (VmRSS). The CPU estimate is this process's in both (its own load).
+    //            GPUs (NVML) are counted whole in both: a GPU serves one model at a time here.
+    std::string scope = "machine";
+    // This process's resident memory in GiB, and the machine's busy CPU seconds since boot (both
+    // scopes read them only in process scope). Empty: VmRSS and /proc/stat; tests set them.
+    std::function<double()> process_rss_gb;
+    std::function<double()> machine_busy_seconds;
 };
 
 // One component's energy over a window.
@@ -53,6 +65,8 @@ struct EnergyReading {
     std::string source;            // the label for the total: "measured:rapl", "measured:rapl+nvml",
                                    // "estimated:tdp", "measured:rapl+estimated:tdp" (mixed), "none"
     double cpu_load = -1;          // estimate only: process CPU time / (wall × logical CPUs), 0..1
+    std::string scope = "machine"; // EnergyOptions::scope
+    double process_share = -1;     // process scope with RAPL: the share of busy CPU time applied (−1: not applied)
     double total_j() const { return cpu_j + ram_j + gpu_j; }
     double kwh() const { return total_j() / 3.6e6; }
     bool measured() const;         // at least one part, and every part measured (no estimate)

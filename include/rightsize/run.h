@@ -75,7 +75,7 @@ struct RunOptions {
     // flight, saves it and throws RunInterrupted. Never set: the run goes to the end.
     const std::atomic<int> * stop = nullptr;
 
-    RunOptions();  // llama.n_ctx 8192 and flash attention off (see docs/tasks.md, speed and exactness)
+    RunOptions();  // llama.n_ctx 8192, flash attention off (see docs/tasks.md, speed and exactness), energy scope process
 };
 
 // Where the run reports what it does. Every callback is optional.

@@ -33,6 +33,13 @@ void add_energy_carbon_options(ArgParser & p, EnergyCarbonOptions & o) {
                 }
                 o.energy.mode = v;
             });
+    p.value({"--energy-scope"}, "process|machine",
+            "process (default): each model's share — RAPL energy by its share of busy CPU time, estimated RAM for the\n"
+            "memory it holds; machine: everything the counters see, RAM for the whole machine (CodeCarbon's default)",
+            [&](const std::string & v) {
+                if (v != "process" && v != "machine") throw UsageError("option '--energy-scope' must be process or machine, got '" + v + "'");
+                o.energy.scope = v;
+            });
     p.value({"--cpu-tdp"}, "WATTS", "the CPU's TDP for the estimate (default: looked up by CPU model name)",
             [&](const std::string & v) {
                 const double w = parse_double("--cpu-tdp", v);

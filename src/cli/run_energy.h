@@ -13,7 +13,11 @@
 namespace rightsize::cli {
 
 struct EnergyCarbonOptions {
-    EnergyOptions energy;
+    EnergyOptions energy = [] {
+        EnergyOptions e;
+        e.scope = "process";  // run's default: each model's share (docs/energy.md, "Scope")
+        return e;
+    }();
     CarbonOptions carbon;
     LifecycleOptions lifecycle;                     // --expected-queries, --training-co2e, --training-tokens
     bool list_carbon = false;

@@ -231,10 +231,12 @@ std::string emissions_csv_line(const EmissionsRow & row) {
     if (!row.cloud_provider.empty())
         if (const IntensityEntry * c = find_entry(cloud_intensities(), text::lower(row.cloud_provider + ":" + row.cloud_region)))
             region = c->name;
-    // RAPL and NVML count the whole machine; the TDP estimate scales by this process's CPU load.
-    std::string tracking_mode;
-    if (row.energy_source.find("measured") != std::string::npos) tracking_mode = "machine";
-    else if (row.energy_source.find("estimated") != std::string::npos) tracking_mode = "process";
+    // CodeCarbon's tracking_mode: the energy's scope (--energy-scope), as the run recorded it.
+    std::string tracking_mode = row.scope;
+    if (tracking_mode.empty()) {  // older results: RAPL and NVML counted the whole machine; the estimate this process's load
+        if (row.energy_source.find("measured") != std::string::npos) tracking_mode = "machine";
+        else if (row.energy_source.find("estimated") != std::string::npos) tracking_mode = "process";
+    }
 
     return join_csv({row.timestamp,
                      "rightsize",

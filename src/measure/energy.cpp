@@ -25,6 +25,8 @@ nlohmann::json EnergyReading::to_json() const {
     j["source"] = source;
     j["measured"] = measured();
     j["cpu_load"] = cpu_load >= 0 ? nlohmann::json(cpu_load) : nlohmann::json(nullptr);
+    j["scope"] = scope;
+    if (process_share >= 0) j["process_share"] = process_share;
     j["parts"] = nlohmann::json::array();
     for (const auto & p : parts) {
         nlohmann::json pj{{"name", p.name}, {"joules", p.joules}, {"source", p.source}};
@@ -225,9 +227,15 @@ void EnergyMeter::Impl::plan() {
     }
     if (ram == Meter::Estimate) {
         const std::string why_ram = opt.mode == "estimate" ? "mode estimate" : "no readable RAPL dram domain";
-        notes.push_back("RAM energy is ESTIMATED, not measured (" + why_ram + "): " + fmt(ram_gb) + " GB (" +
-                        ram_origin + ") × " + fmt(opt.ram_w_per_gb) + " W/GB = " + fmt(ram_gb * opt.ram_w_per_gb) +
-                        " W");
+        if (opt.scope == "process") {
+            notes.push_back("RAM energy is ESTIMATED, not measured (" + why_ram + "): this process's resident memory (VmRSS) × " +
+                            fmt(opt.ram_w_per_gb) + " W/GB (scope process; the machine's " + fmt(ram_gb) + " GB would be " +
+                            fmt(ram_gb * opt.ram_w_per_gb) + " W)");
+        } else {
+            notes.push_back("RAM energy is ESTIMATED, not measured (" + why_ram + "): " + fmt(ram_gb) + " GB (" +
+                            ram_origin + ") × " + fmt(opt.ram_w_per_gb) + " W/GB = " + fmt(ram_gb * opt.ram_w_per_gb) +
+                            " W");
+        }
     }
 }
 
@@ -257,7 +265,14 @@ void EnergyMeter::Impl::poll_loop() {
 }
 
 EnergyMeter::EnergyMeter(EnergyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+    if (impl_->opt.scope != "process" && impl_->opt.scope != "machine") {
+        throw Error("energy scope '" + impl_->opt.scope + "': expected process (this process's share) or machine (everything the counters see)");
+    }
     impl_->plan();
+    if (impl_->process_scope()) {
+        impl_->notes.push_back("energy scope process: RAPL energy is charged in proportion to this process's share of the machine's busy CPU "
+                               "time; estimated RAM power is for the memory this process holds (VmRSS), not the machine's whole RAM");
+    }
 }
 
 EnergyMeter::~EnergyMeter() = default;
@@ -269,6 +284,7 @@ void EnergyMeter::start() {
         m.rapl_baseline();
         m.t0 = m.opt.clock();
         m.cpu0 = m.opt.cpu_seconds();
+        if (m.process_scope()) m.busy0 = m.opt.machine_busy_seconds();
         if (m.gpus_on) m.gpu_baseline(m.t0);
         m.started = true;
     }
@@ -327,9 +343,12 @@ EnergyReading EnergyMeter::lap() {
         r.parts.push_back({"cpu", r.cpu_j, kTdp, ""});
     }
     if (m.ram == Impl::Meter::Estimate) {
-        r.ram_j = m.ram_gb * m.opt.ram_w_per_gb * r.seconds;
+        // Process scope: the memory this process holds now, for the window; machine: all of it.
+        r.ram_j = (m.process_scope() ? m.opt.process_rss_gb() : m.ram_gb) * m.opt.ram_w_per_gb * r.seconds;
         r.parts.push_back({"ram", r.ram_j, kTdp, ""});
     }
+    r.scope = m.opt.scope;
+    if (m.process_scope()) m.apply_process_share(r, cpu_now);
     std::vector<std::string> sources;
     for (const auto & p : r.parts) sources.push_back(p.source);
     r.source = combine_sources(sources);
@@ -337,6 +356,22 @@ EnergyReading EnergyMeter::lap() {
     m.t0 = now;
     m.cpu0 = cpu_now;
     return r;
+}
+
+// Process scope: RAPL counts the whole package and DRAM, so this process is charged its share of
+// the machine's busy CPU time in the window (the rest was other processes' work).
+void EnergyMeter::Impl::apply_process_share(EnergyReading & r, double cpu_now) {
+    const double busy_now = opt.machine_busy_seconds();
+    const double own = std::max(0.0, cpu_now - cpu0), busy = busy_now - busy0;
+    busy0 = busy_now;
+    if (cpu != Meter::Rapl && ram != Meter::Rapl) return;
+    const double share = busy > 0 ? std::clamp(own / busy, 0.0, 1.0) : 1.0;
+    r.process_share = share;
+    for (auto & p : r.parts) {
+        if (p.source == kRapl) p.joules *= share;
+    }
+    if (cpu == Meter::Rapl) r.cpu_j *= share;
+    if (ram == Meter::Rapl) r.ram_j *= share;
 }
 
 const std::vector<std::string> & EnergyMeter::notes() const { return impl_->notes; }
@@ -355,6 +390,7 @@ nlohmann::json EnergyMeter::describe() const {
     };
     nlohmann::json j;
     j["mode"] = m.opt.mode;
+    j["scope"] = m.opt.scope;
     j["source"] = m.planned_source();
     j["notes"] = m.notes;
     const bool est_cpu = m.cpu == Impl::Meter::Estimate;

@@ -193,6 +193,7 @@ std::string emissions_csv(const std::vector<nlohmann::json> & results_docs, cons
             r.ram_j = e.value("ram_j", 0.0);
             r.gpu_j = e.value("gpu_j", 0.0);
             r.energy_source = e.value("source", "none");
+            r.scope = str(e, "scope");
             if (eff.contains("co2e") && eff["co2e"].is_object()) {
                 r.intensity.g_per_kwh = eff["co2e"].value("intensity_g_per_kwh", kWorldAverageIntensity);
                 r.intensity.origin = eff["co2e"].value("intensity_origin", "");

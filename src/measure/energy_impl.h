@@ -2,6 +2,9 @@
 // estimate and the plan) and energy_probe.cpp (finding and reading RAPL zones and NVML devices).
 #pragma once
 
+#include "measure/process_memory.h"
+#include <rightsize/interference.h>
+
 #include <rightsize/energy.h>
 #include <rightsize/error.h>
 
@@ -254,10 +257,15 @@ struct EnergyMeter::Impl {
     bool stop = false;
     std::chrono::milliseconds poll_every{1000};
 
+    double busy0 = 0;  // the machine's busy CPU seconds at the window's start (process scope)
+
     explicit Impl(EnergyOptions o) : opt(std::move(o)) {
         if (!opt.clock) opt.clock = [] { return Clock::now(); };
         if (!opt.cpu_seconds) opt.cpu_seconds = process_cpu_seconds;
+        if (!opt.process_rss_gb) opt.process_rss_gb = [] { return double(read_process_memory().rss_bytes) / (1024.0 * 1024.0 * 1024.0); };
+        if (!opt.machine_busy_seconds) opt.machine_busy_seconds = [] { return read_machine_counters().busy_s; };
     }
+    bool process_scope() const { return opt.scope == "process"; }
     // Here rather than in ~EnergyMeter so that a constructor that throws (a forced mode whose
     // meter is missing) still releases NVML.
     ~Impl() {
@@ -279,6 +287,7 @@ struct EnergyMeter::Impl {
     void scale_to_vm_share(int table_cores);
     void plan();
 
+    void apply_process_share(EnergyReading & r, double cpu_now);
     void rapl_baseline();
     void rapl_poll();
     void gpu_baseline(Clock::time_point now);

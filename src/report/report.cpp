@@ -97,6 +97,7 @@ json energy_of(const json & eff, const std::string & granularity) {
             {"kwh", e.value("kwh", json())},
             {"seconds", e.value("seconds", json())},
             {"source", source},
+            {"scope", e.contains("scope") && e["scope"].is_string() ? e["scope"] : json()},
             {"label", report_format::energy_source_label(source)},
             {"estimated", source.find("estimated") != std::string::npos},
             {"parts", e.value("parts", json::array())}};
@@ -542,6 +543,21 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
     out["provenance"] = prov;
     out["energy"] = {{"any", any_energy}, {"all", any_energy && all_energy}, {"estimated", any_estimated}};
     out["notes"] = report_notes(out["energy"], prov, options);
+    std::set<std::string> scopes;
+    for (const auto & t : task_docs) {
+        for (const auto & r : t["rows"]) {
+            if (r["energy"].is_object() && r["energy"]["scope"].is_string()) scopes.insert(r["energy"]["scope"].get<std::string>());
+        }
+    }
+    out["energy"]["scopes"] = scopes;
+    for (const auto & sc : scopes) {
+        out["notes"].push_back(sc == "process" ? "Energy scope: process — each model is charged its share: RAPL energy in proportion to its share "
+                                                 "of the machine's busy CPU time, estimated RAM power for the memory it holds (docs/energy.md)."
+                               : sc == "machine" ? "Energy scope: machine — everything the counters see, RAM power for the machine's whole memory "
+                                                   "(CodeCarbon's default tracking mode; docs/energy.md)."
+                                                 : "Energy scope: " + sc + " — the serving machine's counters (Prometheus).");
+    }
+    if (scopes.size() > 1) out["notes"].push_back("Models measured in different energy scopes are not comparable on energy.");
     out["banners"] = report_banners(input, task_docs);
     // Behaviour probes: only when the run has some, so a report without them is unchanged.
     json probes = analyse_probes(input, keys);

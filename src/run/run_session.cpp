@@ -50,6 +50,8 @@ RunOptions::RunOptions() {
     // which other documents share its batch (by up to ~0.05 nats per token, enough to flip close
     // HellaSwag items); without it batched scores equal scoring each request alone exactly.
     llama.flash_attn = "off";
+    // Each model's share of the machine's energy, not the machine's (docs/energy.md, "Scope").
+    energy.scope = "process";
 }
 
 struct RunSession::Impl {
@@ -225,6 +227,7 @@ void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & ba
     efficiency["hardware_threads"] = hw;
     if (hw > 0 && o.llama.n_threads > int(hw)) efficiency["oversubscribed"] = true;
     efficiency["energy"] = task_energy(samples, laps, efficiency);
+    if (efficiency["energy"].is_object()) efficiency["energy"]["scope"] = o.energy.scope;
 }
 
 // A served model runs elsewhere: this client's memory and energy are never its figures. Its memory
@@ -256,6 +259,7 @@ void RunSession::Impl::add_served_figures(json & efficiency, const Backend & bac
     if (served.prometheus) {
         efficiency["energy"] = task_energy(samples, laps, efficiency);
         efficiency["energy"]["query"] = served.prometheus->energy_query();
+        efficiency["energy"]["scope"] = "server";  // the server's counters (Prometheus), whatever else it serves
     } else {
         efficiency["energy"] = nullptr;
         not_measured.push_back("energy");
