@@ -127,9 +127,17 @@ metric_list:
     CpuHog hog;
     RunEvents ev;
     long chunks = 0;
+    // The machine over the first model's documents, measured independently of the run's windows.
+    MachineCounters first_start, first_end;
+    ev.task_started = [&](const std::string & model, const std::string &, size_t, size_t) {
+        if (model == "quiet-a") first_start = read_machine_counters();
+    };
     ev.checkpoint = [&](long n) {
         chunks = n;
-        if (n == 6) hog.start(2);  // the first model's 6 documents are done: the second runs beside the hog
+        if (n == 6) {  // the first model's 6 documents are done: the second runs beside the hog
+            first_end = read_machine_counters();
+            hog.start(2);
+        }
     };
     RunSession session(o, ev);
     const RunOutcome r = session.run();
@@ -141,7 +149,14 @@ metric_list:
     EXPECT_TRUE(b["disturbed"].get<bool>()) << b.dump();
     EXPECT_GE(b["disturbed_windows"].get<int>() * 2, b["judged_windows"].get<int>()) << b.dump();
     EXPECT_GT(b["max_outside_cpu_share"].get<double>(), 0.3) << b.dump();
-    EXPECT_LT(a["disturbed_windows"].get<int>(), b["disturbed_windows"].get<int>()) << a.dump();
+    // The first model ran before the hog: labelled disturbed only if something else was busy then
+    // (other tests beside it under ctest -j).
+    const double outside_before = interference_between(first_start, first_end).outside_cpu_share;
+    if (outside_before < 0.05) {
+        EXPECT_EQ(a["disturbed_windows"].get<int>(), 0) << "a quiet machine is labelled disturbed: " << a.dump();
+    } else if (outside_before > 0.2) {
+        EXPECT_GT(a["disturbed_windows"].get<int>(), 0) << "other processes used " << outside_before << " of the CPU: " << a.dump();
+    }
     EXPECT_NE(b["reason"].get<std::string>().find("other processes used"), std::string::npos);
     // Each document carries its window; the store has the task's summary.
     const auto samples = read_jsonl(out / "busy-b" / "samples_long_gen.jsonl");
