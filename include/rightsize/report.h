@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,14 @@ namespace rightsize {
 
 // What a report is made from: the results.json documents of one run (one per model), as written by
 // `rightsize run` (layout in docs/results.md).
+// One model's per-document figures on one task, for the bootstrap of PER (samples_<task>.jsonl):
+// the headline quality, the document's share of its batch's time, its energy (J) and generated
+// tokens, by doc_id.
+struct DocumentFigures {
+    std::vector<long long> ids;
+    std::vector<double> quality, cost_ms, energy_j, generated;
+};
+
 struct ReportInput {
     std::vector<nlohmann::json> models;  // results.json objects
     std::string origin;                  // the directory or database it came from
@@ -19,6 +28,9 @@ struct ReportInput {
     // with votes in the run's store, for the report's human-likeness section. Empty when the input
     // has no store, the store no votes table, or the run no votes.
     nlohmann::json votes = nlohmann::json::array();
+    // Per model (parallel to `models`; may be empty): task → its documents' figures, when the
+    // samples are at hand (a run folder). With them, PER gets intervals and ranks (analyse).
+    std::vector<std::map<std::string, DocumentFigures>> documents;
 };
 
 // A run directory (every <dir>/*/results.json), a single results.json, or a SQLite store (the
@@ -26,6 +38,10 @@ struct ReportInput {
 // Votes are read from the store (a run directory's rightsize.sqlite, or the store given) for the
 // run(s) reported. Throws Error naming the path and what was expected.
 ReportInput load_report_input(const std::string & path, const std::string & run_id = "");
+
+// Reads `dir`/<model>/samples_<task>.jsonl for every model × task of in.models into in.documents
+// (missing or unreadable files are skipped: PER then has no interval for that task).
+void load_document_figures(ReportInput & in, const std::string & dir);
 
 struct ReportOptions {
     double delta = 0.02;       // recommendation: quality within delta of the best

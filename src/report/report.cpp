@@ -2,6 +2,7 @@
 // terminal always agree. Loading the input is in report_load.cpp.
 #include "report_format.h"
 #include "report_probes.h"
+#include "report_section.h"
 
 #include <rightsize/error.h>
 #include <rightsize/model_facts.h>
@@ -187,13 +188,6 @@ std::vector<std::string> tasks_of(const ReportInput & input) {
     return tasks;
 }
 
-// One task's section before the comparison: a row per model with its figures, and the records
-// (PER's inputs and the recommendation's candidates) of the models with complete figures.
-struct TaskSection {
-    json t;
-    std::vector<PerRecord> records;
-    std::vector<size_t> row_of;  // records index → row index
-};
 
 // A model's row on a task: the headline quality and the other metrics, efficiency, energy, CO2e.
 json model_row(const json & r, const json & res, const json & eff, const json & headline, const std::string & granularity) {
@@ -334,88 +328,10 @@ TaskSection task_section(const ReportInput & input, const std::vector<std::strin
     return s;
 }
 
-// Efficiency is compared only between models measured on one hardware class: when a merge's models
-// ran on several, the class with the most models is compared (ties: the first model's) and the
-// others are named and left out.
-void keep_one_hardware_class(TaskSection & s) {
-    std::map<std::string, std::vector<size_t>> by_class;  // class → records
-    for (size_t k = 0; k < s.records.size(); ++k) {
-        const json & c = s.t["rows"][s.row_of[k]]["hardware_class"];
-        by_class[c.is_string() ? c.get<std::string>() : ""].push_back(k);
-    }
-    s.t["hardware_classes"] = by_class.size();
-    if (by_class.size() <= 1) return;
-    const std::vector<size_t> * kept = nullptr;
-    for (const auto & [c, ks] : by_class) {
-        if (!kept || ks.size() > kept->size() || (ks.size() == kept->size() && ks.front() < kept->front())) kept = &ks;
-    }
-    std::string others;
-    std::vector<PerRecord> records;
-    std::vector<size_t> rows;
-    for (size_t k = 0; k < s.records.size(); ++k) {
-        json & row = s.t["rows"][s.row_of[k]];
-        if (std::find(kept->begin(), kept->end(), k) != kept->end()) {
-            records.push_back(std::move(s.records[k]));
-            rows.push_back(s.row_of[k]);
-            continue;
-        }
-        row["per_excluded"] = "measured on another hardware class";
-        others += (others.empty() ? "" : "; ") + row["model"].get<std::string>() + " (" + row["hardware_class"].get<std::string>() + ")";
-    }
-    s.t["notes"].push_back("The models' efficiency on " + s.t["task"].get<std::string>() + " was measured on " + std::to_string(by_class.size()) +
-                           " hardware classes; PER, Pareto and the recommendation compare those measured on " +
-                           s.t["rows"][rows.front()]["hardware_class"].get<std::string>() + " only. Left out: " + others + ".");
-    s.records = std::move(records);
-    s.row_of = std::move(rows);
-}
-
-// The banners a report opens with beyond energy's: a merge of incomplete shards, mixed hardware.
-json report_banners(const ReportInput & input, const json & task_docs) {
-    json banners = json::array();
-    for (const auto & m : input.models) {
-        const json & merge = report_format::member(m, "rightsize_merge");
-        if (merge.is_object() && merge.value("partial", false)) {
-            banners.push_back({{"id", "partial-merge"}, {"title", "Merged from incomplete shards."},
-                               {"text", merge.value("note", std::string("some shards or documents are missing")) +
-                                            " (merge.json lists the missing shards and documents)."}});
-            break;
-        }
-    }
-    std::string busy;
-    for (const auto & t : task_docs) {
-        for (const auto & r : t["rows"]) {
-            if (!r.value("disturbed", false)) continue;
-            busy += (busy.empty() ? "" : "; ") + r["model"].get<std::string>() + " · " + t["task"].get<std::string>() + " (" +
-                    r.value("disturbed_reason", std::string()) + ")";
-        }
-    }
-    if (!busy.empty()) {
-        banners.push_back({{"id", "disturbed"}, {"title", "The machine was busy while some figures were measured."},
-                           {"text", "Other processes (or the hypervisor) took CPU time during: " + busy +
-                                    ". Their speed, latency and energy are not the model's alone, and PER, the Pareto sets and "
-                                    "the energy advice that use them may be wrong. Re-run on a quiet machine "
-                                    "(rightsize run --require-quiet waits for one)."}});
-    }
-    for (const auto & t : task_docs) {
-        bool mixed = t.value("hardware_classes", size_t(1)) > 1;
-        for (const auto & r : t["rows"]) mixed = mixed || r.value("mixed_hardware", false);
-        if (!mixed) continue;
-        banners.push_back({{"id", "mixed-hardware"}, {"title", "Measured on more than one kind of machine."},
-                           {"text", "Shards of this run ran on different hardware classes. Throughput, latency and memory are "
-                                    "compared only within one class (see each task's notes and by_hardware_class in results.json); "
-                                    "energy and CO2e are summed over every machine."}});
-        break;
-    }
-    return banners;
-}
-
 // The comparison's figures (PER, Pareto sets, recommendation) written into the task's section.
 void apply_comparison(TaskSection & s, const ReportOptions & options) {
     json & t = s.t;
-    ComparisonOptions co;
-    co.per.variant = options.per_variant == "energy-aware" ? PerVariant::EnergyAware : PerVariant::Relative;
-    co.few_models_fixed_bounds = options.per_variant == "auto";
-    co.delta = options.delta;
+    const ComparisonOptions co = comparison_options(options);
     const auto compared = compare_models(s.records, co);
     if (compared.empty()) {
         t["energy_for_all"] = false;
@@ -528,6 +444,7 @@ nlohmann::json analyse(const ReportInput & input, const ReportOptions & options)
         }
         keep_one_hardware_class(s);
         apply_comparison(s, options);
+        add_per_uncertainty(s, input, options);
         json pt = json::object();
         const auto & r0 = input.models[s.t["rows"].empty() ? 0 : s.t["rows"][0]["index"].get<size_t>()];
         if (r0.contains("n-shot") && r0["n-shot"].contains(task)) pt["n_shot"] = r0["n-shot"][task];

@@ -84,11 +84,18 @@ std::string with_se(const json & j, const char * key) {
 }
 
 // The 95 % interval as an attribute and a tooltip.
-std::string ci_attr(const json & j, const char * key) {
+std::string ci_attr(const json & j, const char * key, bool title = true) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number() || !(*it)[1].is_number()) return "";
     const std::string lo = sig((*it)[0].get<double>()), hi = sig((*it)[1].get<double>());
-    return " data-ci95=\"" + lo + "," + hi + "\" title=\"95% interval " + lo + "–" + hi + " (bootstrap over documents)\"";
+    return " data-ci95=\"" + lo + "," + hi + "\"" + (title ? " title=\"95% interval " + lo + "–" + hi + " (bootstrap)\"" : "");
+}
+
+// " [lo–hi]": a 95 % interval after a figure (PER's, from the bootstrap over documents), when known.
+std::string ci_text(const json & j, const char * key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number() || !(*it)[1].is_number()) return "";
+    return "<span class=\"se\"> [" + sig((*it)[0].get<double>()) + "–" + sig((*it)[1].get<double>()) + "]</span>";
 }
 
 // The best value of a column among the rows (max or min), to mark it in bold.
@@ -189,8 +196,9 @@ std::string task_table(const json & t) {
             if (p["energy_n"].is_number()) s += ", energy " + sig(p["energy_n"]);
             return s + "\"";
         };
-        o << data_cell(m, task, "per", "computed", r.contains("per") ? r["per"]["per"] : json(), per(r) ? sig(*per(r)) : "–", is(bp, per(r)),
-                       r.contains("per") ? parts(r["per"]) : "");
+        o << data_cell(m, task, "per", "computed", r.contains("per") ? r["per"]["per"] : json(),
+                       per(r) ? sig(*per(r)) + ci_text(r["per"], "ci95") : "–", is(bp, per(r)),
+                       r.contains("per") ? parts(r["per"]) + ci_attr(r["per"], "ci95", false) : "");
         if (has_pe) {
             o << data_cell(m, task, "per_energy", "computed", r.contains("per_energy") ? r["per_energy"]["per"] : json(),
                            pe(r) ? sig(*pe(r)) : "–", is(bpe, pe(r)), r.contains("per_energy") ? parts(r["per_energy"]) : "");

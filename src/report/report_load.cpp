@@ -150,6 +150,7 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
             throw Error(path + ": no results.json belongs to run '" + run_id + "' (they belong to " + runs + ")");
         }
         in.run_id = in.models[0].value("run_id", "");
+        load_document_figures(in, path);
         if (fs::exists(db)) {
             // Each results.json holds its model's newest run: votes are read for every run among them.
             in.votes = load_votes(db.string(), runs_of(in.models));
@@ -173,6 +174,49 @@ ReportInput load_report_input(const std::string & path, const std::string & run_
         throw Error(path + ": this results.json belongs to run '" + in.run_id + "', not '" + run_id + "'");
     }
     return in;
+}
+
+namespace {
+
+// One task's document figures from its samples file; false when the file is missing or a line is
+// not what rightsize writes.
+bool read_document_figures(const fs::path & file, const std::string & metric, const std::string & filter, DocumentFigures & out) {
+    std::ifstream in(file);
+    if (!in) return false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        const auto s = nlohmann::json::parse(line, nullptr, false);
+        if (!s.is_object() || !s.contains("doc_id") || !s["doc_id"].is_number_integer()) return false;
+        const auto & m = report_format::member(report_format::member(s, "metrics"), filter.c_str());
+        const auto q = report_format::num(m, metric.c_str());
+        if (!q) return false;  // a corpus metric (f1 pairs) has no per-document value
+        const auto & e = report_format::member(s, "energy");
+        out.ids.push_back(s["doc_id"].get<long long>());
+        out.quality.push_back(*q);
+        out.cost_ms.push_back(report_format::num(s, "cost_ms").value_or(0.0));
+        out.energy_j.push_back(report_format::num(e, "cpu_j").value_or(0.0) + report_format::num(e, "ram_j").value_or(0.0) +
+                               report_format::num(e, "gpu_j").value_or(0.0));
+        out.generated.push_back(report_format::num(s, "generated_tokens").value_or(0.0));
+    }
+    return !out.ids.empty();
+}
+
+}  // namespace
+
+void load_document_figures(ReportInput & in, const std::string & dir) {
+    in.documents.assign(in.models.size(), {});
+    for (size_t i = 0; i < in.models.size(); ++i) {
+        const auto & doc = in.models[i];
+        const std::string key = report_format::text_at(doc, "rightsize_store_key");
+        const auto & headlines = report_format::member(doc, "headline");
+        if (key.empty() || !headlines.is_object()) continue;
+        for (const auto & [task, h] : headlines.items()) {
+            const std::string metric = report_format::text_at(h, "metric"), filter = report_format::text_at(h, "filter");
+            if (metric.empty() || filter.empty()) continue;
+            DocumentFigures f;
+            if (read_document_figures(fs::path(dir) / key / ("samples_" + task + ".jsonl"), metric, filter, f)) in.documents[i][task] = std::move(f);
+        }
+    }
 }
 
 }  // namespace rightsize

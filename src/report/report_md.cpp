@@ -95,7 +95,11 @@ std::vector<std::string> model_row(const json & r, bool has_pe) {
         row.insert(row.end(), {"not measured", "not measured"});
     }
     row.push_back(r["co2e"].is_object() ? opt(r["co2e"], "g_per_1000_queries") : "not measured");
-    row.push_back(r.contains("per") ? opt(r["per"], "per") : "–");
+    std::string per_ci;
+    if (r.contains("per") && r["per"].contains("ci95") && r["per"]["ci95"].is_array() && r["per"]["ci95"].size() == 2) {
+        per_ci = " [" + sig(r["per"]["ci95"][0].get<double>()) + "–" + sig(r["per"]["ci95"][1].get<double>()) + "]";
+    }
+    row.push_back(r.contains("per") ? opt(r["per"], "per") + per_ci : "–");
     if (has_pe) row.push_back(r.contains("per_energy") ? opt(r["per_energy"], "per") : "–");
     row.push_back(fronts_of(r));
     return row;

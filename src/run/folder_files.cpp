@@ -21,6 +21,7 @@ RunOutcome::Files write_folder_files(const std::string & dir, const std::string 
     report_input.models = folder;
     report_input.origin = origin;
     report_input.run_id = run_id;
+    load_document_figures(report_input, dir);
     analysis = analyse(report_input);
     files.report_html = (d / "report.html").string();
     files.report_md = (d / "report.md").string();

@@ -407,3 +407,49 @@ TEST(Report, EfficiencyIsComparedOnlyWithinOneHardwareClass) {
     in.models = fixture_results();
     EXPECT_TRUE(analyse(in)["banners"].empty());
 }
+
+TEST(Report, PerGetsAnIntervalAndRanksFromTheDocuments) {
+    // alpha and beta on arc_easy with 40 documents each: alpha right on 30, beta on 29; the same
+    // time per document. Their PER differs by a noise-sized quality gap: not separable.
+    auto docs = fixture_results();
+    docs.pop_back();
+    ReportInput in;
+    in.models = docs;
+    in.documents.resize(2);
+    const auto figures = [](int right, double ms) {
+        DocumentFigures f;
+        for (int i = 0; i < 40; ++i) {
+            f.ids.push_back(i);
+            f.quality.push_back(i < right ? 1.0 : 0.0);
+            f.cost_ms.push_back(ms);
+            f.energy_j.push_back(1.0);
+            f.generated.push_back(0);
+        }
+        return f;
+    };
+    in.documents[0]["arc_easy"] = figures(30, 100);
+    in.documents[1]["arc_easy"] = figures(29, 100);
+    const auto a = analyse(in);
+    const json & arc = task_of(a, "arc_easy");
+    ASSERT_TRUE(arc.contains("per_uncertainty")) << arc.dump();
+    const json & u = arc["per_uncertainty"];
+    EXPECT_EQ(u["documents"], 40);
+    for (const std::string m : {"alpha-1b-q4", "beta-500m-q4"}) {
+        const json & ci = row_of(arc, m)["per"]["ci95"];
+        ASSERT_EQ(ci.size(), 2u) << m;
+        EXPECT_LE(ci[0].get<double>(), ci[1].get<double>());
+        EXPECT_GE(ci[0].get<double>(), 0.0);
+    }
+    EXPECT_FALSE(u["separable"].get<bool>()) << u.dump();
+    EXPECT_NE(arc["notes"].dump().find("PER cannot rank the models at 95 %"), std::string::npos);
+    // A clear gap (40 right against 10) ranks the same way on every draw.
+    in.documents[1]["arc_easy"] = figures(10, 100);
+    const auto b = analyse(in);
+    const json & ub = task_of(b, "arc_easy")["per_uncertainty"];
+    EXPECT_TRUE(ub["separable"].get<bool>()) << ub.dump();
+    ASSERT_EQ(ub["rank"].size(), 1u);
+    EXPECT_DOUBLE_EQ(ub["rank"][0]["share"].get<double>(), 1.0);
+    // Without documents there is no interval, and nothing pretends otherwise.
+    in.documents.clear();
+    EXPECT_FALSE(task_of(analyse(in), "arc_easy").contains("per_uncertainty"));
+}
