@@ -99,6 +99,7 @@ struct LifecycleOptions {
 // followed by the lines); fields with a comma, quote or line break are quoted (RFC 4180).
 struct EmissionsRow {
     std::string timestamp, run_id, model, task;
+    std::string project_name = "rightsize";  // CodeCarbon's project_name; a partial merge says so here
     double duration_s = 0;
     double cpu_j = 0, gpu_j = 0, ram_j = 0;
     std::string energy_source;

@@ -239,7 +239,7 @@ std::string emissions_csv_line(const EmissionsRow & row) {
     }
 
     return join_csv({row.timestamp,
-                     "rightsize",
+                     row.project_name,
                      row.run_id,
                      number(row.duration_s),
                      number(kg),

@@ -193,6 +193,10 @@ std::string emissions_csv(const std::vector<nlohmann::json> & results_docs, cons
             r.ram_j = e.value("ram_j", 0.0);
             r.gpu_j = e.value("gpu_j", 0.0);
             r.energy_source = e.value("source", "none");
+            // A merge of incomplete shards says so on every row (merge.json lists what is missing).
+            if (doc.contains("rightsize_merge") && doc["rightsize_merge"].is_object() && doc["rightsize_merge"].value("partial", false)) {
+                r.project_name = "rightsize (PARTIAL merge: see merge.json)";
+            }
             r.scope = str(e, "scope");
             if (eff.contains("co2e") && eff["co2e"].is_object()) {
                 r.intensity.g_per_kwh = eff["co2e"].value("intensity_g_per_kwh", kWorldAverageIntensity);

@@ -114,6 +114,7 @@ TEST(ScaleOut, MergeRefusesMissingOrDuplicatedShardsAndSaysWhatAPartialMergeLack
     }
     EXPECT_NE(run_cli::read_text(dir / "p" / "report.html").find("id=\"partial-merge\""), std::string::npos);
     EXPECT_NE(run_cli::read_text(dir / "p" / "report.md").find("Merged from incomplete shards"), std::string::npos);
+    EXPECT_NE(run_cli::read_text(dir / "p" / "emissions.csv").find("rightsize (PARTIAL merge: see merge.json)"), std::string::npos);
 }
 
 TEST(ScaleOut, MergeRefusesAShardOfAnotherConfigurationNamingTheDifference) {
