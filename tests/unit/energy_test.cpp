@@ -1,4 +1,5 @@
 #include "test_support.h"
+#include "energy_fixture.h"
 
 #include <rightsize/energy.h>
 
@@ -18,86 +19,7 @@ using rightsize::testing::error_message;
 using rightsize::testing::fresh_subdir;
 namespace fs = std::filesystem;
 
-namespace {
-
-// Written through a rename so the meter's poller never sees a half-written counter.
-void write_file(const fs::path & p, const std::string & text) {
-    const fs::path tmp = p.string() + ".tmp";
-    std::ofstream(tmp) << text << "\n";
-    fs::rename(tmp, p);
-}
-
-void write_zone(const fs::path & root, const std::string & zone, const std::string & name, uint64_t energy_uj,
-                uint64_t max_uj = 262143328850ull) {
-    fs::create_directories(root / zone);
-    write_file(root / zone / "name", name);
-    write_file(root / zone / "energy_uj", std::to_string(energy_uj));
-    write_file(root / zone / "max_energy_range_uj", std::to_string(max_uj));
-}
-
-void set_energy(const fs::path & root, const std::string & zone, uint64_t energy_uj) {
-    write_file(root / zone / "energy_uj", std::to_string(energy_uj));
-}
-
-// A two-socket server as the kernel lays it out: packages with core and dram subzones, and a
-// platform (psys) zone that spans them and must not be counted.
-fs::path two_socket_tree(const std::string & name) {
-    const fs::path root = fresh_subdir(name);
-    write_zone(root, "intel-rapl:0", "package-0", 1'000'000);
-    write_zone(root, "intel-rapl:0:0", "core", 500'000);
-    write_zone(root, "intel-rapl:0:1", "dram", 200'000);
-    write_zone(root, "intel-rapl:1", "package-1", 3'000'000);
-    write_zone(root, "intel-rapl:1:0", "core", 700'000);
-    write_zone(root, "intel-rapl:1:1", "dram", 100'000);
-    write_zone(root, "intel-rapl:2", "psys", 9'000'000);
-    return root;
-}
-
-EnergyOptions fixture_options(const fs::path & root) {
-    EnergyOptions o;
-    o.powercap_root = root.string();
-    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";  // never the real driver
-    o.cpu_tdp_w = 100;
-    o.ram_gb = 8;
-    o.logical_cpus = 1;
-    return o;
-}
-
-const EnergyPart * part(const EnergyReading & r, const std::string & name) {
-    for (const auto & p : r.parts)
-        if (p.name == name) return &p;
-    return nullptr;
-}
-
-bool has_note(const EnergyMeter & m, const std::string & text) {
-    for (const auto & n : m.notes())
-        if (n.find(text) != std::string::npos) return true;
-    return false;
-}
-
-// The meter's wall clock and this process's CPU time as the test sets them, so that window
-// lengths, loads and energies are exact. Atomic: the meter's poller thread reads the clock too.
-class FakeTime {
-public:
-    // Installs this fake's clock and CPU time in o; the options share it, so it outlives the test.
-    static std::shared_ptr<FakeTime> install(EnergyOptions & o) {
-        auto t = std::make_shared<FakeTime>();
-        o.clock = [t] { return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t->wall_ns_.load())); };
-        o.cpu_seconds = [t] { return double(t->cpu_ns_.load()) * 1e-9; };
-        return t;
-    }
-    // Moves time on by wall_s seconds, during which this process used cpu_s seconds of CPU.
-    void advance(double wall_s, double cpu_s = 0) {
-        wall_ns_ += int64_t(wall_s * 1e9 + 0.5);
-        cpu_ns_ += int64_t(cpu_s * 1e9 + 0.5);
-    }
-
-private:
-    std::atomic<int64_t> wall_ns_{1'000'000'000'000};  // the clock does not start at 0
-    std::atomic<int64_t> cpu_ns_{3'000'000'000};
-};
-
-}  // namespace
+using namespace rightsize::testing::energy_fixture;
 
 TEST(EnergyRapl, SumsPackagesAsCpuAndDramAsRamWithSubzonesShownNotAdded) {
     const fs::path root = two_socket_tree("rapl-two-socket");
@@ -576,56 +498,4 @@ TEST(EnergyRealClock, LapsTileTheWindowAndLoadsAreFractions) {
         EXPECT_LE(laps_s, around_s + 1e-9);
         std::printf("energy lap overhead (%s): %.2f us\n", mode, around_s / kLaps * 1e6);
     }
-}
-
-TEST(EnergyScope, ProcessScopeChargesTheProcessShareOfRaplAndItsOwnMemory) {
-    // RAPL: 4 J of package and 1 J of DRAM in a window where this process used 3 of the machine's
-    // 4 busy CPU-seconds: it is charged 3/4 of both; machine scope charges all of it.
-    for (const std::string scope : {"machine", "process"}) {
-        SCOPED_TRACE(scope);
-        const fs::path root = fresh_subdir("rapl-scope-" + scope);
-        write_zone(root, "intel-rapl:0", "package-0", 1'000'000);
-        write_zone(root, "intel-rapl:0:0", "dram", 500'000);
-        EnergyOptions o = fixture_options(root);
-        o.scope = scope;
-        const auto time = FakeTime::install(o);
-        auto busy = std::make_shared<double>(100.0);
-        o.machine_busy_seconds = [busy] { return *busy; };
-        EnergyMeter m(o);
-        m.start();
-        set_energy(root, "intel-rapl:0", 1'000'000 + 4'000'000);
-        set_energy(root, "intel-rapl:0:0", 500'000 + 1'000'000);
-        time->advance(2, 3);
-        *busy += 4;
-        const EnergyReading r = m.lap();
-        const double share = scope == "process" ? 0.75 : 1.0;
-        EXPECT_NEAR(r.cpu_j, 4.0 * share, 1e-9);
-        EXPECT_NEAR(r.ram_j, 1.0 * share, 1e-9);
-        EXPECT_NEAR(part(r, "package-0")->joules, 4.0 * share, 1e-9);
-        EXPECT_EQ(r.scope, scope);
-        EXPECT_EQ(r.to_json()["scope"], scope);
-        EXPECT_EQ(m.describe()["scope"], scope);
-        if (scope == "process") EXPECT_DOUBLE_EQ(r.process_share, 0.75);
-        else EXPECT_EQ(r.process_share, -1);
-    }
-    // The estimate: RAM power for the memory the process holds (2 GiB), not the machine's 8 GB.
-    EnergyOptions o;
-    o.mode = "estimate";
-    o.cpu_tdp_w = 100;
-    o.ram_gb = 8;
-    o.logical_cpus = 4;
-    o.scope = "process";
-    o.process_rss_gb = [] { return 2.0; };
-    o.machine_busy_seconds = [] { return 0.0; };
-    const auto time = FakeTime::install(o);
-    EnergyMeter m(o);
-    EXPECT_TRUE(has_note(m, "this process's resident memory (VmRSS)"));
-    m.start();
-    time->advance(10, 20);
-    const EnergyReading r = m.lap();
-    EXPECT_DOUBLE_EQ(r.ram_j, 7.5);  // 2 GiB × 0.375 W/GB × 10 s
-    EXPECT_DOUBLE_EQ(r.cpu_j, estimated_cpu_watts(100, 0.5) * 10);  // the CPU estimate is the process's in both scopes
-    EnergyOptions bad;
-    bad.scope = "room";
-    EXPECT_NE(error_message([&] { EnergyMeter x(bad); }).find("energy scope 'room'"), std::string::npos);
 }

@@ -70,6 +70,11 @@ private:
 };
 
 void ensure_backend_initialised();
+// The devices a model is loaded on: each --rpc server's (registered once per process, each checked
+// to answer first), then this machine's GPUs; without --rpc never an RPC device another model
+// registered. Null-terminated, as llama_model_params.devices wants; only the terminator means the
+// CPU alone (llama_devices.cpp).
+std::vector<ggml_backend_dev_t> model_devices(const std::vector<std::string> & rpc_servers);
 
 // log Σ exp(logits): the log-softmax normaliser of one row (vectorised, see log_softmax.cpp).
 float log_sum_exp(const float * logits, int n);
