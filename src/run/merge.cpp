@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -200,6 +201,7 @@ struct Merger {
     const std::vector<ShardInput> & shards;
     MergeOutcome & out;
     fs::path dir;
+    std::vector<std::unique_ptr<ResultsStore>> inputs;  // each shard's store, open read-only for the whole merge
     RunInfo info;
     CarbonIntensity intensity;
     double pue = 1.0;
@@ -244,8 +246,9 @@ void Merger::merge_task(ResultsStore & store, const std::string & model, const s
     std::vector<ShardPart> parts;
     std::map<size_t, int> owner;  // doc_id → shard index
     json model_facts;
-    for (const auto & s : shards) {
-        ResultsStore in(s.store_path, ResultsStore::Access::ReadOnly);
+    for (size_t k = 0; k < shards.size(); ++k) {
+        const ShardInput & s = shards[k];
+        ResultsStore & in = *inputs[k];
         ShardPart p;
         p.index = s.index();
         p.class_label = s.class_label;
@@ -346,7 +349,8 @@ MergeOutcome merge_shards(const MergeOptions & o) {
     fs::remove_all(built);
     fs::create_directories(built);
     try {
-        Merger m{o, shards, out, built, {}, {}, 1.0, json::object()};
+        Merger m{o, shards, out, built, {}, {}, {}, 1.0, json::object()};
+        for (const auto & s : shards) m.inputs.push_back(std::make_unique<ResultsStore>(s.store_path, ResultsStore::Access::ReadOnly));
         m.info = m.merged_info();
         const json carbon = m.info.provenance.value("carbon", json::object());
         m.intensity.g_per_kwh = carbon.value("g_per_kwh", kWorldAverageIntensity);
