@@ -30,6 +30,10 @@ struct LlamaOptions {
     int n_gpu_layers = -1;      // -ngl; -1 = all (no effect on a CPU-only build)
     std::string flash_attn = "auto";  // -fa on|off|auto
     int n_parallel = 8;         // -np; sequences decoded together
+    // --exact: every scoring request is decoded alone (its own KV cache, one sequence, nothing
+    // shared with another request) and generations run one at a time: the reference a batched
+    // score is compared with, since llama.cpp's CPU kernels round differently by batch shape.
+    bool exact = false;
     std::vector<LoraAdapter> loras;
     std::string chat_template;  // --chat-template: a llama.cpp built-in name or template text; empty = the model's
     bool verbose = false;       // pass llama.cpp's own log through to stderr

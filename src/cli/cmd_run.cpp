@@ -153,6 +153,9 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
             [&](const std::string & v) { o.shard_count = parse_int("--shard-count", v, 1, 1000000); });
     add_served_measure_options(p, o);
     add_llama_options(p, o.run.llama, &o.ctx_given);
+    p.flag({"--exact"}, "score every request of a local model alone (own KV cache, no shared prefix or batch) and generate one "
+           "at a time: the reference for batched scores (slower; part of the run's identity; docs/tasks.md)",
+           [&] { o.run.llama.exact = true; });
     add_energy_carbon_options(p, o.ec);
 }
 
@@ -308,8 +311,9 @@ int cmd_run(int argc, char ** argv) {
                        "result of each model × task. Ctrl-C or SIGTERM saves the batch in flight, then exits.\n"
                        "--shard I/N (or a Slurm array / Kubernetes Indexed Job's variables) runs one shard of the\n"
                        "units into OUTPUT/shard-I-of-N; 'rightsize merge' joins them (docs/scale-out.md).\n"
-                       "-c is the KV cells shared by the -np parallel sequences; -fa defaults to off here so that\n"
-                       "batched scores equal scoring each document alone (CPU flash attention rounds through F16).");
+                       "-c is the KV cells shared by the -np parallel sequences; -fa defaults to off here (CPU flash\n"
+                       "attention rounds through F16). Batched scores still differ from scoring each document alone by\n"
+                       "rounding (llama.cpp's kernels depend on batch shape): --exact scores alone (docs/tasks.md).");
     add_run_options(p, o);
     if (!p.parse(argc, argv, 2)) return 0;
     if (o.ec.list_carbon) {

@@ -120,6 +120,8 @@ json run_config(const RunOptions & o, const std::vector<TaskConfig> & tasks) {
             {"llama_cpp", llama_version_string()}};
     // Layers offloaded to rpc-servers (only then, so every other run keeps its identity).
     if (!l.rpc_servers.empty()) config["llama"]["rpc"] = l.rpc_servers;
+    // Requests scored alone round differently from batched ones (only then, as for rpc).
+    if (l.exact) config["llama"]["exact"] = true;
     // How chat prompts are rendered is part of what a chat-mode result means: a run rendered another
     // way (before the GGUF's Jinja template ran as Hugging Face runs it) is never resumed into.
     if (e.apply_chat_template) config["chat_rendering"] = "the GGUF's Jinja template, llama.cpp's built-in where it cannot run";

@@ -236,6 +236,35 @@ TEST(SmolLM2Scoring, BatchCompositionDoesNotChangeScoresWithoutFlashAttention) {
     }
 }
 
+// --exact scores each request alone, so its scores are the same bits whatever else is in the call
+// and whatever -np is; the batched scores stay within rounding of them.
+TEST(SmolLM2Scoring, ExactScoresDoNotDependOnTheCallOrParallelSequences) {
+    auto o = model_options(smollm2_path(), 2048, 8);
+    o.flash_attn = "off";
+    o.exact = true;
+    LlamaBackend wide(o);
+    o.n_parallel = 1;
+    LlamaBackend narrow(o);
+    auto batched_options = o;
+    batched_options.exact = false;
+    batched_options.n_parallel = 8;
+    LlamaBackend batched(batched_options);
+    const auto reqs = choice_requests();
+    const auto together = wide.loglikelihood(reqs);
+    const auto together_np1 = narrow.loglikelihood(reqs);
+    const auto shared = batched.loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto alone = wide.loglikelihood(std::span(&reqs[i], 1)).front();
+        ASSERT_EQ(alone.token_logprobs.size(), together[i].token_logprobs.size()) << i;
+        for (size_t t = 0; t < alone.token_logprobs.size(); ++t) {
+            EXPECT_EQ(alone.token_logprobs[t], together[i].token_logprobs[t]) << "request " << i << " token " << t;
+            EXPECT_EQ(alone.token_logprobs[t], together_np1[i].token_logprobs[t]) << "request " << i << " token " << t;
+        }
+        EXPECT_EQ(alone.is_greedy, together[i].is_greedy) << i;
+        EXPECT_LT(std::abs(shared[i].logprob - alone.logprob) / double(alone.token_logprobs.size()), 5e-3) << i;
+    }
+}
+
 namespace {
 
 TaskEvaluator shared_data_task(Backend & backend, const std::string & name, double limit, bool chat = false) {

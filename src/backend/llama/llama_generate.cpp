@@ -354,7 +354,8 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
     const int window = d.n_ctx();
     std::vector<GenerateResult> results(requests.size());
     auto prompts = encode_prompts(d, requests, window, results);
-    const int n_seq = parallel_sequences(requests, prompts, d.options.n_parallel, window);
+    // --exact: one generation at a time, so none shares a decode with another.
+    const int n_seq = d.options.exact ? 1 : parallel_sequences(requests, prompts, d.options.n_parallel, window);
     d.use_context(false, n_seq);
     Generation gen(d, window, d.n_seq_max());
     for (size_t i = 0; i < requests.size(); ++i) {

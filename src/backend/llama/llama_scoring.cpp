@@ -182,6 +182,21 @@ PassPlan plan_passes(const std::vector<Group> & groups, const std::vector<Encode
     return plan;
 }
 
+// --exact: one plan per request, each its own context on one sequence with nothing shared, so a
+// request's scores never depend on which other requests came in the same call.
+std::vector<PassPlan> plans_one_request_each(const std::vector<Encoded> & enc, int n_batch) {
+    std::vector<PassPlan> plans;
+    for (size_t i = 0; i < enc.size(); ++i) {
+        if (enc[i].continuation.empty()) continue;
+        PassPlan p;
+        p.unit_seqs = 1;
+        p.pass_tokens = n_batch;
+        p.units.push_back(Group{&enc[i].context, {i}, &enc});
+        plans.push_back(std::move(p));
+    }
+    return plans;
+}
+
 // The end of the pass that starts at unit u: as many whole units as fit in the sequences and
 // tokens, and always at least one.
 size_t pass_end(const PassPlan & plan, size_t u) {
@@ -397,11 +412,13 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
     const int window = d.n_ctx();
     std::vector<LoglikelihoodResult> results(requests.size());
     const std::vector<Encoded> enc = encode_requests(d, requests, window, results);
-    const PassPlan plan = plan_passes(group_by_context(enc), enc, d.n_seq_max(), window, d.n_batch());
-
     ContinuationSink sink{enc, results, d.n_vocab};
     ScoringBatch batch(d, sink);
-    run_passes(d, batch, plan, enc, false);
+    if (d.options.exact) {
+        for (const PassPlan & alone : plans_one_request_each(enc, d.n_batch())) run_passes(d, batch, alone, enc, false);
+    } else {
+        run_passes(d, batch, plan_passes(group_by_context(enc), enc, d.n_seq_max(), window, d.n_batch()), enc, false);
+    }
 
     for (auto & r : results) {
         double sum = 0.0;
