@@ -70,6 +70,11 @@ struct RunOptions {
     // ≥ 0: before starting, wait up to this many seconds for a quiet machine (interference.h), then
     // refuse; < 0: start at once (busy windows are still measured and labelled disturbed).
     double require_quiet_s = -1;
+    // Two or more local models that fit in memory together (their GGUF files take at most half of
+    // MemAvailable at the start) are loaded together and take turns chunk by chunk (A, B, A, B …,
+    // task by task), so drift and bursts of outside load fall on every model alike; scores,
+    // resume and files are the same as one model after another. false: one model after another.
+    bool interleave = true;
     bool wait_for_lock = false;              // another run holds the folder: wait for it (default: fail at once)
     // Set (to a signal number) from a signal handler or another thread: the run finishes the chunk in
     // flight, saves it and throws RunInterrupted. Never set: the run goes to the end.
@@ -88,6 +93,9 @@ struct RunEvents {
     std::function<void(const std::string & model, const std::string & task, size_t done, size_t total)> task_started;
     // Documents finished so far in the current model × task (counting those resumed).
     std::function<void(size_t finished)> progress;
+    // Interleaved runs: the model × task whose documents the following `progress` calls count, each
+    // time the turn comes back to it from another model.
+    std::function<void(const std::string & model, const std::string & task)> turn;
     // The current model × task is finished and written.
     std::function<void(const std::string & model, const std::string & task)> task_finished;
     // A chunk was committed to the store; `count` chunks so far in this invocation.

@@ -6,6 +6,8 @@
 
 #include <rightsize/error.h>
 #include "report/progress.h"
+
+#include <map>
 #include <rightsize/report.h>
 #include <rightsize/run.h>
 
@@ -153,6 +155,9 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
             [&](const std::string & v) { o.shard_count = parse_int("--shard-count", v, 1, 1000000); });
     add_served_measure_options(p, o);
     add_llama_options(p, o.run.llama, &o.ctx_given);
+    p.flag({"--no-interleave"}, "run the local models one after another (default: models whose files fit in half the available "
+           "memory are loaded together and take turns chunk by chunk, so outside load falls on all alike; same scores)",
+           [&] { o.run.interleave = false; });
     p.flag({"--exact"}, "score every request of a local model alone (own KV cache, no shared prefix or batch) and generate one "
            "at a time: the reference for batched scores (slower; part of the run's identity; docs/tasks.md)",
            [&] { o.run.llama.exact = true; });
@@ -165,18 +170,34 @@ void add_run_options(ArgParser & p, RunCliOptions & o) {
 RunEvents terminal_events(std::shared_ptr<Progress> & progress) {
     RunEvents ev;
     ev.message = [](const std::string & line) { fprintf(stderr, "%s\n", line.c_str()); };
-    auto shown = std::make_shared<size_t>(0);
-    ev.task_started = [&progress, shown](const std::string & model, const std::string & task, size_t, size_t total) {
-        progress = std::make_shared<Progress>(model + " · " + task, total, "docs");
-        *shown = 0;
+    // One line of progress per model × task; interleaved models' turns switch between them.
+    struct Line {
+        std::shared_ptr<Progress> bar;
+        size_t shown = 0;
     };
-    ev.progress = [&progress, shown](size_t finished) {
-        if (progress && finished > *shown) progress->advance(finished - *shown);
-        *shown = finished;
+    auto lines = std::make_shared<std::map<std::string, Line>>();
+    auto current = std::make_shared<std::string>();
+    ev.task_started = [&progress, lines, current](const std::string & model, const std::string & task, size_t, size_t total) {
+        *current = model + " · " + task;
+        progress = std::make_shared<Progress>(*current, total, "docs");
+        (*lines)[*current] = {progress, 0};
     };
-    ev.task_finished = [&progress](const std::string &, const std::string &) {
-        if (progress) progress->finish();
-        progress.reset();
+    ev.turn = [&progress, lines, current](const std::string & model, const std::string & task) {
+        *current = model + " · " + task;
+        if (const auto it = lines->find(*current); it != lines->end()) progress = it->second.bar;
+    };
+    ev.progress = [lines, current](size_t finished) {
+        const auto it = lines->find(*current);
+        if (it == lines->end()) return;
+        if (finished > it->second.shown) it->second.bar->advance(finished - it->second.shown);
+        it->second.shown = finished;
+    };
+    ev.task_finished = [&progress, lines](const std::string & model, const std::string & task) {
+        const auto it = lines->find(model + " · " + task);
+        if (it == lines->end()) return;
+        it->second.bar->finish();
+        if (progress == it->second.bar) progress.reset();
+        lines->erase(it);
     };
     long kill_after = -1;
     int kill_signal = SIGKILL;

@@ -31,4 +31,14 @@ bool reset_peak_rss() {
     return bool(out);
 }
 
+uint64_t memory_available_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key, unit;
+    uint64_t kb = 0;
+    while (in >> key >> kb >> unit) {
+        if (key == "MemAvailable:") return kb * 1024;
+    }
+    return 0;
+}
+
 }  // namespace rightsize

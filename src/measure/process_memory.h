@@ -17,4 +17,7 @@ ProcessMemory read_process_memory();
 // kernel does not allow it (then peaks are process-wide and callers must say so).
 bool reset_peak_rss();
 
+// MemAvailable of /proc/meminfo: memory the system can give without swapping (0 if unreadable).
+uint64_t memory_available_bytes();
+
 }  // namespace rightsize

@@ -1,6 +1,6 @@
 // The run as a library object (run.h): identity and resume, energy per model × task,
 // checkpointed evaluation, results files, the analysis and the report.
-#include "run_identity.h"
+#include "run_session_impl.h"
 #include "run_shard.h"
 #include "folder_files.h"
 
@@ -53,52 +53,6 @@ RunOptions::RunOptions() {
     // Each model's share of the machine's energy, not the machine's (docs/energy.md, "Scope").
     energy.scope = "process";
 }
-
-struct RunSession::Impl {
-    RunOptions o;
-    RunEvents ev;
-    std::vector<TaskConfig> tasks;
-    std::vector<TaskGroup> groups;
-    CarbonIntensity intensity;
-    RunInfo info;  // run_id is set when run() opens the store
-    std::string db_path;
-    bool per_model_rss = false;
-    long checkpoints = 0;
-    std::optional<ShardPlan> plan;  // a shard's share of the units; none: the whole run
-
-    void say(const std::string & line) const {
-        if (ev.message) ev.message(line);
-    }
-    void stop_if_asked() const {
-        if (!o.stop || o.stop->load() == 0) return;
-        throw RunInterrupted("run " + info.run_id + " stopped by signal " + std::to_string(o.stop->load()) + " after saving " +
-                                 std::to_string(checkpoints) + " chunk(s) in this invocation",
-                             o.stop->load());
-    }
-    std::optional<std::string> find_previous(ResultsStore & store) const;
-    void write_folder_results(RunOutcome & out, ResultsStore & store) const;
-    std::vector<std::unique_ptr<FolderLock>> lock_folder() const;
-    void check_inputs() const;
-    void resolve_tasks();
-    json run_model(size_t index, ResultsStore & store, EnergyMeter & meter);
-    // What is known of a served model beyond the client: its server's Prometheus, a declared memory.
-    struct ServedMeasures {
-        std::unique_ptr<PrometheusMeter> prometheus;
-        std::optional<double> declared_memory_mb;
-    };
-    void evaluate_task(Backend & backend, ServedMeasures * served, const TaskConfig & task, ModelResults & mr, ResultsStore & store,
-                       EnergyMeter & meter, const std::string & dir);
-    void restore_task(const TaskConfig & task, ModelResults & mr, const json & done);
-    void add_machine_figures(json & efficiency, const Backend & backend, std::span<const SampleRecord> samples,
-                             const std::vector<EnergyReading> & laps) const;
-    void add_served_figures(json & efficiency, const Backend & backend, ServedMeasures & served, std::span<const SampleRecord> samples,
-                            const std::vector<EnergyReading> & laps) const;
-    std::optional<double> declared_memory(const std::string & spec, const std::string & served_name) const;
-    json with_co2e(json efficiency, const json & results, const json & headline, const ModelResults & mr) const;
-    void write_outputs(RunOutcome & out, const EnergyMeter & meter) const;
-    void write_shard_outputs(RunOutcome & out, ResultsStore & store) const;
-    bool same_shard(const StoredRun & r) const;
-};
 
 void RunSession::Impl::check_inputs() const {
     if (o.models.empty()) throw OptionError("a run needs at least one model (-m MODEL)");
@@ -216,10 +170,12 @@ void RunSession::Impl::restore_task(const TaskConfig & task, ModelResults & mr, 
 
 // What this machine measures of a model it runs: memory, threads and energy.
 void RunSession::Impl::add_machine_figures(json & efficiency, const Backend & backend, std::span<const SampleRecord> samples,
-                                          const std::vector<EnergyReading> & laps) const {
+                                          const std::vector<EnergyReading> & laps, std::optional<double> own_peak_mb) const {
     efficiency["n_devices"] = 1;  // one process on one device (CPU, or the GPU it offloads to)
-    efficiency["peak_rss_mb"] = double(read_process_memory().peak_rss_bytes) / 1048576.0;
-    efficiency["peak_rss_scope"] = per_model_rss ? "model × task" : "process";
+    efficiency["peak_rss_mb"] = own_peak_mb ? *own_peak_mb : double(read_process_memory().peak_rss_bytes) / 1048576.0;
+    efficiency["peak_rss_scope"] = !per_model_rss ? "process"
+                                   : own_peak_mb  ? "model × task, interleaved (the other loaded models' resident memory subtracted)"
+                                                  : "model × task";
     efficiency["memory_source"] = "measured:process";
     efficiency["model_mb"] = double(backend.facts().file_bytes) / 1048576.0;
     const unsigned hw = std::thread::hardware_concurrency();
@@ -294,6 +250,7 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
     const bool metered = !served || prom;
     prom ? prom->start() : meter.start();
     MachineCounters window_start = read_machine_counters();
+    double own_peak = 0;  // interleaved: the largest of this task's turns' own peaks, MiB
     const auto samples = ev_task.run(
         std::move(done_samples),
         [&](std::span<SampleRecord> chunk) {
@@ -313,6 +270,10 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
             ++checkpoints;
             if (ev.checkpoint) ev.checkpoint(checkpoints);
             stop_if_asked();
+            if (interleave) {  // the next model's chunk; this one's window restarts with its next turn
+                next_turn(mr.key, task.task, own_peak);
+                window_start = read_machine_counters();
+            }
         },
         [&](size_t finished) {
             if (ev.progress) ev.progress(finished);
@@ -336,7 +297,7 @@ void RunSession::Impl::evaluate_task(Backend & backend, ServedMeasures * served,
     if (served) {
         add_served_figures(efficiency, backend, *served, samples, laps);
     } else {
-        add_machine_figures(efficiency, backend, samples, laps);
+        add_machine_figures(efficiency, backend, samples, laps, interleave ? std::optional(std::max(own_peak, own_peak_mb())) : std::nullopt);
     }
     write_file_atomic((fs::path(dir) / ("samples_" + task.task + ".jsonl")).string(), [&](std::ostream & out) {
         for (const auto & s : samples) out << s.dump() << '\n';
@@ -355,6 +316,8 @@ json RunSession::Impl::run_model(size_t index, ResultsStore & store, EnergyMeter
     const std::string dir = (fs::path(o.output_dir) / mr.key).string();
     fs::create_directories(dir);
     const bool served = is_endpoint(model_path);
+    begin_turn(mr.key, "");
+    const auto unloaded = forget_when_unloaded(mr.key);  // after the backend below is gone
     std::unique_ptr<Backend> backend_ptr;
     std::unique_ptr<ServedMeasures> measures;
     if (served) {
@@ -480,11 +443,23 @@ RunOutcome RunSession::run() {
                                               {"memory_total_mb", double(d.memory_total_bytes) / 1048576.0}});
     }
     s.info.hardware["threads"] = s.o.llama.n_threads > 0 ? s.o.llama.n_threads : int(std::thread::hardware_concurrency());
+    if (const auto together = s.models_to_interleave(); !together.empty()) {
+        s.interleave = std::make_unique<Impl::Interleave>(together);
+        // Process-scope RAM energy charges this model's memory, not the other loaded models'.
+        s.o.energy.process_rss_gb = [&s] {
+            const uint64_t rss = read_process_memory().rss_bytes, others = s.interleave->others_resident.load();
+            return double(rss > others ? rss - others : 0) / (1024.0 * 1024.0 * 1024.0);
+        };
+    }
     EnergyMeter meter(s.o.energy);
     s.info.provenance = {{"energy_meter", meter.describe()},
                          {"carbon", {{"g_per_kwh", s.intensity.g_per_kwh}, {"origin", s.intensity.origin},
                                      {"source", s.intensity.source}, {"pue", s.o.carbon.pue}}}};
     if (s.plan) s.info.provenance["shard"] = s.plan->to_json();
+    if (s.interleave) {
+        s.info.provenance["interleaved"] = json::array();
+        for (size_t m : s.interleave->models) s.info.provenance["interleaved"].push_back(s.info.config["models"][m]["key"]);
+    }
     for (const auto & note : meter.notes()) s.say("energy: " + note);
     s.say("carbon: " + fixed(s.intensity.g_per_kwh, 0) + " gCO2e/kWh (" + s.intensity.origin + "), PUE " +
           fixed(s.o.carbon.pue, 2));
@@ -511,10 +486,16 @@ RunOutcome RunSession::run() {
     if (s.plan) out.shard = s.plan->to_json();
     s.per_model_rss = reset_peak_rss();
     try {
+        std::map<size_t, json> docs;  // by -m index
+        if (s.interleave) {
+            auto together = s.run_interleaved(store, meter);
+            for (size_t i = 0; i < together.size(); ++i) docs[s.interleave->models[i]] = std::move(together[i]);
+        }
         for (size_t m = 0; m < s.o.models.size(); ++m) {
             // A shard loads only the models it has units of.
             if (s.plan && !s.plan->chunks.count(s.info.config["models"][m]["key"].get<std::string>())) continue;
-            out.results.push_back(s.run_model(m, store, meter));
+            if (!docs.count(m)) docs[m] = s.run_model(m, store, meter);
+            out.results.push_back(std::move(docs[m]));
         }
     } catch (...) {
         // A run that failed before its first document leaves nothing behind; one with results stays resumable.
