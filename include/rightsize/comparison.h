@@ -46,6 +46,10 @@ struct ParetoSets {
     std::optional<std::vector<std::string>> quality_energy;  // quality ↑, energy ↓ (every model has energy)
     std::vector<std::string> all_dimensions;    // quality ↑, throughput/device ↑, latency ↓, memory ↓[, energy ↓]
     std::string all_dimensions_names;           // "quality, throughput, latency, memory[, energy]"
+    // Models outside all_dimensions that no model dominates by more than noise: every dimension on
+    // which a dominating model is better differs by less than 1.96·√(se₁² + se₂²) (memory, with no
+    // standard error, counts as exact). With standard errors unknown, empty.
+    std::vector<std::string> within_noise;
     nlohmann::json to_json() const;
 };
 
@@ -70,8 +74,9 @@ struct TaskComparison {
 // be told from a difference). Throws Error as compute_per does (bounds, energy, granularity).
 std::vector<TaskComparison> compare_models(const std::vector<PerRecord> & records, const ComparisonOptions & options = {});
 
-// per.csv: variant, normalisation, task, model, per, acc_n, thr_n, lat_n, mem_n, energy_n (six
-// decimals; energy_n empty when energy took no part), one line per row.
+// per.csv: variant, normalisation, task, model, per, acc_n, thr_n, lat_n, mem_n, energy_n,
+// per_ci95_lo, per_ci95_hi (six decimals; energy_n empty when energy took no part, the interval
+// empty when no bootstrap was run), one line per row.
 std::string per_rows_csv(const std::vector<PerRow> & rows);
 
 }  // namespace rightsize

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct PerInput {
     std::optional<double> energy_j;  // energy per sample or per token (lower is better)
     int n_devices = 1;
     std::string granularity = "samples";  // "samples" | "tokens"
+    // Standard errors of the efficiency figures (results.json's efficiency.uncertainty; 0 unknown):
+    // what tells a real difference from noise in the Pareto sets and the energy advice.
+    double acc_se = 0, thr_se = 0, lat_se = 0, energy_se = 0;
 };
 
 enum class PerVariant { Relative, FixedBounds, Weighted, EnergyAware };
@@ -52,6 +56,8 @@ struct PerRow {
     std::optional<double> energy_n;  // set when energy took part
     PerVariant variant = PerVariant::Relative;
     bool fixed_bounds = false;       // normalised with PerOptions::bounds, not min-max over the task
+    // PER's 95 % interval from the bootstrap over documents (report.json's per.ci95), when computed.
+    std::optional<std::array<double, 2>> ci95;
     nlohmann::json to_json() const;
     static PerRow from_json(const nlohmann::json & j);  // what to_json wrote
 };
@@ -76,6 +82,7 @@ struct Candidate {
     double lat_ms = 0, mem_mb = 0;
     int n = 0;                       // documents
     std::string granularity = "samples";  // unit of energy_j in the text: J/sample or J/token
+    double energy_se = 0;            // energy_j's standard error (0 unknown)
 };
 struct Recommendation {
     std::string task;
@@ -86,6 +93,9 @@ struct Recommendation {
     bool separable = true;           // false: the quality differences are within noise (95 %)
     std::vector<std::string> within; // models within delta of the best
     std::vector<std::string> pareto; // non-dominated over quality, latency, memory, energy
+    // Models within reach whose energy differs from least_energy_within's by less than the 95 %
+    // interval of the difference (1.96·√(se₁² + se₂²)): the advice names them as within noise.
+    std::vector<std::string> energy_within_noise;
     std::string text;                // the recommendation in plain words, one or two sentences
     nlohmann::json to_json() const;
 };

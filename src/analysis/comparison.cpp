@@ -4,6 +4,7 @@
 #include "../core/table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -29,6 +30,45 @@ std::vector<std::string> front(const std::vector<const PerRecord *> & recs, cons
     return names;
 }
 
+// One dimension of a model for the noise-aware comparison: its value, standard error, direction.
+struct Measured {
+    double value, se;
+    bool maximise;
+};
+
+std::vector<Measured> measured(const PerInput & p, bool with_energy) {
+    const double dev = p.n_devices > 0 ? p.n_devices : 1;
+    std::vector<Measured> m = {{p.acc, p.acc_se, true}, {p.thr / dev, p.thr_se / dev, true}, {p.lat_ms, p.lat_se, false}, {p.mem_mb, 0, false}};
+    if (with_energy) m.push_back({*p.energy_j, p.energy_se, false});
+    return m;
+}
+
+// a dominates b (at least as good everywhere) and is better beyond noise on some dimension.
+bool dominates_beyond_noise(const std::vector<Measured> & a, const std::vector<Measured> & b) {
+    bool significant = false;
+    for (size_t d = 0; d < a.size(); ++d) {
+        const double better = a[d].maximise ? a[d].value - b[d].value : b[d].value - a[d].value;
+        if (better < 0) return false;
+        if (better > 1.96 * std::sqrt(a[d].se * a[d].se + b[d].se * b[d].se)) significant = true;
+    }
+    return significant;
+}
+
+// Models off the all-dimensions front that nothing dominates beyond noise.
+std::vector<std::string> within_noise_of_front(const std::vector<const PerRecord *> & recs, bool with_energy,
+                                               const std::vector<std::string> & front_names) {
+    std::vector<std::string> out;
+    for (const auto * b : recs) {
+        if (std::find(front_names.begin(), front_names.end(), b->input.model) != front_names.end()) continue;
+        const auto mb = measured(b->input, with_energy);
+        const bool beaten = std::any_of(recs.begin(), recs.end(), [&](const PerRecord * a) {
+            return a != b && dominates_beyond_noise(measured(a->input, with_energy), mb);
+        });
+        if (!beaten) out.push_back(b->input.model);
+    }
+    return out;
+}
+
 ParetoSets pareto_sets(const std::vector<const PerRecord *> & recs, bool with_energy) {
     const Dimension acc = [](const PerInput & p) { return p.acc; };
     const Dimension lat = [](const PerInput & p) { return p.lat_ms; };
@@ -46,6 +86,7 @@ ParetoSets pareto_sets(const std::vector<const PerRecord *> & recs, bool with_en
         s.all_dimensions = front(recs, {acc, thr, lat, mem}, {true, true, false, false});
         s.all_dimensions_names = "quality, throughput, latency, memory";
     }
+    s.within_noise = within_noise_of_front(recs, with_energy, s.all_dimensions);
     return s;
 }
 
@@ -149,7 +190,8 @@ json ParetoSets::to_json() const {
             {"quality_memory", quality_memory},
             {"quality_energy", quality_energy ? json(*quality_energy) : json()},
             {"all_dimensions", all_dimensions},
-            {"all_dimensions_names", all_dimensions_names}};
+            {"all_dimensions_names", all_dimensions_names},
+            {"within_noise", within_noise}};
 }
 
 std::vector<TaskComparison> compare_models(const std::vector<PerRecord> & records, const ComparisonOptions & options) {
@@ -177,11 +219,12 @@ std::vector<TaskComparison> compare_models(const std::vector<PerRecord> & record
 
 std::string per_rows_csv(const std::vector<PerRow> & rows) {
     Table t;
-    t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n"};
+    t.header = {"variant", "normalisation", "task", "model", "per", "acc_n", "thr_n", "lat_n", "mem_n", "energy_n", "per_ci95_lo", "per_ci95_hi"};
     for (const auto & r : rows) {
         t.rows.push_back({per_variant_name(r.variant), r.fixed_bounds ? "fixed-bounds" : "min-max", r.task, r.model,
                           format_fixed(r.per, 6), format_fixed(r.acc_n, 6), format_fixed(r.thr_n, 6), format_fixed(r.lat_n, 6),
-                          format_fixed(r.mem_n, 6), r.energy_n ? format_fixed(*r.energy_n, 6) : ""});
+                          format_fixed(r.mem_n, 6), r.energy_n ? format_fixed(*r.energy_n, 6) : "",
+                          r.ci95 ? format_fixed((*r.ci95)[0], 6) : "", r.ci95 ? format_fixed((*r.ci95)[1], 6) : ""});
     }
     return t.to_csv();
 }

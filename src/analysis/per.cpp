@@ -285,6 +285,22 @@ std::string inseparable_text(const std::vector<Candidate> & candidates, const Ca
     return t;
 }
 
+// "0.271 " or, with its standard error, "0.271 ± 0.053 ".
+std::string energy_text(const Candidate & c) {
+    return fmt("%.3g", *c.energy_j) + (c.energy_se > 0 ? " ± " + fmt("%.2g", c.energy_se) : "") + " ";
+}
+
+// The models within reach whose energy is not distinguishable from the least's at 95 %.
+std::vector<std::string> energy_ties(const std::vector<const Candidate *> & within, const Candidate & frugal) {
+    std::vector<std::string> out;
+    for (const auto * c : within) {
+        if (c == &frugal || !c->energy_j) continue;
+        const double gap = *c->energy_j - *frugal.energy_j;
+        if (gap < 1.96 * std::sqrt(c->energy_se * c->energy_se + frugal.energy_se * frugal.energy_se)) out.push_back(c->model);
+    }
+    return out;
+}
+
 // The recommendation in plain words.
 std::string recommendation_text(const std::string & task, const std::vector<Candidate> & candidates, const Recommendation & r,
                                 const Candidate * best, const Candidate * smallest, const Candidate * frugal, size_t n_within) {
@@ -309,7 +325,15 @@ std::string recommendation_text(const std::string & task, const std::vector<Cand
         }
     }
     if (frugal && n_within > 1) {
-        t += " Of the models within reach, " + frugal->model + " uses the least energy (" + fmt("%.3g ", *frugal->energy_j) + unit + ").";
+        t += " Of the models within reach, " + frugal->model + " uses the least energy (" + energy_text(*frugal) + unit + ")";
+        if (r.energy_within_noise.empty()) {
+            t += ".";
+        } else {
+            std::string ties;
+            for (const auto & m : r.energy_within_noise) ties += (ties.empty() ? "" : ", ") + m;
+            t += ", but not beyond noise: " + ties + (r.energy_within_noise.size() == 1 ? " is" : " are") +
+                 " within the 95 % interval of the difference.";
+        }
     }
     return t;
 }
@@ -332,6 +356,7 @@ nlohmann::json PerRow::to_json() const {
                         {"per", per},         {"acc_n", acc_n},   {"thr_n", thr_n},
                         {"lat_n", lat_n},     {"mem_n", mem_n}};
     j["energy_n"] = energy_n ? nlohmann::json(*energy_n) : nlohmann::json(nullptr);
+    if (ci95) j["ci95"] = {(*ci95)[0], (*ci95)[1]};
     return j;
 }
 
@@ -350,6 +375,9 @@ PerRow PerRow::from_json(const nlohmann::json & j) {
     r.lat_n = j.value("lat_n", 0.0);
     r.mem_n = j.value("mem_n", 0.0);
     if (j.contains("energy_n") && j["energy_n"].is_number()) r.energy_n = j["energy_n"].get<double>();
+    if (const auto it = j.find("ci95"); it != j.end() && it->is_array() && it->size() == 2 && (*it)[0].is_number() && (*it)[1].is_number()) {
+        r.ci95 = std::array<double, 2>{(*it)[0].get<double>(), (*it)[1].get<double>()};
+    }
     return r;
 }
 
@@ -406,6 +434,7 @@ nlohmann::json Recommendation::to_json() const {
             {"least_energy_within", least_energy_within.empty() ? nlohmann::json(nullptr) : nlohmann::json(least_energy_within)},
             {"delta", delta},       {"separable", separable},
             {"within", within},     {"pareto", pareto},
+            {"energy_within_noise", energy_within_noise},
             {"text", text}};
 }
 
@@ -421,7 +450,10 @@ Recommendation recommend(const std::string & task, const std::vector<Candidate> 
     const Candidate * smallest = smallest_of(within);
     if (smallest) r.smallest_within = smallest->model;
     const Candidate * frugal = least_energy_of(within);
-    if (frugal) r.least_energy_within = frugal->model;
+    if (frugal) {
+        r.least_energy_within = frugal->model;
+        r.energy_within_noise = energy_ties(within, *frugal);
+    }
     r.pareto = pareto_models(candidates);
     r.text = recommendation_text(task, candidates, r, best, smallest, frugal, within.size());
     return r;

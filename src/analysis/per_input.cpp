@@ -31,7 +31,8 @@ std::optional<int> whole_count(double v) {
 }
 
 const std::vector<std::string> kRequired = {"task", "model", "acc", "thr", "lat_ms", "mem_mb"};
-const std::vector<std::string> kOptional = {"energy", "n_devices", "granularity", "acc_stderr", "size_mb", "n"};
+const std::vector<std::string> kOptional = {"energy", "n_devices", "granularity", "acc_stderr", "size_mb", "n",
+                                           "thr_se", "lat_se", "energy_se"};
 
 std::string join(const std::vector<std::string> & v) {
     std::string out;
@@ -200,10 +201,14 @@ std::vector<PerRecord> read_per_csv(const std::string & path, std::vector<std::s
         }
         const auto se = number("acc_stderr", false);
         rec.has_stderr = se.has_value();
+        in.acc_se = se.value_or(0.0);
+        in.thr_se = number("thr_se", false).value_or(0.0);
+        in.lat_se = number("lat_se", false).value_or(0.0);
+        in.energy_se = number("energy_se", false).value_or(0.0);
         const auto n = number("n", false);
         if (n && !whole_count(*n)) throw Error(where + ": column 'n': '" + text("n") + "' is not a whole number of documents (0 to 2147483647)");
         rec.candidate = {in.model, in.acc, se.value_or(0.0), number("size_mb", false).value_or(0.0), in.energy_j,
-                         in.lat_ms, in.mem_mb, int(n.value_or(0)), in.granularity};
+                         in.lat_ms, in.mem_mb, int(n.value_or(0)), in.granularity, in.energy_se};
         out.push_back(std::move(rec));
     }
     check_unique_models(out);
@@ -264,6 +269,13 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         in.lat_ms = need(tokens ? "ms_per_token" : "ms_per_sample");
         in.mem_mb = need("peak_rss_mb");
         in.energy_j = number_at(child(eff, "energy"), tokens ? "j_per_token" : "j_per_sample");
+        // Standard errors from the bootstrap over batches (efficiency.uncertainty), when present.
+        const auto se_of = [](const nlohmann::json & block, const std::string & field) {
+            return number_at(child(child(block, "uncertainty"), field), "se").value_or(0.0);
+        };
+        in.thr_se = se_of(eff, tokens ? "tokens_per_s" : "samples_per_s");
+        in.lat_se = se_of(eff, tokens ? "ms_per_token" : "ms_per_sample");
+        in.energy_se = se_of(child(eff, "energy"), tokens ? "j_per_token" : "j_per_sample");
         if (const auto d = number_at(eff, "n_devices")) {
             const auto devices = whole_count(*d);
             if (!devices || *devices < 1) throw Error(where + ".n_devices is not a whole number ≥ 1; re-run the task with rightsize run");
@@ -275,10 +287,11 @@ std::vector<PerRecord> read_results_json(const std::string & path, const std::ve
         const size_t comma = key.find(',');
         const auto se = number_at(*res, name + "_stderr" + (comma == std::string::npos ? std::string() : key.substr(comma)));
         rec.has_stderr = se.has_value();
+        in.acc_se = se.value_or(0.0);
         rec.descriptive = descriptive_quality(j, task, name);
         rec.candidate = {model,     in.acc,    se.value_or(0.0), size_mb > 0 ? size_mb : number_at(eff, "model_mb").value_or(0.0),
                          in.energy_j, in.lat_ms, in.mem_mb,       *n_samples,
-                         in.granularity};
+                         in.granularity, in.energy_se};
         out.push_back(std::move(rec));
     }
     if (out.empty()) throw Error(path + " holds no task PER can use: none has both efficiency figures and a higher-is-better metric");

@@ -224,7 +224,10 @@ void print_table(const std::vector<TaskComparison> & compared, const std::vector
     for (const auto & c : compared) {
         std::string names;
         for (const auto & m : c.pareto.all_dimensions) names += (names.empty() ? "" : ", ") + m;
-        printf("%s%s%s: %s\n", md ? "- " : "  ", c.task.c_str(), c.energy_for_all ? " (with energy)" : "", names.c_str());
+        std::string ties;
+        for (const auto & m : c.pareto.within_noise) ties += (ties.empty() ? "" : ", ") + m;
+        printf("%s%s%s: %s%s\n", md ? "- " : "  ", c.task.c_str(), c.energy_for_all ? " (with energy)" : "", names.c_str(),
+               ties.empty() ? "" : ("; off it only within noise (95 %): " + ties).c_str());
     }
     std::string recommended, missing;
     for (const auto & c : compared) {

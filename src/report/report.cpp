@@ -349,7 +349,7 @@ void apply_comparison(TaskSection & s, const ReportOptions & options) {
     t["pareto"] = pareto;
     for (auto & row : t["rows"]) {
         json on = json::object();
-        for (const char * v : {"quality_latency", "quality_memory", "quality_energy", "all_dimensions"}) {
+        for (const char * v : {"quality_latency", "quality_memory", "quality_energy", "all_dimensions", "within_noise"}) {
             on[v] = pareto[v].is_array() && std::find(pareto[v].begin(), pareto[v].end(), row["model"]) != pareto[v].end();
         }
         row["pareto"] = on;

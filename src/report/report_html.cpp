@@ -205,8 +205,8 @@ std::string task_table(const json & t) {
         }
         std::string fronts;
         if (r.contains("pareto")) {
-            for (const auto & [k, label] : {std::pair{"all_dimensions", "all"}, {"quality_latency", "latency"},
-                                            {"quality_energy", "energy"}, {"quality_memory", "memory"}}) {
+            for (const auto & [k, label] : {std::pair{"all_dimensions", "all"}, {"within_noise", "all, within noise"},
+                                            {"quality_latency", "latency"}, {"quality_energy", "energy"}, {"quality_memory", "memory"}}) {
                 if (r["pareto"].value(k, false)) fronts += (fronts.empty() ? "" : ", ") + std::string(label);
             }
         }
@@ -219,7 +219,8 @@ std::string task_table(const json & t) {
       << "</strong>" << (has_pe ? " and energy-aware" : "")
       << " (min-max over the models in this table). Pareto: the 2-D fronts (quality vs latency / energy / memory) and the "
          "front over "
-      << esc(t.contains("pareto") ? t["pareto"].value("all_dimensions_names", "") : "") << " (all) the model is on.</p>";
+      << esc(t.contains("pareto") ? t["pareto"].value("all_dimensions_names", "") : "")
+      << " (all) the model is on; \"all, within noise\": off that front only by differences within their 95 % intervals.</p>";
     return o.str();
 }
 

@@ -137,7 +137,11 @@ void write_task(std::ostream & o, const json & t) {
         o << " Pareto fronts — quality vs latency: " << md(joined(pf["quality_latency"])) << "; vs memory: "
           << md(joined(pf["quality_memory"]));
         if (pf["quality_energy"].is_array()) o << "; vs energy: " << md(joined(pf["quality_energy"]));
-        o << "; all of " << md(pf["all_dimensions_names"]) << ": " << md(joined(pf["all_dimensions"])) << ".";
+        o << "; all of " << md(pf["all_dimensions_names"]) << ": " << md(joined(pf["all_dimensions"]));
+        if (pf.contains("within_noise") && !pf["within_noise"].empty()) {
+            o << " (off it only within noise: " << md(joined(pf["within_noise"])) << ")";
+        }
+        o << ".";
     }
     o << "\n\n";
     for (const auto & n : t["notes"]) o << "- " << md(n) << "\n";
@@ -221,8 +225,11 @@ std::string render_recommendation_text(const nlohmann::json & a) {
         }
         const auto & r = t["recommendation"];
         o << r["text"].get<std::string>() << "\n";  // it names the task
-        o << "  Pareto-optimal (quality, latency, memory" << (t["energy_for_all"].get<bool>() ? ", energy" : "") << "): " << joined(r["pareto"])
-          << "\n";
+        o << "  Pareto-optimal (quality, latency, memory" << (t["energy_for_all"].get<bool>() ? ", energy" : "") << "): " << joined(r["pareto"]);
+        if (t.contains("pareto") && t["pareto"].contains("within_noise") && !t["pareto"]["within_noise"].empty()) {
+            o << "; off the front only within noise (95 %): " << joined(t["pareto"]["within_noise"]);
+        }
+        o << "\n";
         std::string per;
         for (const auto & row : t["rows"]) {
             if (!row.contains("per")) continue;

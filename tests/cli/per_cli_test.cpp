@@ -34,10 +34,10 @@ TEST(PerCli, CsvOutputHasTheHandComputedPer) {
     const auto r = run_command(cli() + " per --input " + csv + " --format csv");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out,
-              "variant,normalisation,task,model,per,acc_n,thr_n,lat_n,mem_n,energy_n\n"
-              "relative,min-max,t,a,0.000000,1.000000,0.000000,0.000000,0.000000,\n"
-              "relative,min-max,t,b,0.000000,0.000000,1.000000,1.000000,1.000000,\n"
-              "relative,min-max,t,c,0.632456,0.500000,0.500000,0.800000,0.800000,\n");
+              "variant,normalisation,task,model,per,acc_n,thr_n,lat_n,mem_n,energy_n,per_ci95_lo,per_ci95_hi\n"
+              "relative,min-max,t,a,0.000000,1.000000,0.000000,0.000000,0.000000,,,\n"
+              "relative,min-max,t,b,0.000000,0.000000,1.000000,1.000000,1.000000,,,\n"
+              "relative,min-max,t,c,0.632456,0.500000,0.500000,0.800000,0.800000,,,\n");
 }
 
 TEST(PerCli, JsonCarriesRowsParetoAndRecommendation) {

@@ -1,5 +1,6 @@
 // PER, Pareto fronts and the recommendation against hand computations (GUIDE §3).
 #include <rightsize/error.h>
+#include <rightsize/comparison.h>
 #include <rightsize/per.h>
 
 #include <gtest/gtest.h>
@@ -342,4 +343,45 @@ TEST(Recommend, SingleModelAndBadInput) {
     EXPECT_NE(r.text.find("only only (0.50 ± 0.05) was evaluated"), std::string::npos) << r.text;
     EXPECT_NE(error_of([] { recommend("t", {}); }).find("no models"), std::string::npos);
     EXPECT_NE(error_of([] { recommend("t", {cand("a", 0.5, 0, 1)}, -0.1); }).find("delta"), std::string::npos);
+}
+
+TEST(Recommend, EnergyDifferencesWithinNoiseAreSaid) {
+    auto big = cand("big", 0.70, 0.01, 500, 5.0);
+    auto mid = cand("mid", 0.69, 0.01, 200, 1.4);
+    auto lean = cand("lean", 0.695, 0.01, 300, 1.0);
+    big.energy_se = 0.3, mid.energy_se = 0.3, lean.energy_se = 0.3;
+    const auto r = recommend("t", {big, mid, lean});
+    EXPECT_EQ(r.least_energy_within, "lean");
+    // 1.4 − 1.0 < 1.96·√(0.3² + 0.3²) = 0.83: mid is not beyond noise; big (4 J more) is.
+    EXPECT_EQ(r.energy_within_noise, (std::vector<std::string>{"mid"}));
+    EXPECT_NE(r.text.find("lean uses the least energy (1 ± 0.3 J/sample), but not beyond noise: mid is within the 95 % interval"),
+              std::string::npos)
+        << r.text;
+    mid.energy_se = lean.energy_se = 0.05;  // now 0.4 J is beyond 1.96·√(2·0.05²) = 0.14
+    const auto sure = recommend("t", {big, mid, lean});
+    EXPECT_TRUE(sure.energy_within_noise.empty());
+    EXPECT_EQ(sure.text.find("not beyond noise"), std::string::npos) << sure.text;
+}
+
+TEST(Pareto, ModelsDominatedOnlyWithinNoiseAreNamed) {
+    auto record = [](const std::string & model, double acc, double thr, double lat) {
+        PerRecord r;
+        r.input.task = "t";
+        r.input.model = model;
+        r.input.acc = acc, r.input.thr = thr, r.input.lat_ms = lat, r.input.mem_mb = 100;
+        r.input.acc_se = 0.02, r.input.thr_se = 1, r.input.lat_se = 10;
+        r.candidate = cand(model, acc, 0.02, 100);
+        r.has_stderr = true;
+        return r;
+    };
+    // a dominates b and c; b trails a by less than noise on every dimension, c is far behind on quality.
+    std::vector<PerRecord> recs = {record("a", 0.70, 10, 100), record("b", 0.69, 9.5, 105), record("c", 0.40, 9, 110)};
+    auto compared = compare_models(recs);
+    ASSERT_EQ(compared.size(), 1u);
+    EXPECT_EQ(compared[0].pareto.all_dimensions, (std::vector<std::string>{"a"}));
+    EXPECT_EQ(compared[0].pareto.within_noise, (std::vector<std::string>{"b"}));
+    EXPECT_EQ(compared[0].pareto.to_json()["within_noise"], nlohmann::json::array({"b"}));
+    // Without standard errors every difference counts: only the front.
+    for (auto & r : recs) r.input.acc_se = r.input.thr_se = r.input.lat_se = 0;
+    EXPECT_TRUE(compare_models(recs)[0].pareto.within_noise.empty());
 }

@@ -442,6 +442,13 @@ TEST(Report, PerGetsAnIntervalAndRanksFromTheDocuments) {
     }
     EXPECT_FALSE(u["separable"].get<bool>()) << u.dump();
     EXPECT_NE(arc["notes"].dump().find("PER cannot rank the models at 95 %"), std::string::npos);
+    // per.csv carries the same interval beside each PER.
+    const std::string csv = render_per_csv(a);
+    EXPECT_NE(csv.find(",per_ci95_lo,per_ci95_hi\n"), std::string::npos) << csv;
+    const json & ci_a = row_of(arc, "alpha-1b-q4")["per"]["ci95"];
+    char expected[64];
+    snprintf(expected, sizeof expected, ",%.6f,%.6f\n", ci_a[0].get<double>(), ci_a[1].get<double>());
+    EXPECT_NE(csv.find(expected), std::string::npos) << csv;
     // A clear gap (40 right against 10) ranks the same way on every draw.
     in.documents[1]["arc_easy"] = figures(10, 100);
     const auto b = analyse(in);
