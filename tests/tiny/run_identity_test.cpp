@@ -255,3 +255,19 @@ TEST(RunIdentity, ChatModeRunsNameHowTheirPromptsAreRendered) {
     const RunSession chat(o);
     EXPECT_EQ(chat.config()["chat_rendering"], "the GGUF's Jinja template, llama.cpp's built-in where it cannot run");
 }
+
+// --exact changes how scores round, so it is part of the identity; interleaving changes no score,
+// so it is not (a run interleaved, stopped and resumed with --no-interleave continues).
+TEST(RunIdentity, ExactIsPartOfTheIdentityInterleavingIsNot) {
+    const auto tasks = make_tasks();
+    const auto out = fresh_subdir("identity-exact");
+    RunOptions o = tiny_run(tasks, out);
+    const std::string plain = RunSession(o).config_hash();
+    o.llama.exact = true;
+    RunSession exact(o);
+    EXPECT_NE(exact.config_hash(), plain);
+    EXPECT_EQ(exact.config()["llama"]["exact"], true);
+    o.llama.exact = false;
+    o.interleave = false;
+    EXPECT_EQ(RunSession(o).config_hash(), plain);
+}
