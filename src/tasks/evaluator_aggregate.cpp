@@ -105,6 +105,30 @@ nlohmann::json interval_json(const RatioInterval & r) {
 }
 
 // Each efficiency figure's bootstrap interval over the task's documents (stats.h, bootstrap_ratio).
+// Intervals of the mean TTFT and TPOT: each request's figure, its batch the bootstrap's unit.
+void add_timing_intervals(nlohmann::json & u, std::span<const SampleRecord> samples, const std::vector<long long> & unit) {
+    std::vector<double> ttft, tpot;
+    std::vector<long long> ttft_unit, tpot_unit;
+    for (size_t i = 0; i < samples.size(); ++i) {
+        const auto timing = samples[i].find("timing");
+        if (timing == samples[i].end() || !timing->is_array()) continue;
+        for (const auto & t : *timing) {
+            ttft.push_back(t.value("ttft_ms", 0.0));
+            ttft_unit.push_back(unit[i]);
+            if (t.value("generated_tokens", 0) > 1) {
+                tpot.push_back(t.value("tpot_ms", 0.0));
+                tpot_unit.push_back(unit[i]);
+            }
+        }
+    }
+    const auto mean_of = [](const std::vector<double> & v, const std::vector<long long> & units) {
+        const std::vector<double> ones(v.size(), 1.0);
+        return interval_json(bootstrap_ratio_by_unit(v, ones, units, 1.0));
+    };
+    if (!ttft.empty()) u["ttft_ms_mean"] = mean_of(ttft, ttft_unit);
+    if (!tpot.empty()) u["tpot_ms_mean"] = mean_of(tpot, tpot_unit);
+}
+
 nlohmann::json efficiency_uncertainty(std::span<const SampleRecord> samples, bool generates) {
     std::vector<double> cost, one(samples.size(), 1.0), processed, generated;
     std::vector<long long> unit;
@@ -132,6 +156,7 @@ nlohmann::json efficiency_uncertainty(std::span<const SampleRecord> samples, boo
     if (generates) {
         u["tokens_per_s"] = iv(generated, cost, 1000.0);
         u["ms_per_token"] = iv(cost, generated, 1.0);
+        add_timing_intervals(u, samples, unit);
     }
     return u;
 }

@@ -43,6 +43,28 @@ TEST(RunSession, EvaluatesWritesEveryFileAndReportsThroughEvents) {
     EXPECT_EQ(read_jsonl(out / key / "samples_mc_colours.jsonl").size(), 6u);
     EXPECT_EQ(r.analysis["tasks"].size(), 2u);
     EXPECT_NE(r.energy_source.find("estimated"), std::string::npos) << r.energy_source;
+    // Every speed and energy figure comes with its interval from the three batches: the figure lies
+    // inside it, and a generation task's mean TTFT and TPOT have theirs.
+    const json & eff = on_disk["efficiency"];
+    for (const auto & [task, field] : {std::pair{"mc_colours", "samples_per_s"}, {"mc_colours", "ms_per_sample"},
+                                        {"gen_colours", "tokens_per_s"}, {"gen_colours", "ms_per_token"}}) {
+        const json & iv = eff[task]["uncertainty"][field];
+        ASSERT_TRUE(iv.contains("ci95")) << task << " " << field << ": " << eff[task]["uncertainty"].dump();
+        const double v = eff[task][field].get<double>();
+        EXPECT_LE(iv["ci95"][0].get<double>(), v * (1 + 1e-9)) << task << " " << field;
+        EXPECT_GE(iv["ci95"][1].get<double>(), v * (1 - 1e-9)) << task << " " << field;
+        EXPECT_GE(iv["se"].get<double>(), 0.0);
+    }
+    EXPECT_EQ(eff["gen_colours"]["uncertainty"]["units"], 3);
+    for (const char * field : {"ttft_ms_mean", "tpot_ms_mean"}) {
+        const json & iv = eff["gen_colours"]["uncertainty"][field];
+        ASSERT_TRUE(iv.contains("ci95")) << field << ": " << eff["gen_colours"]["uncertainty"].dump();
+        const std::string what = std::string(field).substr(0, 7);
+        const double mean = eff["gen_colours"][what]["mean"].get<double>();
+        EXPECT_LE(iv["ci95"][0].get<double>(), mean * (1 + 1e-9)) << field;
+        EXPECT_GE(iv["ci95"][1].get<double>(), mean * (1 - 1e-9)) << field;
+    }
+    EXPECT_TRUE(eff["mc_colours"]["energy"]["uncertainty"].contains("j_per_sample"));
 
     // Events: two tasks started and finished in order, progress reaching every document, three
     // checkpoints per task, and the run's id among the messages.
