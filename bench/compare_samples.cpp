@@ -3,8 +3,8 @@
 //
 // For every model folder and samples_<task>.jsonl present in both runs, documents are matched by
 // doc_id and compared on:
-//   - the prediction: argmax of the choices' log-likelihoods, raw and divided by the choice's
-//     length in characters (lm-eval's acc / acc_norm rule);
+//   - the prediction: argmax of the choices' log-likelihoods, raw and (for tasks that report
+//     acc_norm) divided by the choice's length in characters (lm-eval's acc / acc_norm rule);
 //   - every per-document metric (acc, acc_norm, acc_norm_tokens, …): documents whose value moved;
 //   - the largest change of one choice's log-likelihood, in nats.
 // Prints a Markdown table (one row per model × task); --list adds every document whose prediction
@@ -96,6 +96,7 @@ Pick pick(const Doc & d, bool normalised) {
 }
 
 struct Row {
+    bool normalises = false;  // the task reports acc_norm: its per-character prediction counts
     size_t docs = 0, raw_changed = 0, norm_changed = 0;
     double max_delta = 0;
     std::map<std::string, size_t> metric_changed;
@@ -119,7 +120,8 @@ Row compare(const std::map<long, Doc> & a, const std::map<long, Doc> & b) {
         ++row.docs;
         for (size_t i = 0; i < da.ll.size(); ++i) row.max_delta = std::max(row.max_delta, std::abs(da.ll[i] - db.ll[i]));
         const bool raw = pick(da, false).best != pick(db, false).best;
-        const bool norm = pick(da, true).best != pick(db, true).best;
+        row.normalises = row.normalises || da.metrics.count("acc_norm");
+        const bool norm = da.metrics.count("acc_norm") && pick(da, true).best != pick(db, true).best;
         row.raw_changed += raw;
         row.norm_changed += norm;
         std::string moved;
@@ -150,10 +152,10 @@ int main(int argc, char ** argv) {
     }
     const bool list = argc > 3 && std::string(argv[3]) == "--list";
     const fs::path A = argv[1], B = argv[2];
-    printf("| model | task | docs | prediction changed (raw) | prediction changed (per char) | metrics that moved | max Δ log-lik (nats) |\n");
+    printf("| model | task | docs | prediction changed (raw) | prediction changed (per char, acc_norm tasks) | metrics that moved | max Δ log-lik (nats) |\n");
     printf("| --- | --- | ---: | ---: | ---: | --- | ---: |\n");
     std::vector<std::string> listing;
-    size_t total_docs = 0, total_raw = 0, total_norm = 0;
+    size_t total_docs = 0, total_raw = 0, total_norm = 0, norm_docs = 0;
     try {
         for (const auto & model : fs::directory_iterator(A)) {
             if (!model.is_directory() || !fs::is_directory(B / model.path().filename())) continue;
@@ -171,11 +173,12 @@ int main(int argc, char ** argv) {
                 std::string moved;
                 for (const auto & [m, n] : row.metric_changed) moved += (moved.empty() ? "" : ", ") + m + " " + std::to_string(n);
                 printf("| %s | %s | %zu | %s | %s | %s | %.4f |\n", model.path().filename().c_str(), task.c_str(), row.docs,
-                       percent(row.raw_changed, row.docs).c_str(), percent(row.norm_changed, row.docs).c_str(),
+                       percent(row.raw_changed, row.docs).c_str(), row.normalises ? percent(row.norm_changed, row.docs).c_str() : "–",
                        moved.empty() ? "none" : moved.c_str(), row.max_delta);
                 total_docs += row.docs;
                 total_raw += row.raw_changed;
                 total_norm += row.norm_changed;
+                if (row.normalises) norm_docs += row.docs;
                 for (const auto & l : row.listed) listing.push_back(task + " " + l);
             }
         }
@@ -183,7 +186,8 @@ int main(int argc, char ** argv) {
         fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }
-    printf("| all | | %zu | %s | %s | | |\n", total_docs, percent(total_raw, total_docs).c_str(), percent(total_norm, total_docs).c_str());
+    printf("| all | | %zu | %s | %s | | |\n", total_docs, percent(total_raw, total_docs).c_str(),
+           norm_docs ? (percent(total_norm, norm_docs) + " of " + std::to_string(norm_docs)).c_str() : "–");
     if (list) {
         printf("\n");
         for (const auto & l : listing) printf("- %s\n", l.c_str());
