@@ -124,6 +124,7 @@ metric_list:
     o.eval.chunk_docs = 1;
     o.llama.n_parallel = 1;
     o.llama.n_threads = 2;
+    o.interleave = false;  // the first model's documents all before the hog, the second's all beside it
     CpuHog hog;
     RunEvents ev;
     long chunks = 0;
