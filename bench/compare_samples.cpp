@@ -5,7 +5,8 @@
 // doc_id and compared on:
 //   - the prediction: argmax of the choices' log-likelihoods, raw and (for tasks that report
 //     acc_norm) divided by the choice's length in characters (lm-eval's acc / acc_norm rule);
-//   - every per-document metric (acc, acc_norm, acc_norm_tokens, …): documents whose value moved;
+//   - every per-document metric (acc, acc_norm, acc_norm_tokens, …): documents whose 0/1 value
+//     flipped, and for other values (truthfulqa_mc2's probability mass) the largest change;
 //   - the largest change of one choice's log-likelihood, in nats.
 // Prints a Markdown table (one row per model × task); --list adds every document whose prediction
 // or a metric moved, with its target and both runs' predictions and margins (best − second, nats).
@@ -99,7 +100,8 @@ struct Row {
     bool normalises = false;  // the task reports acc_norm: its per-character prediction counts
     size_t docs = 0, raw_changed = 0, norm_changed = 0;
     double max_delta = 0;
-    std::map<std::string, size_t> metric_changed;
+    std::map<std::string, size_t> metric_changed;  // 0/1 metrics: documents that flipped
+    std::map<std::string, double> metric_delta;    // other metrics: the largest change
     std::vector<std::string> listed;
 };
 
@@ -127,10 +129,14 @@ Row compare(const std::map<long, Doc> & a, const std::map<long, Doc> & b) {
         std::string moved;
         for (const auto & [name, v] : da.metrics) {
             const auto m = db.metrics.find(name);
-            if (m != db.metrics.end() && m->second != v) {
-                ++row.metric_changed[name];
-                moved += " | " + name + " " + std::to_string(int(v)) + " → " + std::to_string(int(m->second));
+            if (m == db.metrics.end() || m->second == v) continue;
+            const bool binary = (v == 0 || v == 1) && (m->second == 0 || m->second == 1);
+            if (!binary) {
+                row.metric_delta[name] = std::max(row.metric_delta[name], std::abs(m->second - v));
+                continue;
             }
+            ++row.metric_changed[name];
+            moved += " | " + name + " " + std::to_string(int(v)) + " → " + std::to_string(int(m->second));
         }
         if (raw || norm || !moved.empty()) row.listed.push_back(describe(id, da, db, moved));
     }
@@ -172,6 +178,11 @@ int main(int argc, char ** argv) {
                 const std::string task = name.substr(8, name.size() - 8 - 6);
                 std::string moved;
                 for (const auto & [m, n] : row.metric_changed) moved += (moved.empty() ? "" : ", ") + m + " " + std::to_string(n);
+                for (const auto & [m, d] : row.metric_delta) {
+                    char buf[96];
+                    snprintf(buf, sizeof buf, "%s by up to %.2g", m.c_str(), d);
+                    moved += (moved.empty() ? "" : ", ") + std::string(buf);
+                }
                 printf("| %s | %s | %zu | %s | %s | %s | %.4f |\n", model.path().filename().c_str(), task.c_str(), row.docs,
                        percent(row.raw_changed, row.docs).c_str(), row.normalises ? percent(row.norm_changed, row.docs).c_str() : "–",
                        moved.empty() ? "none" : moved.c_str(), row.max_delta);
