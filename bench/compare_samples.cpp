@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -67,9 +68,10 @@ std::map<long, Doc> read_samples(const fs::path & p) {
     std::map<long, Doc> out;
     std::ifstream in(p);
     std::string line;
-    while (std::getline(in, line)) {
+    for (size_t n = 1; std::getline(in, line); ++n) {
         if (line.empty()) continue;
-        const json j = json::parse(line);
+        const json j = json::parse(line, nullptr, false);
+        if (j.is_discarded()) throw std::runtime_error(p.string() + ":" + std::to_string(n) + ": not a JSON line; re-run the task to rewrite it");
         Doc d = read_doc(j);
         if (d.ll.size() >= 2) out[j.value("doc_id", -1L)] = std::move(d);
     }

@@ -34,7 +34,8 @@ std::vector<size_t> RunSession::Impl::models_to_interleave() {
         if (plan && !plan->chunks.count(info.config["models"][m]["key"].get<std::string>())) continue;  // not this shard's
         local.push_back(m);
         std::error_code ec;
-        bytes += fs::file_size(o.models[m], ec);
+        const uintmax_t size = fs::file_size(o.models[m], ec);  // (uintmax_t)-1 on error
+        if (!ec) bytes += size;
     }
     if (local.size() < 2) return {};
     if (!o.interleave) {
